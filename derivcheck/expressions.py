@@ -1,0 +1,506 @@
+"""Expression text → a small syntax tree, through Python's ast and a whitelist.
+
+Nothing here evaluates text: the text is tokenised by ``ast.parse`` and every
+node is checked against the whitelist below and turned into one of the frozen
+dataclasses of this module. Anything else is an ``InputError`` naming the line
+and column in the derivation file and what was expected.
+
+Notation accepted beyond Python: ``^`` for powers, primes (``sigmoid'(u)``),
+a single ``=`` for an equation, ``∂`` for ``d``, ``a..b`` ranges, ``[i == j]``
+for the Kronecker delta and the typographic ``·``, ``×`` and ``−``.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from typing import Union
+
+from .errors import InputError, Location
+
+MAX_TEXT = 5000
+MAX_DIGITS = 30
+PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identifier `fʹ`
+INDEX_LETTERS = frozenset("ijkmnpqrst")
+SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
+
+
+@dataclass(frozen=True)
+class Num:
+    text: str
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Indexed:
+    id: str
+    groups: tuple[tuple["Expr", ...], ...]
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    primes: int
+    args: tuple["Expr", ...]
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * / **
+    left: "Expr"
+    right: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Sum:
+    var: str
+    lo: "Expr | None"
+    hi: "Expr | None"
+    body: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Derivative:
+    expr: "Expr"
+    var: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Kronecker:
+    i: "Expr"
+    j: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Equation:
+    lhs: "Expr"
+    rhs: "Expr"
+    loc: Location = field(compare=False)
+
+
+Expr = Union[Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The names an expression may use: values (quantities, lets, symbols) and functions."""
+
+    values: frozenset[str]
+    functions: frozenset[str]
+
+    def is_index(self, name: str) -> bool:
+        if name in self.values or name in self.functions:
+            return False
+        return name in INDEX_LETTERS or (len(name) == 1 and name.isalpha())
+
+    def knows(self, name: str) -> bool:
+        return name in self.values or name in self.functions or self.is_index(name)
+
+    def suggest(self, name: str) -> str:
+        pool = sorted(self.values | self.functions)
+        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        shown = ", ".join(pool[:14]) + (", …" if len(pool) > 14 else "")
+        did_you_mean = f"did you mean '{close[0]}'? " if close else ""
+        return f"{did_you_mean}names in scope: {shown}"
+
+
+@dataclass(frozen=True)
+class Range:
+    var: str
+    lo: Expr
+    hi: Expr
+    loc: Location = field(compare=False)
+
+
+class _Text:
+    """Expression text rewritten to Python syntax, with a map back to the original columns."""
+
+    def __init__(self, text: str, origin: Location):
+        self.original = text
+        self.origin = origin
+        out: list[str] = []
+        source: list[int] = []
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            prev = text[i - 1] if i else ""
+            if ch == "." and nxt == ".":
+                piece = ">>"
+                i_step = 2
+            elif ch == "^":
+                piece, i_step = "**", 1
+            elif ch == "'" and (prev.isalnum() or prev in "_" + PRIME or prev == "'"):
+                piece, i_step = PRIME, 1
+            elif ch == "=" and prev not in "=<>!" and nxt != "=":
+                piece, i_step = "==", 1
+            else:
+                piece, i_step = {"∂": "d", "·": "*", "×": "*", "−": "-", "⋅": "*"}.get(ch, ch), 1
+            out.append(piece)
+            source.extend([i] * len(piece))
+            i += i_step
+        self.python = "".join(out)
+        self.source = source + [len(text)]
+
+    def location(self, node: ast.AST) -> Location:
+        line = getattr(node, "lineno", 1)
+        col_bytes = getattr(node, "col_offset", 0)
+        lines = self.python.split("\n")
+        line_text = lines[line - 1] if 0 < line <= len(lines) else ""
+        col = len(line_text.encode("utf-8")[:col_bytes].decode("utf-8", errors="ignore"))
+        offset = sum(len(part) + 1 for part in lines[: line - 1]) + col
+        return self.at(self.source[min(offset, len(self.source) - 1)])
+
+    def at(self, offset: int) -> Location:
+        before = self.original[:offset]
+        line = before.count("\n")
+        col = offset - (before.rfind("\n") + 1)
+        if line == 0:
+            return Location(self.origin.path, self.origin.line, self.origin.col + col)
+        return Location(self.origin.path, self.origin.line + line, col + 1)
+
+
+class _Parser:
+    def __init__(self, text: _Text, scope: Scope):
+        self.text = text
+        self.scope = scope
+
+    def fail(self, node: ast.AST, message: str, hint: str | None = None) -> InputError:
+        return InputError(message, self.text.location(node), hint)
+
+    def snippet(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.text.python, node) or ""
+        return segment.replace("**", "^").replace(PRIME, "'").replace(">>", "..")
+
+    # -- top level ---------------------------------------------------------------
+
+    def equation(self, node: ast.AST) -> Equation:
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+            return Equation(self.expr(node.left), self.expr(node.comparators[0]), self.text.location(node))
+        if isinstance(node, ast.Compare) and all(isinstance(op, ast.Eq) for op in node.ops):
+            raise self.fail(node, "a claim has one '=' sign", "write one equation per claim")
+        raise self.fail(node, "a claim must be an equation", "expected `left side = right side`")
+
+    def expr(self, node: ast.AST) -> Expr:
+        loc = self.text.location(node)
+        if isinstance(node, ast.Constant):
+            return self.constant(node, loc)
+        if isinstance(node, ast.Name):
+            return self.name(node, loc)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = self.expr(node.operand)
+            return Neg(operand, loc) if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, loc)
+        if isinstance(node, ast.Subscript):
+            return self.indexed(node, loc)
+        if isinstance(node, ast.Call):
+            return self.call(node, loc)
+        if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(node.elts[0], ast.Compare):
+            return self.iverson(node.elts[0], loc)
+        if isinstance(node, ast.Compare):
+            raise self.fail(node, "an equation or comparison cannot stand inside an expression",
+                            "only the claim itself has '=', and `[i == j]` is a Kronecker delta")
+        raise self.fail(node, f"'{self.snippet(node)}' is not allowed in an expression",
+                        "expected numbers, names, name[layer][i, j], + - * / ^, function calls, sum(k, …)")
+
+    def constant(self, node: ast.Constant, loc: Location) -> Num:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(node, f"{self.snippet(node)!s} is not a number or a name",
+                            "expected a number such as 2, 0.5 or 1e-3")
+        literal = self.snippet(node)
+        if sum(ch.isdigit() for ch in literal) > MAX_DIGITS:
+            raise self.fail(node, f"number too long ({len(literal)} characters)",
+                            f"at most {MAX_DIGITS} digits")
+        return Num(literal, loc)
+
+    def name(self, node: ast.Name, loc: Location) -> Name:
+        ident = node.id
+        if PRIME in ident:
+            raise self.fail(node, f"'{ident.replace(PRIME, chr(39))}' must be applied to an argument",
+                            "write f'(u)")
+        if ident.startswith("__"):
+            raise self.fail(node, f"unknown name '{ident}'")
+        if not self.scope.knows(ident):
+            raise self.fail(node, f"unknown name '{ident}'", self.scope.suggest(ident))
+        if ident in self.scope.functions and ident not in self.scope.values:
+            raise self.fail(node, f"'{ident}' is a function", f"call it, e.g. {ident}(x)")
+        return Name(ident, loc)
+
+    def binop(self, node: ast.BinOp, loc: Location) -> Expr:
+        ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+        if isinstance(node.op, ast.Div):
+            derivative = self.derivative(node, loc)
+            if derivative is not None:
+                return derivative
+        if isinstance(node.op, ast.RShift):
+            raise self.fail(node, "a range a..b can only follow `in`", "e.g. sum(k in 1..n, …)")
+        op = ops.get(type(node.op))
+        if op is None:
+            raise self.fail(node, f"operator in '{self.snippet(node)}' is not allowed",
+                            "expected + - * / ^")
+        return BinOp(op, self.expr(node.left), self.expr(node.right), loc)
+
+    # -- derivatives ---------------------------------------------------------------
+
+    def _d_name(self, node: ast.AST) -> ast.AST | None:
+        """For `dC` or `dw[l][j,k]`, the node of `C` / `w[l][j,k]` (as a Name or Subscript)."""
+        base = node
+        while isinstance(base, ast.Subscript):
+            base = base.value
+        if not isinstance(base, ast.Name):
+            return None
+        ident = base.id
+        if len(ident) < 2 or ident[0] != "d" or ident in self.scope.values or ident in self.scope.functions:
+            return None
+        if not self.scope.knows(ident[1:]):
+            return None
+        renamed = ast.Name(id=ident[1:], ctx=ast.Load())
+        ast.copy_location(renamed, base)
+        renamed.col_offset = base.col_offset + 1
+        if node is base:
+            return renamed
+        return _replace_base(node, renamed)
+
+    def _d_call(self, node: ast.AST) -> ast.AST | None:
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "d"
+                and "d" not in self.scope.functions):
+            if len(node.args) != 1 or node.keywords:
+                raise self.fail(node, "d(…) takes one argument", "write d(expr)/d(var)")
+            return node.args[0]
+        return None
+
+    def derivative(self, node: ast.BinOp, loc: Location) -> Derivative | None:
+        top = self._d_call(node.left) or self._d_name(node.left)
+        bottom = self._d_call(node.right) or self._d_name(node.right)
+        if top is None and bottom is None:
+            return None
+        if top is None or bottom is None:
+            raise self.fail(node, f"'{self.snippet(node)}' is half a derivative",
+                            "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
+        return Derivative(self.expr(top), self.variable(bottom), loc)
+
+    def variable(self, node: ast.AST) -> Expr:
+        var = self.expr(node)
+        if not isinstance(var, (Name, Indexed)):
+            raise self.fail(node, f"cannot differentiate with respect to '{self.snippet(node)}'",
+                            "the variable must be one quantity, such as x, w[l][j,k] or z[L][j]")
+        return var
+
+    # -- indexing, calls, sums --------------------------------------------------------
+
+    def indexed(self, node: ast.Subscript, loc: Location) -> Indexed:
+        groups: list[tuple[Expr, ...]] = []
+        base: ast.AST = node
+        while isinstance(base, ast.Subscript):
+            inner = base.slice
+            elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            if isinstance(inner, ast.Slice) or not elements:
+                raise self.fail(base, "an index must be an expression", "e.g. w[l][j, k]")
+            groups.append(tuple(self.expr(element) for element in elements))
+            base = base.value
+        if not isinstance(base, ast.Name):
+            raise self.fail(node, f"only a name can be indexed, not '{self.snippet(base)}'")
+        name = self.name(base, loc)
+        if self.scope.is_index(name.id):
+            raise self.fail(base, f"'{name.id}' is an index and cannot itself be indexed",
+                            "define it under `let:` or `data:` first")
+        return Indexed(name.id, tuple(reversed(groups)), loc)
+
+    def call(self, node: ast.Call, loc: Location) -> Expr:
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise self.fail(node, f"'{self.snippet(node)}' is not a call of a known function",
+                            "expected a function name followed by (arguments)")
+        ident = node.func.id
+        primes = ident.count(PRIME)
+        base = ident.replace(PRIME, "")
+        if ident.startswith("__") or PRIME in base:
+            raise self.fail(node, f"unknown function '{ident}'")
+        if base == "sum" and not primes:
+            return self.sum(node, loc)
+        if base == "diff" and not primes:
+            if len(node.args) != 2:
+                raise self.fail(node, "diff takes two arguments", "diff(expr, var)")
+            return Derivative(self.expr(node.args[0]), self.variable(node.args[1]), loc)
+        if base == "KroneckerDelta" and not primes:
+            if len(node.args) != 2:
+                raise self.fail(node, "KroneckerDelta takes two indices", "KroneckerDelta(i, j)")
+            return Kronecker(self.expr(node.args[0]), self.expr(node.args[1]), loc)
+        if base == "d" and "d" not in self.scope.functions:
+            raise self.fail(node, "d(…) must be divided by d(variable)", "write d(expr)/d(var)")
+        if base not in self.scope.functions:
+            raise self.fail(node.func, f"unknown function '{base}'", self.scope.suggest(base))
+        return Call(base, primes, tuple(self.expr(arg) for arg in node.args), loc)
+
+    def sum(self, node: ast.Call, loc: Location) -> Sum:
+        if len(node.args) != 2:
+            raise self.fail(node, "sum takes an index and a body", "sum(k, body) or sum(k in 1..n, body)")
+        head, body = node.args
+        if isinstance(head, ast.Name):
+            var, lo, hi = self.index_name(head), None, None
+        elif (isinstance(head, ast.Compare) and len(head.ops) == 1 and isinstance(head.ops[0], ast.In)
+              and isinstance(head.left, ast.Name)):
+            var = self.index_name(head.left)
+            lo, hi = self.range_bounds(head.comparators[0])
+        else:
+            raise self.fail(head, "the first argument of sum must be an index",
+                            "sum(k, body) or sum(k in 1..n, body)")
+        return Sum(var, lo, hi, self.expr(body), loc)
+
+    def index_name(self, node: ast.Name) -> str:
+        if not self.scope.is_index(node.id):
+            raise self.fail(node, f"'{node.id}' is a name in use, not a free index",
+                            "use a single letter such as i, j, k")
+        return node.id
+
+    def range_bounds(self, node: ast.AST) -> tuple[Expr, Expr]:
+        if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift)):
+            raise self.fail(node, "expected a range lo..hi", "e.g. 1..n or 1..L-1")
+        return self.expr(node.left), self.expr(node.right)
+
+    def iverson(self, node: ast.Compare, loc: Location) -> Kronecker:
+        if len(node.ops) != 1 or not isinstance(node.ops[0], ast.Eq):
+            raise self.fail(node, "an Iverson bracket must be [i == j]")
+        return Kronecker(self.expr(node.left), self.expr(node.comparators[0]), loc)
+
+
+def _replace_base(node: ast.AST, new_base: ast.AST) -> ast.AST:
+    if isinstance(node, ast.Subscript):
+        copy = ast.Subscript(value=_replace_base(node.value, new_base), slice=node.slice, ctx=ast.Load())
+        return ast.copy_location(copy, node)
+    return new_base
+
+
+def _python_tree(text: str, origin: Location) -> tuple[_Text, ast.AST]:
+    if len(text) > MAX_TEXT:
+        raise InputError(f"expression too long ({len(text)} characters)", origin,
+                         f"at most {MAX_TEXT}")
+    lead = text[: len(text) - len(text.lstrip())]
+    if "\n" not in lead:
+        origin = Location(origin.path, origin.line, origin.col + len(lead))
+    rewritten = _Text(text.strip(), origin)
+    try:
+        tree = ast.parse(rewritten.python, mode="eval")
+    except SyntaxError as exc:
+        lines = rewritten.python.split("\n")
+        line = min(max(exc.lineno or 1, 1), len(lines))
+        offset = sum(len(part) + 1 for part in lines[: line - 1]) + max((exc.offset or 1) - 1, 0)
+        where = rewritten.at(rewritten.source[min(offset, len(rewritten.source) - 1)])
+        reason = (exc.msg or "syntax error").replace("invalid syntax. ", "")
+        raise InputError(f"cannot read '{text.strip()}': {reason}", where,
+                         "expected a Python-like expression such as (a[L][j] - y[j]) * sigmoid'(z[L][j])") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise InputError("expression too deeply nested or malformed", origin) from None
+    return rewritten, tree.body
+
+
+def parse_equation(text: str, origin: Location, scope: Scope) -> Equation:
+    rewritten, node = _python_tree(text, origin)
+    return _guarded(lambda: _Parser(rewritten, scope).equation(node), origin)
+
+
+def parse_expression(text: str, origin: Location, scope: Scope) -> Expr:
+    rewritten, node = _python_tree(text, origin)
+    return _guarded(lambda: _Parser(rewritten, scope).expr(node), origin)
+
+
+def parse_range(text: str, origin: Location, scope: Scope) -> Range:
+    """`l in 1..L-1` as used by a claim's `for:`."""
+    rewritten, node = _python_tree(text, origin)
+    parser = _Parser(rewritten, scope)
+
+    def build() -> Range:
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
+                and isinstance(node.left, ast.Name)):
+            raise parser.fail(node, f"cannot read range '{text}'", "expected `l in 1..L-1`")
+        lo, hi = parser.range_bounds(node.comparators[0])
+        return Range(parser.index_name(node.left), lo, hi, rewritten.location(node))
+
+    return _guarded(build, origin)
+
+
+def parse_definition_head(text: str, origin: Location, scope: Scope) -> Name | Indexed | Call:
+    """A `let` key: `e`, `delta[l][j]`, `delta[L][j]` or `h(x, y)` (a function and its parameters)."""
+    rewritten, node = _python_tree(text, origin)
+    base = node
+    while isinstance(base, ast.Subscript):
+        base = base.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        params = []
+        for arg in node.args:
+            if not isinstance(arg, ast.Name):
+                raise InputError(f"parameters of '{node.func.id}' must be names", rewritten.location(arg))
+            params.append(Name(arg.id, rewritten.location(arg)))
+        if PRIME in node.func.id or len(set(p.id for p in params)) != len(params):
+            raise InputError(f"cannot define '{text}'", origin, "expected h(x) or h(x, y)")
+        return Call(node.func.id, 0, tuple(params), origin)
+    if not isinstance(base, ast.Name) or PRIME in base.id or base.id.startswith("__"):
+        raise InputError(f"cannot define '{text}'", origin,
+                         "a let key is a name (e), a name with indices (delta[l][j]) or a function (h(x))")
+    if node is base:
+        return Name(base.id, origin)
+    widened = Scope(scope.values | {base.id}, scope.functions)
+    return _guarded(lambda: _Parser(rewritten, widened).expr(node), origin)
+
+
+def _guarded(build, origin: Location):
+    try:
+        return build()
+    except RecursionError:
+        raise InputError("expression too deeply nested", origin) from None
+
+
+def names_in(expr: Expr | Equation) -> set[str]:
+    """Every name an expression mentions (for finding its free indices)."""
+    found: set[str] = set()
+    for node in walk(expr):
+        if isinstance(node, (Name, Indexed)):
+            found.add(node.id)
+    return found
+
+
+def walk(expr):
+    """Every node of a tree, parents first."""
+    yield expr
+    if isinstance(expr, Indexed):
+        for group in expr.groups:
+            for item in group:
+                yield from walk(item)
+    elif isinstance(expr, Call):
+        for arg in expr.args:
+            yield from walk(arg)
+    elif isinstance(expr, Neg):
+        yield from walk(expr.operand)
+    elif isinstance(expr, (BinOp, Equation)):
+        yield from walk(expr.left if isinstance(expr, BinOp) else expr.lhs)
+        yield from walk(expr.right if isinstance(expr, BinOp) else expr.rhs)
+    elif isinstance(expr, Sum):
+        for part in (expr.lo, expr.hi, expr.body):
+            if part is not None:
+                yield from walk(part)
+    elif isinstance(expr, Derivative):
+        yield from walk(expr.expr)
+        yield from walk(expr.var)
+    elif isinstance(expr, Kronecker):
+        yield from walk(expr.i)
+        yield from walk(expr.j)

@@ -1,0 +1,142 @@
+"""The mathematical primitives: SymPy functions, activations and losses, as tables.
+
+Each activation is one row: the SymPy function applied to a pre-activation.
+Derivatives come from each function's ``fdiff``; ``sigmoid`` and ``relu`` are
+kept opaque (not rewritten through ``exp``), so that expressions stay small
+and a proof can treat ``sigmoid(z)`` as one symbol.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+
+class sigmoid(sp.Function):
+    """The logistic function 1 / (1 + exp(-x)), with derivative sigmoid(x)(1 - sigmoid(x))."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sp.Rational(1, 2)
+        return None
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sp.exp(-arg))
+
+
+class relu(sp.Function):
+    """max(x, 0); its derivative is the Heaviside step (undefined at 0, never sampled there)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sp.Heaviside(self.args[0])
+
+
+class softplus(sp.Function):
+    """log(1 + exp(x)), whose derivative is sigmoid(x)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+
+@lru_cache(maxsize=None)
+def generic_function(name: str, order: int = 0) -> type[sp.Function]:
+    """An unknown differentiable function of one argument (``f``), or its ``order``-th derivative.
+
+    Claims about it must hold for every such function: the numeric checks put
+    several concrete functions in its place.
+    """
+
+    def fdiff(self, argindex=1):
+        return generic_function(name, order + 1)(self.args[0])
+
+    return type(name + "'" * order, (sp.Function,),
+                {"nargs": 1, "fdiff": fdiff, "generic_name": name, "order": order})
+
+
+def is_generic(func) -> bool:
+    return hasattr(func, "generic_name")
+
+
+# Functions an expression may call by name: name → SymPy function of one argument.
+BUILTIN_FUNCTIONS: dict[str, sp.FunctionClass] = {
+    "exp": sp.exp,
+    "log": sp.log,
+    "ln": sp.log,
+    "sqrt": sp.sqrt,
+    "abs": sp.Abs,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tanh": sp.tanh,
+    "sigmoid": sigmoid,
+    "σ": sigmoid,
+    "relu": relu,
+    "softplus": softplus,
+}
+
+# Elementwise activations: name → function applied to z.
+ACTIVATIONS: dict[str, sp.FunctionClass | None] = {
+    "sigmoid": sigmoid,
+    "tanh": sp.tanh,
+    "relu": relu,
+    "identity": None,
+    "linear": None,
+}
+OUTPUT_ONLY = frozenset({"softmax"})
+
+
+def apply_activation(name: str, argument: sp.Expr) -> sp.Expr:
+    """act(z) for an elementwise activation (or a generic one named by the user)."""
+    if name in ACTIVATIONS:
+        function = ACTIVATIONS[name]
+        return argument if function is None else function(argument)
+    return generic_function(name)(argument)
+
+
+def softmax(arguments: list[sp.Expr], index: int) -> sp.Expr:
+    exps = [sp.exp(argument) for argument in arguments]
+    return exps[index] / sp.Add(*exps)
+
+
+# Per-example losses: name → builder(outputs, targets) → SymPy expression.
+def _half_sse(yhat, y):
+    return sp.Rational(1, 2) * sp.Add(*[(t - o) ** 2 for o, t in zip(yhat, y)])
+
+
+def _sse(yhat, y):
+    return sp.Add(*[(t - o) ** 2 for o, t in zip(yhat, y)])
+
+
+def _cross_entropy(yhat, y):
+    return -sp.Add(*[t * sp.log(o) for o, t in zip(yhat, y)])
+
+
+def _binary_cross_entropy(yhat, y):
+    return -sp.Add(*[t * sp.log(o) + (1 - t) * sp.log(1 - o) for o, t in zip(yhat, y)])
+
+
+LOSSES = {
+    "half_sse": _half_sse,
+    "sse": _sse,
+    "cross_entropy": _cross_entropy,
+    "binary_cross_entropy": _binary_cross_entropy,
+}
+
+
+def prime(function, order: int, argument: sp.Expr) -> sp.Expr:
+    """The ``order``-th derivative of a one-argument function, evaluated at ``argument``."""
+    if is_generic(function):
+        return generic_function(function.generic_name, function.order + order)(argument)
+    dummy = sp.Dummy("u")
+    derivative = sp.diff(function(dummy), dummy, order)
+    return derivative.xreplace({dummy: argument})

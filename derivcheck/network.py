@@ -1,0 +1,199 @@
+"""The network of a derivation file as a graph: parameters, the forward pass, the loss.
+
+Conventions (format v1): layers 0..L, neurons from 1; ``w[l][j,k]`` is the
+weight into neuron j of layer l from neuron k of layer l-1; ``bias: folded``
+makes a[l][0] = 1 for l < L and w[l][j,0] the bias; with a batch every
+per-example quantity has the example index last.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .errors import IndexRangeError, UndefinedError
+from .functions import ACTIVATIONS, LOSSES, apply_activation, softmax
+from .graph import Graph, Quantity
+from .spec import NetworkSpec
+
+# role → (first layer, last layer or None for L) of the layers where it exists
+LAYERS = {"x": (0, 0), "a": (0, None), "z": (1, None), "w": (1, None), "b": (1, None),
+          "y": (None, None), "yhat": (None, None)}
+
+
+class Network:
+    """Symbols and definitions of one network; ``quantity`` looks them up by role and indices."""
+
+    def __init__(self, spec: NetworkSpec):
+        self.spec = spec
+        self.L = spec.last
+        self.sizes = spec.sizes
+        self.folded = spec.bias == "folded"
+        self.graph = Graph()
+        self.names = spec.notation.names
+        self.examples = range(1, spec.batch + 1)
+        self._symbols: dict[tuple, sp.Expr] = {}
+        self.target_groups: list[list[sp.Symbol]] = []
+        self.C: sp.Symbol | None = None
+        self._build()
+
+    # -- construction -----------------------------------------------------------------
+
+    def _suffix(self, s: int) -> tuple[int, ...]:
+        return (s,) if self.spec.batch > 1 else ()
+
+    def _leaf(self, key: tuple, kind: str, role: str, layer: int | None, indices: tuple[int, ...]) -> sp.Symbol:
+        quantity = Quantity(role, self.names[_ROLE_NAMES[role]], layer, indices)
+        symbol = sp.Symbol(quantity.label(), real=True)
+        self._symbols[key] = self.graph.leaf(symbol, kind, quantity)
+        return symbol
+
+    def _node(self, key: tuple, expr: sp.Expr, role: str, layer: int, indices: tuple[int, ...]) -> sp.Symbol:
+        quantity = Quantity(role, self.names[_ROLE_NAMES[role]], layer, indices)
+        symbol = sp.Symbol(quantity.label(), real=True)
+        self._symbols[key] = self.graph.define(symbol, expr, quantity)
+        return symbol
+
+    def _build(self) -> None:
+        L, sizes = self.L, self.sizes
+        for l in range(1, L + 1):
+            for j in range(1, sizes[l] + 1):
+                for k in range(0 if self.folded else 1, sizes[l - 1] + 1):
+                    self._leaf(("w", l, j, k), "weight", "w", l, (j, k))
+                if self.spec.bias == "true":
+                    self._leaf(("b", l, j), "bias", "b", l, (j,))
+        per_example = []
+        for s in self.examples:
+            suffix = self._suffix(s)
+            for k in range(1, sizes[0] + 1):
+                self._symbols[("a", 0, k, s)] = self._leaf(("x", 0, k, s), "input", "x", None, (k,) + suffix)
+            for l in range(0, L):
+                if self.folded:
+                    self._symbols[("a", l, 0, s)] = sp.S.One
+            for l in range(1, L + 1):
+                pre = []
+                for j in range(1, sizes[l] + 1):
+                    total = sp.Add(*[self._symbols[("w", l, j, k)] * self._symbols[("a", l - 1, k, s)]
+                                     for k in range(0 if self.folded else 1, sizes[l - 1] + 1)])
+                    if self.spec.bias == "true":
+                        total += self._symbols[("b", l, j)]
+                    pre.append(self._node(("z", l, j, s), total, "z", l, (j,) + suffix))
+                activation = self.spec.activations[l - 1]
+                for j in range(1, sizes[l] + 1):
+                    value = (softmax(pre, j - 1) if activation == "softmax"
+                             else apply_activation(activation, pre[j - 1]))
+                    self._node(("a", l, j, s), value, "a", l, (j,) + suffix)
+            outputs = [self._symbols[("a", L, j, s)] for j in range(1, sizes[L] + 1)]
+            targets = [self._leaf(("y", L, j, s), "target", "y", None, (j,) + suffix)
+                       for j in range(1, sizes[L] + 1)]
+            self.target_groups.append(targets)
+            if isinstance(self.spec.loss, str):
+                per_example.append(LOSSES[self.spec.loss](outputs, targets))
+        if per_example:
+            self.define_loss(per_example)
+
+    def define_loss(self, per_example: list[sp.Expr]) -> None:
+        """C from the per-example losses (a loss given as an expression is built by the caller)."""
+        total = sp.Add(*per_example)
+        if self.spec.reduction == "mean":
+            total = total / self.spec.batch
+        self.C = self.graph.define(sp.Symbol(self.names["loss"], real=True), total,
+                                   Quantity("C", self.names["loss"]))
+
+    # -- lookup -------------------------------------------------------------------------
+
+    def layer_range(self, role: str) -> range:
+        first, last = LAYERS[role]
+        first = self.L if first is None else first
+        return range(first, (self.L if last is None else last) + 1)
+
+    def neuron_range(self, role: str, layer: int, slot: int) -> range:
+        """Valid values of neuron slot ``slot`` (0 = to, 1 = from for w) at ``layer``."""
+        if role == "w" and slot == 1:
+            return range(0 if self.folded else 1, self.sizes[layer - 1] + 1)
+        zero = self.folded and role in ("a", "x") and layer < self.L
+        return range(0 if zero else 1, self.sizes[layer] + 1)
+
+    def is_single(self, role: str, layer: int) -> bool:
+        """Whether role[layer] has one neuron, so that its neuron indices may be dropped."""
+        if role == "w":
+            return 1 <= layer <= self.L and self.sizes[layer] == 1 and self.sizes[layer - 1] == 1
+        if role in ("y", "yhat"):
+            layer = self.L
+        return 0 <= layer <= self.L and self.sizes[layer] == 1
+
+    def neuron_slots(self, role: str) -> int:
+        return 2 if role == "w" else 1
+
+    def has_example_slot(self, role: str) -> bool:
+        return self.spec.batch > 1 and role not in ("w", "b")
+
+    def quantity(self, role: str, layer: int, neurons: tuple[int, ...], example: int | None) -> sp.Expr:
+        """The symbol for role[layer][neurons, example] (layer ignored for x, y, yhat)."""
+        name = self.names[_ROLE_NAMES[role]]
+        layers = self.layer_range(role)
+        if layer not in layers:
+            raise UndefinedError(f"{name}[{layer}] does not exist: layers {_span(layers)}")
+        for slot, index in enumerate(neurons):
+            valid = self.neuron_range(role, layer, slot)
+            if index not in valid:
+                raise IndexRangeError(self.describe_range(role, layer, neurons, example))
+        if example is not None and example not in self.examples:
+            raise IndexRangeError(f"example index {example} is out of range 1..{self.spec.batch}")
+        key_role = {"x": "a", "yhat": "a", "y": "y"}.get(role, role)
+        s = example or 1
+        key = (key_role, layer) + tuple(neurons) + ((s,) if role not in ("w", "b") else ())
+        return self._symbols[key]
+
+    def describe_range(self, role: str, layer: int, neurons: tuple[int, ...], example: int | None) -> str:
+        name = self.names[_ROLE_NAMES[role]]
+        layer_text = "" if role in ("x", "y", "yhat") else f"[{layer}]"
+        letters = ("j", "k") if role == "w" else ("j",)
+        if role == "w" and self.spec.notation.from_to:
+            shown_indices, shown_letters = tuple(reversed(neurons)), ("k", "j")
+            ranges = [self.neuron_range(role, layer, 1), self.neuron_range(role, layer, 0)]
+        else:
+            shown_indices, shown_letters = neurons, letters
+            ranges = [self.neuron_range(role, layer, slot) for slot in range(len(neurons))]
+        given = ",".join(str(i) for i in shown_indices)
+        valid = ", ".join(f"{letter} in {_span(r)}" for letter, r in zip(shown_letters, ranges))
+        return (f"{name}{layer_text}[{given}] is out of range: {name}{layer_text}"
+                f"[{','.join(shown_letters)}] has {valid}")
+
+    def proof_rewrites(self) -> dict[sp.Expr, sp.Expr]:
+        """act(z) → a for elementwise layers (and a → z for identity): a proof keeps them as symbols."""
+        rewrites: dict[sp.Expr, sp.Expr] = {}
+        for (role, layer, *rest), symbol in self._symbols.items():
+            if role != "a" or layer == 0 or rest[0] == 0:
+                continue
+            z = self._symbols[("z", layer) + tuple(rest)]
+            activation = self.spec.activations[layer - 1]
+            if activation == "softmax":
+                continue
+            if activation in ACTIVATIONS and ACTIVATIONS[activation] is None:
+                rewrites[symbol] = z
+            else:
+                rewrites[apply_activation(activation, z)] = symbol
+        return rewrites
+
+    def softmax_outputs(self) -> list[list[sp.Symbol]]:
+        """Per example, the output symbols when the output layer is a softmax."""
+        if self.spec.activations[-1] != "softmax":
+            return []
+        return [[self._symbols[("a", self.L, j, s)] for j in range(1, self.sizes[self.L] + 1)]
+                for s in self.examples]
+
+    def generic_functions(self) -> set[str]:
+        return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}
+
+    def relu_arguments(self) -> list[sp.Symbol]:
+        return [symbol for (role, layer, *_), symbol in self._symbols.items()
+                if role == "z" and self.spec.activations[layer - 1] == "relu"]
+
+
+_ROLE_NAMES = {"x": "input", "w": "weight", "b": "bias", "z": "preact", "a": "act", "y": "target",
+               "yhat": "output", "C": "loss"}
+
+
+def _span(values: range) -> str:
+    return f"{values.start}..{values.stop - 1}" if len(values) else "none"
+

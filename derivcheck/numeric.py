@@ -1,0 +1,210 @@
+"""Numeric evaluation of graph expressions: random points, float64 batches and high precision.
+
+A point assigns a value to every leaf of the graph (and a concrete function to
+every generic activation). All points are evaluated at once as numpy arrays;
+a disagreement is re-evaluated at one point with mpmath at high precision, so
+float noise never becomes a counterexample. Each sub-expression is computed
+once per batch (the memo is keyed by SymPy's structural hash), so the many
+small expressions of a network cost no compilation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .functions import is_generic, relu, sigmoid, softplus
+from .graph import Graph
+
+PRECISION_DIGITS = 50
+RTOL = 1e-7
+ATOL = 1e-10
+
+_U = sp.Symbol("u")
+_COEFFICIENTS = sp.symbols("c1:6")
+# The family of concrete functions that stands in for a generic f: smooth,
+# non-linear, with non-vanishing derivatives of every order, drawn anew per point.
+_TEMPLATE = (_COEFFICIENTS[0] * sp.tanh(_COEFFICIENTS[1] * _U + _COEFFICIENTS[2])
+             + _COEFFICIENTS[3] * _U + _COEFFICIENTS[4] * _U ** 2)
+
+
+@lru_cache(maxsize=None)
+def _generic(order: int, module: str):
+    return sp.lambdify([_U, *_COEFFICIENTS], sp.diff(_TEMPLATE, _U, order), module)
+
+
+def _np_sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def _np_step(x):
+    return np.where(np.abs(x) < 1e-9, np.nan, (x > 0).astype(float))
+
+
+def _np_abs(x):
+    return np.where(np.abs(x) < 1e-12, np.nan, np.abs(x))
+
+
+def _mp_step(x):
+    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0)
+
+
+NUMPY_FUNCTIONS = {
+    sp.exp: np.exp, sp.log: np.log, sp.sin: np.sin, sp.cos: np.cos, sp.tanh: np.tanh,
+    sp.Abs: _np_abs, sp.sign: np.sign, sp.Heaviside: _np_step, sigmoid: _np_sigmoid,
+    relu: lambda x: np.where(np.abs(x) < 1e-9, np.nan, np.maximum(x, 0.0)),
+    softplus: lambda x: np.logaddexp(0.0, x),
+}
+MPMATH_FUNCTIONS = {
+    sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tanh: mpmath.tanh,
+    sp.Abs: abs, sp.sign: mpmath.sign, sp.Heaviside: _mp_step, sigmoid: lambda x: 1 / (1 + mpmath.exp(-x)),
+    relu: lambda x: max(x, mpmath.mpf(0)), softplus: lambda x: mpmath.log(1 + mpmath.exp(x)),
+}
+
+
+class EvaluationError(Exception):
+    """An expression contains something that has no numeric meaning here."""
+
+
+def sample_point_batch(graph: Graph, groups: list[list[sp.Symbol]], generic: set[str], count: int,
+                       rng: np.random.Generator, one_hot: bool) -> tuple[dict, dict]:
+    """Random values for every leaf (``count`` points at once) and concrete generic functions.
+
+    Magnitudes avoid zero (so a dropped factor cannot vanish) and stay moderate
+    (so sigmoids are not saturated); targets lie in (0, 1), or on the simplex
+    (sum 1 per example) when ``one_hot``.
+    """
+    values: dict[sp.Symbol, np.ndarray] = {}
+    for symbol, kind in graph.leaves.items():
+        magnitude = rng.uniform(0.3, 1.6, count)
+        if kind == "target":
+            values[symbol] = rng.uniform(0.1, 0.9, count)
+        elif kind == "positive":
+            values[symbol] = rng.uniform(0.3, 2.5, count)
+        elif kind == "negative":
+            values[symbol] = -rng.uniform(0.3, 2.5, count)
+        else:
+            values[symbol] = magnitude * rng.choice([-1.0, 1.0], count)
+    if one_hot:
+        for group in groups:
+            simplex = rng.dirichlet(np.ones(len(group)), count)
+            for column, symbol in enumerate(group):
+                values[symbol] = simplex[:, column]
+    functions = {}
+    for name in sorted(generic):
+        sign = rng.choice([-1.0, 1.0], (2, count))
+        functions[name] = (sign[0] * rng.uniform(0.5, 1.5, count), rng.uniform(0.5, 1.5, count),
+                           rng.uniform(-1.0, 1.0, count), sign[1] * rng.uniform(0.2, 1.0, count),
+                           rng.uniform(-0.3, 0.3, count))
+    return values, functions
+
+
+class Evaluator:
+    """Values of expressions over a graph at fixed leaf values (arrays, or mpmath scalars)."""
+
+    def __init__(self, graph: Graph, leaves: dict, functions: dict, precise: bool = False):
+        self.graph = graph
+        self.leaves = leaves
+        self.functions = functions
+        self.precise = precise
+        self.table = MPMATH_FUNCTIONS if precise else NUMPY_FUNCTIONS
+        self.module = "mpmath" if precise else "numpy"
+        self._memo: dict[sp.Expr, object] = {}
+
+    @classmethod
+    def at_point(cls, batch: "Evaluator", index: int) -> "Evaluator":
+        """A high-precision evaluator at point ``index`` of a float batch."""
+        leaves = {symbol: mpmath.mpf(float(values[index])) for symbol, values in batch.leaves.items()}
+        functions = {name: tuple(mpmath.mpf(float(c[index])) for c in coefficients)
+                     for name, coefficients in batch.functions.items()}
+        return cls(batch.graph, leaves, functions, precise=True)
+
+    def value(self, expr: sp.Expr):
+        if self.precise:
+            with mpmath.workdps(PRECISION_DIGITS):
+                return self._value(sp.sympify(expr))
+        with np.errstate(all="ignore"):
+            return self._value(sp.sympify(expr))
+
+    def _value(self, expr: sp.Expr):
+        memo = self._memo
+        if expr in memo:
+            return memo[expr]
+        if expr.is_Symbol:
+            if expr in self.leaves:
+                result = self.leaves[expr]
+            elif expr in self.graph.definitions:
+                result = self._value(self.graph.definitions[expr])
+            else:
+                raise EvaluationError(f"'{expr}' has no value")
+        elif expr.is_Number or isinstance(expr, sp.NumberSymbol):
+            result = self._number(expr)
+        elif expr.is_Add:
+            args = [self._value(arg) for arg in expr.args]
+            result = args[0]
+            for arg in args[1:]:
+                result = result + arg
+        elif expr.is_Mul:
+            args = [self._value(arg) for arg in expr.args]
+            result = args[0]
+            for arg in args[1:]:
+                result = result * arg
+        elif expr.is_Pow:
+            result = self._power(expr)
+        elif isinstance(expr, sp.Function):
+            result = self._function(expr)
+        else:
+            raise EvaluationError(f"cannot evaluate {type(expr).__name__}: {expr}")
+        memo[expr] = result
+        return result
+
+    def _number(self, expr):
+        if self.precise:
+            if expr.is_Rational:
+                return mpmath.mpf(int(expr.p)) / int(expr.q)
+            return mpmath.mpf(str(sp.N(expr, PRECISION_DIGITS + 5)))
+        return float(expr)
+
+    def _power(self, expr):
+        base = self._value(expr.base)
+        exponent = expr.exp
+        if exponent.is_Integer:
+            e = int(exponent)
+            if self.precise:
+                return base ** e
+            return np.power(base, e) if e >= 0 else 1.0 / np.power(base, -e)
+        power = self._value(exponent)
+        if self.precise:
+            return base ** power if base >= 0 or power == int(power) else mpmath.mpf("nan")
+        return np.power(base, power)
+
+    def _function(self, expr):
+        func = expr.func
+        args = [self._value(arg) for arg in expr.args]
+        if is_generic(func):
+            coefficients = self.functions[func.generic_name]
+            return _generic(func.order, self.module)(args[0], *coefficients)
+        if func in self.table:
+            return self.table[func](*args)
+        raise EvaluationError(f"no numeric value for {func}")
+
+
+def disagree(lhs, rhs) -> np.ndarray:
+    """Points where two float batches differ beyond float noise (NaN never disagrees: it is no point)."""
+    lhs, rhs = np.broadcast_arrays(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float))
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.abs(lhs), np.abs(rhs))
+        far = np.abs(lhs - rhs) > RTOL * scale + ATOL
+    return far & np.isfinite(lhs) & np.isfinite(rhs)
+
+
+def precisely_different(lhs, rhs) -> bool:
+    """Whether two high-precision values differ by more than rounding at PRECISION_DIGITS."""
+    with mpmath.workdps(PRECISION_DIGITS):
+        if not (mpmath.isfinite(lhs) and mpmath.isfinite(rhs)):
+            return False
+        scale = max(abs(lhs), abs(rhs), mpmath.mpf(1))
+        return abs(lhs - rhs) > mpmath.mpf(10) ** (-(PRECISION_DIGITS - 15)) * scale

@@ -1,0 +1,79 @@
+"""Results as data: what was checked, the verdicts, counterexamples and timings.
+
+Renderers (terminal, JSON) only read these objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    PROVED = "proved"  # symbolically identical for every instance
+    HOLDS = "holds"  # every numeric spot check agrees; no proof within the budget
+    FALSE = "false"  # some instance disagrees (certified at high precision)
+    ERROR = "error"  # the claim could not be read or evaluated
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """One failing instance: the index values, both sides at a point, or why it is out of range."""
+
+    instance: dict[str, int]
+    lhs: float | None = None
+    rhs: float | None = None
+    point: dict[str, float | str] = field(default_factory=dict)
+    reason: str | None = None
+
+    def instance_text(self) -> str:
+        return ", ".join(f"{name}={value}" for name, value in self.instance.items()) or "—"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    number: int
+    name: str
+    text: str
+    location: str
+    expect: str
+    verdict: Verdict
+    instances: int = 0
+    proved: int = 0
+    failed: int = 0
+    counterexamples: tuple[Counterexample, ...] = ()
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        if self.verdict is Verdict.ERROR:
+            return False
+        return (self.verdict is Verdict.FALSE) == (self.expect == "false")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        data["ok"] = self.ok
+        return data
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    title: str
+    claims: tuple[ClaimResult, ...] = ()
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> int:
+        """0: every verdict as expected; 1: some claim is not; 2: something could not be read."""
+        if self.error or any(c.verdict is Verdict.ERROR for c in self.claims):
+            return 2
+        return 0 if all(c.ok for c in self.claims) else 1
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "title": self.title, "status": self.status, "error": self.error,
+                "seconds": round(self.seconds, 4), "claims": [c.to_dict() for c in self.claims]}

@@ -1,0 +1,100 @@
+"""Safe YAML reading that keeps the line and column of every value.
+
+The file is composed (never constructed) with PyYAML's SafeLoader, so no tag
+can build an object; values are read from the node tree by the helpers here,
+which reject duplicate keys and report positions.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from .errors import InputError, Location
+
+
+class Source:
+    """One derivation file: its path and node tree."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        try:
+            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = Location(path, mark.line + 1, mark.column + 1) if mark else None
+            raise InputError(f"invalid YAML: {exc.problem}", where) from None
+        except yaml.YAMLError as exc:
+            raise InputError(f"invalid YAML: {exc}", Location(path, 1, 1)) from None
+
+    def where(self, node: yaml.Node) -> Location:
+        mark = node.start_mark
+        return Location(self.path, mark.line + 1, mark.column + 1)
+
+    def text_origin(self, node: yaml.ScalarNode) -> Location:
+        """Location of the first character of a scalar's text (after a quote)."""
+        loc = self.where(node)
+        quoted = node.style in ("'", '"')
+        return Location(loc.path, loc.line, loc.col + (1 if quoted else 0))
+
+    def mapping(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """(key text, key node, value node) of a mapping; duplicate keys are an error."""
+        if not isinstance(node, yaml.MappingNode):
+            raise InputError(f"{what} must be a mapping", self.where(node), "expected `key: value` lines")
+        seen: dict[str, yaml.Node] = {}
+        items = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError(f"a key in {what} must be plain text", self.where(key_node))
+            key = key_node.value
+            if key in seen:
+                first = self.where(seen[key])
+                raise InputError(f"duplicate key '{key}' in {what}", self.where(key_node),
+                                 f"first given at line {first.line}")
+            seen[key] = key_node
+            items.append((key, key_node, value_node))
+        return items
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise InputError(f"{what} must be a list", self.where(node), "expected `- item` lines or [a, b]")
+        return list(node.value)
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        """The scalar exactly as written (no YAML 1.1 coercion of `no`, `010`, `1e3`)."""
+        if not isinstance(node, yaml.ScalarNode):
+            raise InputError(f"{what} must be a single value", self.where(node))
+        if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~"):
+            raise InputError(f"{what} is empty", self.where(node))
+        return node.value
+
+    def integer(self, node: yaml.Node, what: str, minimum: int = 1) -> int:
+        raw = self.text(node, what)
+        if not raw.isdigit() or int(raw) < minimum:
+            raise InputError(f"{what} must be a whole number ≥ {minimum}, not {raw!r}", self.where(node))
+        return int(raw)
+
+    def number(self, node: yaml.Node, what: str) -> str:
+        raw = self.text(node, what)
+        try:
+            float(raw)
+        except ValueError:
+            raise InputError(f"{what} must be a number, not {raw!r}", self.where(node)) from None
+        return raw
+
+    def boolean(self, node: yaml.Node, what: str) -> bool:
+        raw = self.text(node, what).lower()
+        if raw in ("true", "yes", "on"):
+            return True
+        if raw in ("false", "no", "off"):
+            return False
+        raise InputError(f"{what} must be true or false, not {raw!r}", self.where(node))
+
+
+def read_source(path: str) -> Source:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc}",
+                         Location(path, 1, 1)) from None
+    return Source(path, text)

@@ -1,0 +1,363 @@
+"""A derivation file → validated, frozen dataclasses (format v1 and its extensions).
+
+Structure errors (bad YAML, an unknown key, a bad network) make the whole file
+unreadable; an error in one ``let`` or claim is kept with it, so the rest of
+the file is still checked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from . import expressions as ex
+from .errors import InputError, Location
+from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, OUTPUT_ONLY
+from .source import Source, read_source
+
+ROLE_DEFAULTS = {
+    "input": "x", "weight": "w", "bias": "b", "preact": "z", "act": "a",
+    "output": "yhat", "target": "y", "loss": "C",
+}
+TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "claims", "symbols", "data")
+NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation")
+CLAIM_KEYS = ("claim", "name", "for", "expect", "at", "note")
+ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
+MAX_NEURONS = 4096
+MAX_LAYERS = 32
+IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
+
+
+@dataclass(frozen=True)
+class Notation:
+    names: dict[str, str]  # role → the user's name
+    from_to: bool = False  # w[l][k,j] is the weight from k to j
+
+    def role_of(self, name: str) -> list[str]:
+        return [role for role, given in self.names.items() if given == name]
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]  # for layers 1..L
+    loss: str | ex.Expr
+    bias: str  # true | false | folded
+    targets: str  # any | one_hot
+    batch: int
+    reduction: str  # sum | mean
+    notation: Notation
+    loc: Location = field(compare=False)
+
+    @property
+    def last(self) -> int:
+        return len(self.sizes) - 1
+
+
+@dataclass(frozen=True)
+class LetSpec:
+    head: ex.Name | ex.Indexed | ex.Call
+    body: ex.Expr | None  # None when the definition could not be read
+    error: InputError | None
+    loc: Location = field(compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.head.func if isinstance(self.head, ex.Call) else self.head.id
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    number: int
+    name: str
+    text: str
+    equation: ex.Equation | None
+    error: InputError | None
+    for_range: ex.Range | None
+    expect: str  # holds | false
+    at: tuple[tuple[ex.Expr, ex.Expr], ...] | None
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str
+    title: str
+    network: NetworkSpec | None
+    symbols: dict[str, tuple[str, ...]]
+    data: dict[str, tuple[str, ...]]
+    lets: tuple[LetSpec, ...]
+    claims: tuple[ClaimSpec, ...]
+    scope: ex.Scope
+
+
+def load_spec(path: str) -> Spec:
+    """Read and validate a derivation file; raises InputError when the file as a whole is unusable."""
+    return _SpecReader(read_source(path)).read()
+
+
+def _unknown_key(key: str, allowed, where: Location, what: str) -> InputError:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = (f"did you mean '{close[0]}'? " if close else "") + "expected one of: " + ", ".join(allowed)
+    return InputError(f"unknown key '{key}' in {what}", where, hint)
+
+
+class _SpecReader:
+    def __init__(self, source: Source):
+        self.src = source
+
+    def read(self) -> Spec:
+        src = self.src
+        if src.root is None:
+            raise InputError("the file is empty", Location(src.path, 1, 1), "expected `claims:` and a `network:` or `symbols:`")
+        top = {}
+        for key, key_node, value in src.mapping(src.root, "the file"):
+            if key not in TOP_KEYS:
+                raise _unknown_key(key, TOP_KEYS, src.where(key_node), "the file")
+            top[key] = value
+        if "claims" not in top:
+            raise InputError("the file has no `claims:`", Location(src.path, 1, 1),
+                             "expected a list of `- claim: lhs = rhs`")
+        if "network" in top and ("symbols" in top or "data" in top):
+            node = top.get("symbols") or top["data"]
+            raise InputError("`symbols:` and `data:` are for files without a network", src.where(node))
+        title = src.text(top["title"], "title") if "title" in top else src.path
+        notation_node = top.get("notation")
+        network = self.network(top["network"], notation_node) if "network" in top else None
+        if network is None and notation_node is not None:
+            raise InputError("`notation:` renames network quantities; this file has no network",
+                             src.where(notation_node))
+        symbols = self.symbols(top["symbols"]) if "symbols" in top else {}
+        data = self.data(top["data"]) if "data" in top else {}
+        values, functions = self.base_scope(network, symbols, data)
+        lets, values, functions = self.lets(top.get("let"), values, functions)
+        scope = ex.Scope(frozenset(values), frozenset(functions))
+        claims = self.claims(top["claims"], scope)
+        return Spec(src.path, title, network, symbols, data, lets, claims, scope)
+
+    # -- network ---------------------------------------------------------------------
+
+    def network(self, node: yaml.Node, top_notation: yaml.Node | None) -> NetworkSpec:
+        src = self.src
+        fields: dict[str, yaml.Node] = {}
+        for key, key_node, value in src.mapping(node, "network"):
+            if key not in NETWORK_KEYS:
+                raise _unknown_key(key, NETWORK_KEYS, src.where(key_node), "network")
+            fields[key] = value
+        if "sizes" not in fields:
+            raise InputError("network has no `sizes:`", src.where(node), "e.g. sizes: [2, 3, 2]")
+        sizes = tuple(src.integer(item, "a layer size") for item in src.sequence(fields["sizes"], "sizes"))
+        if len(sizes) < 2:
+            raise InputError("sizes needs at least an input and an output layer", src.where(fields["sizes"]))
+        if len(sizes) > MAX_LAYERS + 1 or max(sizes) > MAX_NEURONS:
+            raise InputError("network too large", src.where(fields["sizes"]),
+                             f"at most {MAX_LAYERS} layers of {MAX_NEURONS} neurons")
+        last = len(sizes) - 1
+        activations = self.activations(fields, last)
+        if top_notation is not None and "notation" in fields:
+            raise InputError("`notation:` is given twice", src.where(fields["notation"]), "keep one")
+        notation = self.notation(fields.get("notation") or top_notation)
+        bias = self.choice(fields, "bias", ("true", "false", "folded"), "true")
+        targets = self.choice(fields, "targets", ("any", "one_hot"), "any")
+        reduction = self.choice(fields, "reduction", ("sum", "mean"), "sum")
+        batch = src.integer(fields["batch"], "batch") if "batch" in fields else 1
+        loss = self.loss(fields.get("loss"), notation, activations[-1], batch)
+        return NetworkSpec(sizes, activations, loss, bias, targets, batch, reduction, notation, src.where(node))
+
+    def activations(self, fields: dict[str, yaml.Node], last: int) -> tuple[str, ...]:
+        src = self.src
+        node = fields.get("activation")
+        if node is None:
+            names = ["sigmoid"] * last
+        elif isinstance(node, yaml.SequenceNode):
+            names = [self.activation_name(item) for item in node.value]
+            if len(names) != last:
+                raise InputError(f"activation lists {len(names)} names for {last} layers",
+                                 src.where(node), f"one name per layer 1..{last}")
+        else:
+            names = [self.activation_name(node)] * last
+        if "output" in fields:
+            names[-1] = self.activation_name(fields["output"])
+        for layer, name in enumerate(names[:-1], start=1):
+            if name in OUTPUT_ONLY:
+                raise InputError(f"{name} can only be the output activation (layer {layer} is hidden)",
+                                 src.where(node))
+        return tuple(names)
+
+    def activation_name(self, node: yaml.Node) -> str:
+        name = self.src.text(node, "an activation")
+        if not IDENTIFIER.match(name) or name in BUILTIN_FUNCTIONS and name not in ACTIVATIONS:
+            raise InputError(f"'{name}' cannot be an activation", self.src.where(node),
+                             "expected sigmoid, tanh, relu, identity, softmax or a new function name such as f")
+        return name
+
+    def choice(self, fields, key: str, allowed: tuple[str, ...], default: str) -> str:
+        if key not in fields:
+            return default
+        raw = self.src.text(fields[key], key)
+        value = raw.lower() if raw.lower() in ("true", "false") else raw
+        if value not in allowed:
+            raise InputError(f"{key} must be one of {', '.join(allowed)}, not {raw!r}", self.src.where(fields[key]))
+        return value
+
+    def notation(self, node: yaml.Node | None) -> Notation:
+        names = dict(ROLE_DEFAULTS)
+        from_to = False
+        if node is None:
+            return Notation(names)
+        for key, key_node, value in self.src.mapping(node, "notation"):
+            text = self.src.text(value, f"notation {key}")
+            if key == "order":
+                if text not in ("to_from", "from_to"):
+                    raise InputError(f"order must be to_from or from_to, not {text!r}", self.src.where(value))
+                from_to = text == "from_to"
+            elif key in names:
+                if not IDENTIFIER.match(text) or text in BUILTIN_FUNCTIONS:
+                    raise InputError(f"'{text}' cannot name the {key}", self.src.where(value))
+                names[key] = text
+            else:
+                raise _unknown_key(key, tuple(ROLE_DEFAULTS) + ("order",), self.src.where(key_node), "notation")
+        clashes = [name for name in set(names.values()) if list(names.values()).count(name) > 1]
+        for name in clashes:
+            roles = sorted(r for r, given in names.items() if given == name)
+            if set(roles) != {"input", "act"}:
+                raise InputError(f"'{name}' names both the {roles[0]} and the {roles[1]}", self.src.where(node),
+                                 "rename one of them")
+        return Notation(names, from_to)
+
+    def loss(self, node: yaml.Node | None, notation: Notation, output: str, batch: int) -> str | ex.Expr:
+        if node is None:
+            return "cross_entropy" if output == "softmax" else "half_sse"
+        text = self.src.text(node, "loss")
+        if text in LOSSES:
+            return text
+        scope = ex.Scope(frozenset({notation.names["output"], notation.names["target"], "L"}),
+                         frozenset(BUILTIN_FUNCTIONS))
+        return ex.parse_expression(text, self.src.text_origin(node), scope)
+
+    # -- plain calculus ------------------------------------------------------------------
+
+    def symbols(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
+        src = self.src
+        result: dict[str, tuple[str, ...]] = {}
+        if isinstance(node, yaml.SequenceNode):
+            entries = [(src.text(item, "a symbol"), item, None) for item in node.value]
+        else:
+            entries = [(key, key_node, value) for key, key_node, value in src.mapping(node, "symbols")]
+        for name, where, value in entries:
+            self.check_new_name(name, where, result)
+            assumptions: tuple[str, ...] = ()
+            if value is not None and not (isinstance(value, yaml.ScalarNode) and value.value in ("", "~")):
+                items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                assumptions = tuple(src.text(item, "an assumption") for item in items)
+                for assumption, item in zip(assumptions, items):
+                    if assumption not in ASSUMPTIONS:
+                        raise InputError(f"unknown assumption '{assumption}'", src.where(item),
+                                         "expected one of: " + ", ".join(ASSUMPTIONS))
+            result[name] = assumptions
+        return result
+
+    def data(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
+        result: dict[str, tuple[str, ...]] = {}
+        for name, key_node, value in self.src.mapping(node, "data"):
+            self.check_new_name(name, key_node, result)
+            items = self.src.sequence(value, f"data {name}")
+            if not items:
+                raise InputError(f"data {name} is empty", self.src.where(value))
+            result[name] = tuple(self.src.number(item, f"a value of {name}") for item in items)
+        return result
+
+    def check_new_name(self, name: str, node: yaml.Node, taken) -> None:
+        if not IDENTIFIER.match(name) or name.startswith("_"):
+            raise InputError(f"'{name}' is not a valid name", self.src.where(node), "use letters, digits and _")
+        if name in taken or name in BUILTIN_FUNCTIONS or name in ex.SPECIAL_FUNCTIONS:
+            raise InputError(f"'{name}' is already defined", self.src.where(node))
+
+    def base_scope(self, network, symbols, data) -> tuple[set[str], set[str]]:
+        functions = set(BUILTIN_FUNCTIONS)
+        if network is None:
+            return set(symbols) | set(data), functions
+        values = set(network.notation.names.values()) | {"L"}
+        if network.batch > 1:
+            values.add("S")
+        functions |= {name for name in network.activations if name not in ACTIVATIONS and name not in OUTPUT_ONLY}
+        return values, functions
+
+    # -- let and claims -------------------------------------------------------------------
+
+    def lets(self, node, values: set[str], functions: set[str]):
+        if node is None:
+            return (), values, functions
+        src = self.src
+        lets = []
+        for key, key_node, value in src.mapping(node, "let"):
+            origin = src.text_origin(key_node)
+            head = ex.parse_definition_head(key, origin, ex.Scope(frozenset(values), frozenset(functions)))
+            name = head.func if isinstance(head, ex.Call) else head.id
+            existing = [let for let in lets if let.name == name]
+            if isinstance(head, ex.Call):
+                if name in values or name in functions and not existing:
+                    raise InputError(f"'{name}' is already defined", origin)
+                functions.add(name)
+                body_scope = ex.Scope(frozenset(values | {p.id for p in head.args}), frozenset(functions))
+            else:
+                if name in functions or (name in values and not existing):
+                    raise InputError(f"'{name}' is already defined", origin, "choose another name")
+                if existing and (isinstance(head, ex.Name) or isinstance(existing[0].head, ex.Name)):
+                    raise InputError(f"'{name}' is defined twice", origin)
+                values.add(name)
+                body_scope = ex.Scope(frozenset(values), frozenset(functions))
+            try:
+                body = ex.parse_expression(src.text(value, f"let {key}"), src.text_origin(value), body_scope)
+                lets.append(LetSpec(head, body, None, origin))
+            except InputError as error:
+                lets.append(LetSpec(head, None, error, origin))
+        return tuple(lets), values, functions
+
+    def claims(self, node: yaml.Node, scope: ex.Scope) -> tuple[ClaimSpec, ...]:
+        return tuple(self.claim(number, item, scope)
+                     for number, item in enumerate(self.src.sequence(node, "claims"), start=1))
+
+    def claim(self, number: int, node: yaml.Node, scope: ex.Scope) -> ClaimSpec:
+        src = self.src
+        where = src.where(node)
+        name, text, expect = f"claim {number}", "", "holds"
+        try:
+            if isinstance(node, yaml.ScalarNode):
+                fields = {"claim": node}
+            else:
+                fields = {}
+                for key, key_node, value in src.mapping(node, f"claim {number}"):
+                    if key not in CLAIM_KEYS:
+                        raise _unknown_key(key, CLAIM_KEYS, src.where(key_node), f"claim {number}")
+                    fields[key] = value
+            if "name" in fields:
+                name = src.text(fields["name"], "name")
+            if "claim" not in fields:
+                raise InputError(f"claim {number} has no `claim:`", where, "expected `claim: lhs = rhs`")
+            text = src.text(fields["claim"], "claim")
+            if "expect" in fields:
+                expect = src.text(fields["expect"], "expect").lower()
+                if expect not in ("holds", "false"):
+                    raise InputError(f"expect must be holds or false, not {expect!r}", src.where(fields["expect"]))
+            equation = ex.parse_equation(text, src.text_origin(fields["claim"]), scope)
+            for_range = None
+            if "for" in fields:
+                for_range = ex.parse_range(src.text(fields["for"], "for"), src.text_origin(fields["for"]), scope)
+            at = self.point(fields["at"], scope) if "at" in fields else None
+            return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where)
+        except InputError as error:
+            return ClaimSpec(number, name, text, None, error, None, expect, None, where)
+
+    def point(self, node: yaml.Node, scope: ex.Scope) -> tuple[tuple[ex.Expr, ex.Expr], ...]:
+        src = self.src
+        pairs = []
+        for key, key_node, value in src.mapping(node, "at"):
+            variable = ex.parse_expression(key, src.text_origin(key_node), scope)
+            if not isinstance(variable, (ex.Name, ex.Indexed)):
+                raise InputError(f"'{key}' is not a quantity", src.where(key_node), "e.g. at: {x: 3, w[2]: 0.5}")
+            pairs.append((variable, ex.parse_expression(src.text(value, key), src.text_origin(value), scope)))
+        return tuple(pairs)

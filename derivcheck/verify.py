@@ -1,0 +1,330 @@
+"""Checking claims: every index instance, numeric spot checks, certified counterexamples, proofs.
+
+For each claim: enumerate the values of its free indices; build both sides as
+SymPy expressions over the model's graph (a derivative is the chain rule over
+the forward pass, never a claimed formula); compare them at random points in
+one vectorized batch; confirm any disagreement at high precision; then try a
+symbolic proof within the claim's time budget.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from . import expressions as ex
+from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, UndefinedError
+from .numeric import EvaluationError, Evaluator, disagree, precisely_different, sample_point_batch
+from .proof import Prover, time_limit
+from .results import ClaimResult, Counterexample, FileResult, Verdict
+from .semantics import Model
+from .spec import ClaimSpec, Spec, load_spec
+
+MAX_INSTANCES = 20000
+MAX_POINT_LEAVES = 24
+MAX_COUNTEREXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 0
+    points: int = 8  # random points per instance
+    timeout: float = 3.0  # seconds of symbolic proof per claim
+    prove: bool = True
+
+
+@dataclass
+class _Instance:
+    bindings: dict[str, int]
+    lhs: sp.Expr | None = None
+    rhs: sp.Expr | None = None
+    reason: str | None = None  # why the instance is false without numbers (index out of range)
+
+
+def check_file(path: str, options: Options = Options()) -> FileResult:
+    start = time.perf_counter()
+    try:
+        spec = load_spec(path)
+    except InputError as error:
+        return FileResult(path, path, error=str(error), seconds=time.perf_counter() - start)
+    return check_spec(spec, options, start)
+
+
+def check_spec(spec: Spec, options: Options, start: float | None = None) -> FileResult:
+    start = time.perf_counter() if start is None else start
+    try:
+        checker = _FileChecker(spec, options)
+    except DerivcheckError as error:
+        return FileResult(spec.path, spec.title, error=str(error), seconds=time.perf_counter() - start)
+    claims = tuple(checker.check(claim) for claim in spec.claims)
+    return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start)
+
+
+class _FileChecker:
+    def __init__(self, spec: Spec, options: Options):
+        self.spec = spec
+        self.options = options
+        self.model = Model(spec)
+        network = self.model.network
+        self.one_hot = bool(network and network.spec.targets == "one_hot")
+        self.prover = Prover(self.model.graph, network.proof_rewrites() if network else {},
+                             network.softmax_outputs() if network else [],
+                             network.target_groups if network else [], self.one_hot)
+        self._evaluator: Evaluator | None = None
+        self._free_targets: Evaluator | None = None
+
+    # -- sampling ------------------------------------------------------------------------
+
+    def _batch(self, one_hot: bool, fixed: dict | None = None) -> Evaluator:
+        network = self.model.network
+        rng = np.random.default_rng([self.options.seed, int(one_hot)])
+        leaves, functions = sample_point_batch(
+            self.model.graph, network.target_groups if network else [],
+            network.generic_functions() if network else set(), self.options.points, rng, one_hot)
+        for symbol, value in (fixed or {}).items():
+            leaves[symbol] = np.full(self.options.points, float(value))
+        return Evaluator(self.model.graph, leaves, functions)
+
+    @property
+    def evaluator(self) -> Evaluator:
+        if self._evaluator is None:
+            self._evaluator = self._batch(self.one_hot)
+        return self._evaluator
+
+    # -- one claim ------------------------------------------------------------------------
+
+    def check(self, claim: ClaimSpec) -> ClaimResult:
+        start = time.perf_counter()
+        base = dict(number=claim.number, name=claim.name, text=claim.text, location=str(claim.loc),
+                    expect=claim.expect)
+        if claim.error is not None:
+            return ClaimResult(**base, verdict=Verdict.ERROR, error=str(claim.error))
+        try:
+            instances = self._instances(claim)
+            evaluator, point = self._evaluator_for(claim)
+            outcome = self._judge(claim, instances, evaluator, point)
+        except (InputError, EvaluationError) as error:
+            return ClaimResult(**base, verdict=Verdict.ERROR, error=_one_line(error, claim),
+                               seconds=time.perf_counter() - start)
+        return ClaimResult(**base, **outcome, seconds=time.perf_counter() - start)
+
+    def _evaluator_for(self, claim: ClaimSpec) -> tuple[Evaluator, dict]:
+        if claim.at is None:
+            return self.evaluator, {}
+        point = {}
+        for variable, value in claim.at:
+            symbol = self.model.evaluate(variable, {})
+            if symbol not in self.model.graph.leaves:
+                raise InputError(f"'{symbol}' in `at` is not an input, parameter or symbol", variable.loc)
+            number = self.model.evaluate(value, {})
+            if not number.is_number:
+                raise InputError(f"the value of '{symbol}' in `at` is not a number", value.loc)
+            point[symbol] = number
+        return self._batch(self.one_hot, point), point
+
+    def _judge(self, claim: ClaimSpec, instances: list[_Instance], evaluator: Evaluator, point: dict) -> dict:
+        counterexamples: list[Counterexample] = []
+        holding: list[_Instance] = []
+        failed = 0
+        for instance in instances:
+            if instance.reason is not None:
+                failed += 1
+                if len(counterexamples) < MAX_COUNTEREXAMPLES:
+                    counterexamples.append(Counterexample(dict(instance.bindings), reason=instance.reason))
+                continue
+            found = self._counterexample(instance, evaluator)
+            if found is None:
+                holding.append(instance)
+            else:
+                failed += 1
+                if len(counterexamples) < MAX_COUNTEREXAMPLES:
+                    counterexamples.append(found)
+        notes: list[str] = []
+        proved = 0
+        if not failed:
+            proved, proof_notes = self._prove(holding, point)
+            notes.extend(proof_notes)
+            if self.one_hot and not point and self._needs_one_hot(holding):
+                notes.append("holds only under `targets: one_hot` (targets summing to 1): "
+                             "with other targets it is false")
+        verdict = Verdict.FALSE if failed else (
+            Verdict.PROVED if proved == len(instances) else Verdict.HOLDS)
+        return dict(verdict=verdict, instances=len(instances), proved=proved, failed=failed,
+                    counterexamples=tuple(counterexamples), notes=tuple(notes))
+
+    def _counterexample(self, instance: _Instance, evaluator: Evaluator) -> Counterexample | None:
+        lhs = np.broadcast_to(np.asarray(evaluator.value(instance.lhs), dtype=float), (self.options.points,))
+        rhs = np.broadcast_to(np.asarray(evaluator.value(instance.rhs), dtype=float), (self.options.points,))
+        valid = np.isfinite(lhs) & np.isfinite(rhs)
+        if not valid.any():
+            raise EvaluationError("both sides could not be evaluated at any sample point "
+                                  "(is the claim defined for real values?)")
+        for index in np.flatnonzero(disagree(lhs, rhs)):
+            precise = Evaluator.at_point(evaluator, int(index))
+            lhs_value, rhs_value = precise.value(instance.lhs), precise.value(instance.rhs)
+            if precisely_different(lhs_value, rhs_value):
+                return Counterexample(dict(instance.bindings), float(lhs_value), float(rhs_value),
+                                      self._point(instance, evaluator, int(index)))
+        return None
+
+    def _point(self, instance: _Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:
+        graph = self.model.graph
+        leaves = graph.upstream_leaves(instance.lhs) | graph.upstream_leaves(instance.rhs)
+        ordered = sorted(leaves, key=lambda s: str(s))[:MAX_POINT_LEAVES]
+        point: dict[str, float | str] = {graph.quantities[s].label(): float(evaluator.leaves[s][index])
+                                         for s in ordered}
+        if len(leaves) > MAX_POINT_LEAVES:
+            point["…"] = f"{len(leaves) - MAX_POINT_LEAVES} more values (rerun with the same --seed)"
+        for name, coefficients in evaluator.functions.items():
+            c = [float(v[index]) for v in coefficients]
+            point[f"{name}(u)"] = (f"{c[0]:.4g}·tanh({c[1]:.4g}·u + {c[2]:.4g}) + {c[3]:.4g}·u "
+                                   f"+ {c[4]:.4g}·u²")
+        return point
+
+    def _prove(self, instances: list[_Instance], point: dict) -> tuple[int, list[str]]:
+        if not self.options.prove:
+            return 0, []
+        deadline = time.perf_counter() + self.options.timeout
+        proved, under_one_hot = 0, False
+        try:
+            for instance in reversed(instances):  # deepest layer first: a recursion is proved by induction
+                with time_limit(deadline - time.perf_counter()):
+                    outcome = self._prove_one(instance, point)
+                proved += outcome is not None
+                under_one_hot |= outcome == "proved under one_hot"
+        except ProofTimeout:
+            return proved, [f"symbolic proof stopped after {self.options.timeout:g} s "
+                            f"({proved} of {len(instances)} instances proved); the verdict rests on the numeric checks"]
+        except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, NotImplementedError):
+            return proved, ["symbolic proof not attempted for every instance (SymPy could not simplify it)"]
+        return proved, ["proved using the one_hot assumption (targets sum to 1)"] if under_one_hot else []
+
+    def _prove_one(self, instance: _Instance, point: dict) -> str | None:
+        if not point:
+            return self.prover.prove(instance.lhs, instance.rhs)
+        graph = self.model.graph
+        difference = (graph.unfold(instance.lhs) - graph.unfold(instance.rhs)).xreplace(point)
+        return "proved" if sp.simplify(difference.rewrite(sp.exp)) == 0 else None
+
+    def _needs_one_hot(self, instances: list[_Instance]) -> bool:
+        if self._free_targets is None:
+            self._free_targets = self._batch(False)
+        return any(self._counterexample(instance, self._free_targets) is not None for instance in instances)
+
+    # -- instances -----------------------------------------------------------------------------
+
+    def _instances(self, claim: ClaimSpec) -> list[_Instance]:
+        equation = claim.equation
+        model = self.model
+        free = free_indices(equation, self.spec.scope)
+        layer_vars = [v for v in free if any(o.layer_slot for o in model.occurrences(v, [equation.lhs, equation.rhs], {}))]
+        explicit: dict[str, range] = {}
+        if claim.for_range is not None:
+            var = claim.for_range.var
+            if var not in free:
+                raise InputError(f"`for` ranges over '{var}', which the claim does not use", claim.for_range.loc)
+            explicit[var] = range(model.index(claim.for_range.lo, {}), model.index(claim.for_range.hi, {}) + 1)
+        order = layer_vars + [v for v in free if v not in layer_vars]
+        network = model.network
+        results: list[_Instance] = []
+        unresolved: list[str] = []
+
+        def spans(var: str, bindings: dict[str, int]) -> range | None:
+            if var in explicit:
+                return explicit[var]
+            if var in layer_vars:
+                return range(0, network.L + 1) if network else None
+            for side in (equation.lhs, equation.rhs):
+                found = model.occurrences(var, [side], bindings)
+                if found:
+                    return found[0].values
+            return None
+
+        def expand(position: int, bindings: dict[str, int]) -> None:
+            if len(results) > MAX_INSTANCES:
+                raise InputError(f"more than {MAX_INSTANCES} instances", claim.loc, "check a smaller network")
+            if position == len(order):
+                instance = self._build(equation, bindings, explicit)
+                if instance is not None:
+                    results.append(instance)
+                return
+            var = order[position]
+            values = spans(var, bindings)
+            if values is None:
+                unresolved.append(var)
+                return
+            for value in values:
+                expand(position + 1, {**bindings, var: value})
+
+        expand(0, {})
+        if not results:
+            if unresolved:
+                raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,
+                                 "a free index must index a quantity such as w, a, z, y or a data list")
+            raise InputError("the claim is not defined at any layer", claim.loc,
+                             "check the layer indices, e.g. w[l+1] does not exist at l = L")
+        return results
+
+    def _build(self, equation: ex.Equation, bindings: dict[str, int], explicit: dict) -> _Instance | None:
+        try:
+            lhs = self.model.evaluate(equation.lhs, bindings)
+            rhs = self.model.evaluate(equation.rhs, bindings)
+        except IndexRangeError as error:
+            return _Instance(dict(bindings), reason=error.message)
+        except UndefinedError as error:
+            if any(var in bindings for var in explicit):
+                return _Instance(dict(bindings), reason=error.message)
+            return None
+        if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)
+        return _Instance(dict(bindings), lhs, rhs)
+
+
+def free_indices(equation: ex.Equation, scope: ex.Scope) -> list[str]:
+    """The claim's free index letters, in order of first appearance (sum indices are bound)."""
+    found: list[str] = []
+
+    def visit(node, bound: frozenset) -> None:
+        if isinstance(node, ex.Name):
+            if scope.is_index(node.id) and node.id not in bound and node.id not in found:
+                found.append(node.id)
+            return
+        if isinstance(node, ex.Sum):
+            for part in (node.lo, node.hi):
+                if part is not None:
+                    visit(part, bound)
+            visit(node.body, bound | {node.var})
+            return
+        for child in _children(node):
+            visit(child, bound)
+
+    visit(equation, frozenset())
+    return found
+
+
+def _children(node) -> list:
+    if isinstance(node, ex.Equation):
+        return [node.lhs, node.rhs]
+    if isinstance(node, ex.Indexed):
+        return [item for group in node.groups for item in group]
+    if isinstance(node, ex.Call):
+        return list(node.args)
+    if isinstance(node, ex.Neg):
+        return [node.operand]
+    if isinstance(node, ex.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ex.Derivative):
+        return [node.expr, node.var]
+    if isinstance(node, ex.Kronecker):
+        return [node.i, node.j]
+    return []
+
+
+def _one_line(error: Exception, claim: ClaimSpec) -> str:
+    if isinstance(error, DerivcheckError) and error.location is not None:
+        return str(error)
+    return f"{claim.loc}: {error}"
+
