@@ -248,18 +248,55 @@ class _Parser:
         return Name(ident, loc)
 
     def binop(self, node: ast.BinOp, loc: Location) -> Expr:
-        ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-        if isinstance(node.op, ast.Div):
-            derivative = self.derivative(node, loc)
-            if derivative is not None:
-                return derivative
+        if isinstance(node.op, (ast.Mult, ast.Div)):
+            return self.product(node, loc)
         if isinstance(node.op, ast.RShift):
             raise self.fail(node, "a range a..b can only follow `in`", "e.g. sum(k in 1..n, …)")
+        ops = {ast.Add: "+", ast.Sub: "-", ast.Pow: "**"}
         op = ops.get(type(node.op))
         if op is None:
             raise self.fail(node, f"operator in '{self.snippet(node)}' is not allowed",
                             "expected + - * / ^")
         return BinOp(op, self.expr(node.left), self.expr(node.right), loc)
+
+    def product(self, node: ast.BinOp, loc: Location) -> Expr:
+        """A chain of * and /, in which each `dX / dY` pair is a derivative (so dC/da * da/dz works)."""
+        factors: list[tuple[str, ast.AST]] = []
+        current: ast.AST = node
+        while isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Mult, ast.Div)):
+            factors.append(("*" if isinstance(current.op, ast.Mult) else "/", current.right))
+            current = current.left
+        factors.append(("*", current))
+        factors.reverse()
+        result: Expr | None = None
+        i = 0
+        while i < len(factors):
+            op, item = factors[i]
+            negate = isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub)
+            top = self._d_call(item.operand if negate else item) or self._d_name(item.operand if negate else item)
+            if top is not None:
+                if i + 1 == len(factors) or factors[i + 1][0] != "/":
+                    raise self.fail(item, f"'{self.snippet(item)}' is half a derivative",
+                                    "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
+                bottom_node = factors[i + 1][1]
+                bottom = self._d_call(bottom_node) or self._d_name(bottom_node)
+                if bottom is None:
+                    raise self.fail(bottom_node, f"'{self.snippet(bottom_node)}' is not d(variable)",
+                                    "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
+                term: Expr = Derivative(self.expr(top), self.variable(bottom), self.text.location(item))
+                if negate:
+                    term = Neg(term, self.text.location(item))
+                i += 2
+            else:
+                if self._d_call(item) is None and self._d_name(item) is not None and op == "/":
+                    raise self.fail(item, f"'{self.snippet(item)}' is half a derivative",
+                                    "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
+                if self._d_call(item) is not None:
+                    raise self.fail(item, "d(…) must be divided by d(variable)", "write d(expr)/d(var)")
+                term = self.expr(item)
+                i += 1
+            result = term if result is None else BinOp(op, result, term, loc)
+        return result
 
     # -- derivatives ---------------------------------------------------------------
 
@@ -289,16 +326,6 @@ class _Parser:
                 raise self.fail(node, "d(…) takes one argument", "write d(expr)/d(var)")
             return node.args[0]
         return None
-
-    def derivative(self, node: ast.BinOp, loc: Location) -> Derivative | None:
-        top = self._d_call(node.left) or self._d_name(node.left)
-        bottom = self._d_call(node.right) or self._d_name(node.right)
-        if top is None and bottom is None:
-            return None
-        if top is None or bottom is None:
-            raise self.fail(node, f"'{self.snippet(node)}' is half a derivative",
-                            "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
-        return Derivative(self.expr(top), self.variable(bottom), loc)
 
     def variable(self, node: ast.AST) -> Expr:
         var = self.expr(node)

@@ -21,12 +21,6 @@ class sigmoid(sp.Function):
     def fdiff(self, argindex=1):
         return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
 
-    @classmethod
-    def eval(cls, arg):
-        if arg.is_zero:
-            return sp.Rational(1, 2)
-        return None
-
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return 1 / (1 + sp.exp(-arg))
 
@@ -103,9 +97,18 @@ def apply_activation(name: str, argument: sp.Expr) -> sp.Expr:
     return generic_function(name)(argument)
 
 
-def softmax(arguments: list[sp.Expr], index: int) -> sp.Expr:
-    exps = [sp.exp(argument) for argument in arguments]
-    return exps[index] / sp.Add(*exps)
+class softmax(sp.Function):
+    """softmax(i, z_1, …, z_m) = exp(z_i) / sum_k exp(z_k), with derivative softmax_i (δ_ik - softmax_k)."""
+
+    def fdiff(self, argindex=1):
+        if argindex == 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        index, arguments = self.args[0], self.args[1:]
+        k = argindex - 1
+        return self * (sp.KroneckerDelta(index, k) - softmax(k, *arguments))
+
+    def _eval_rewrite_as_exp(self, index, *arguments, **kwargs):
+        return sp.exp(arguments[int(index) - 1]) / sp.Add(*[sp.exp(argument) for argument in arguments])
 
 
 # Per-example losses: name → builder(outputs, targets) → SymPy expression.

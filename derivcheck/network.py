@@ -43,13 +43,13 @@ class Network:
 
     def _leaf(self, key: tuple, kind: str, role: str, layer: int | None, indices: tuple[int, ...]) -> sp.Symbol:
         quantity = Quantity(role, self.names[_ROLE_NAMES[role]], layer, indices)
-        symbol = sp.Symbol(quantity.label(), real=True)
+        symbol = sp.Symbol(quantity.label())
         self._symbols[key] = self.graph.leaf(symbol, kind, quantity)
         return symbol
 
     def _node(self, key: tuple, expr: sp.Expr, role: str, layer: int, indices: tuple[int, ...]) -> sp.Symbol:
         quantity = Quantity(role, self.names[_ROLE_NAMES[role]], layer, indices)
-        symbol = sp.Symbol(quantity.label(), real=True)
+        symbol = sp.Symbol(quantity.label())
         self._symbols[key] = self.graph.define(symbol, expr, quantity)
         return symbol
 
@@ -79,7 +79,7 @@ class Network:
                     pre.append(self._node(("z", l, j, s), total, "z", l, (j,) + suffix))
                 activation = self.spec.activations[l - 1]
                 for j in range(1, sizes[l] + 1):
-                    value = (softmax(pre, j - 1) if activation == "softmax"
+                    value = (softmax(j, *pre) if activation == "softmax"
                              else apply_activation(activation, pre[j - 1]))
                     self._node(("a", l, j, s), value, "a", l, (j,) + suffix)
             outputs = [self._symbols[("a", L, j, s)] for j in range(1, sizes[L] + 1)]
@@ -96,7 +96,7 @@ class Network:
         total = sp.Add(*per_example)
         if self.spec.reduction == "mean":
             total = total / self.spec.batch
-        self.C = self.graph.define(sp.Symbol(self.names["loss"], real=True), total,
+        self.C = self.graph.define(sp.Symbol(self.names["loss"]), total,
                                    Quantity("C", self.names["loss"]))
 
     # -- lookup -------------------------------------------------------------------------
@@ -168,8 +168,8 @@ class Network:
             z = self._symbols[("z", layer) + tuple(rest)]
             activation = self.spec.activations[layer - 1]
             if activation == "softmax":
-                continue
-            if activation in ACTIVATIONS and ACTIVATIONS[activation] is None:
+                rewrites[self.graph.definitions[symbol]] = symbol
+            elif activation in ACTIVATIONS and ACTIVATIONS[activation] is None:
                 rewrites[symbol] = z
             else:
                 rewrites[apply_activation(activation, z)] = symbol

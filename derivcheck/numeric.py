@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .functions import is_generic, relu, sigmoid, softplus
+from .functions import is_generic, relu, sigmoid, softmax, softplus
 from .graph import Graph
 
 PRECISION_DIGITS = 50
@@ -32,8 +32,8 @@ _TEMPLATE = (_COEFFICIENTS[0] * sp.tanh(_COEFFICIENTS[1] * _U + _COEFFICIENTS[2]
 
 
 @lru_cache(maxsize=None)
-def _generic(order: int, module: str):
-    return sp.lambdify([_U, *_COEFFICIENTS], sp.diff(_TEMPLATE, _U, order), module)
+def _generic_derivative(order: int) -> sp.Expr:
+    return sp.diff(_TEMPLATE, _U, order)
 
 
 def _np_sigmoid(x):
@@ -48,6 +48,17 @@ def _np_abs(x):
     return np.where(np.abs(x) < 1e-12, np.nan, np.abs(x))
 
 
+def _np_softmax(index, *arguments):
+    top = np.maximum.reduce([np.asarray(a, dtype=float) for a in arguments])
+    exps = [np.exp(a - top) for a in arguments]
+    return exps[int(index) - 1] / sum(exps)
+
+
+def _mp_softmax(index, *arguments):
+    exps = [mpmath.exp(a) for a in arguments]
+    return exps[int(index) - 1] / mpmath.fsum(exps)
+
+
 def _mp_step(x):
     return mpmath.mpf(1) if x > 0 else mpmath.mpf(0)
 
@@ -56,12 +67,13 @@ NUMPY_FUNCTIONS = {
     sp.exp: np.exp, sp.log: np.log, sp.sin: np.sin, sp.cos: np.cos, sp.tanh: np.tanh,
     sp.Abs: _np_abs, sp.sign: np.sign, sp.Heaviside: _np_step, sigmoid: _np_sigmoid,
     relu: lambda x: np.where(np.abs(x) < 1e-9, np.nan, np.maximum(x, 0.0)),
-    softplus: lambda x: np.logaddexp(0.0, x),
+    softplus: lambda x: np.logaddexp(0.0, x), softmax: _np_softmax,
 }
 MPMATH_FUNCTIONS = {
     sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tanh: mpmath.tanh,
     sp.Abs: abs, sp.sign: mpmath.sign, sp.Heaviside: _mp_step, sigmoid: lambda x: 1 / (1 + mpmath.exp(-x)),
     relu: lambda x: max(x, mpmath.mpf(0)), softplus: lambda x: mpmath.log(1 + mpmath.exp(x)),
+    softmax: _mp_softmax,
 }
 
 
@@ -111,7 +123,6 @@ class Evaluator:
         self.functions = functions
         self.precise = precise
         self.table = MPMATH_FUNCTIONS if precise else NUMPY_FUNCTIONS
-        self.module = "mpmath" if precise else "numpy"
         self._memo: dict[sp.Expr, object] = {}
 
     @classmethod
@@ -185,8 +196,10 @@ class Evaluator:
         func = expr.func
         args = [self._value(arg) for arg in expr.args]
         if is_generic(func):
-            coefficients = self.functions[func.generic_name]
-            return _generic(func.order, self.module)(args[0], *coefficients)
+            leaves = dict(zip(_COEFFICIENTS, self.functions[func.generic_name]))
+            leaves[_U] = args[0]
+            concrete = Evaluator(self.graph, leaves, {}, self.precise)
+            return concrete._value(_generic_derivative(func.order))
         if func in self.table:
             return self.table[func](*args)
         raise EvaluationError(f"no numeric value for {func}")

@@ -17,12 +17,16 @@ import signal
 import threading
 from contextlib import contextmanager
 
+import numpy as np
 import sympy as sp
 
 from .errors import ProofTimeout
+from .functions import is_generic, sigmoid
 from .graph import Graph
+from .numeric import EvaluationError, Evaluator
 
 BASE_ROLES = ("w", "b", "x", "y", "z", "a", "symbol")
+SMALL = 400  # operations: beyond this, rewriting sigmoid through exp is not tried
 
 
 @contextmanager
@@ -56,31 +60,44 @@ class Prover:
         self.softmax_groups = softmax_groups
         self.target_groups = target_groups if one_hot else []
         self.known: dict[sp.Symbol, sp.Expr] = {}
+        self._preactivations: dict[sp.Expr, sp.Symbol] | None = None
 
-    def prove(self, lhs: sp.Expr, rhs: sp.Expr) -> str | None:
-        """'proved', 'proved under one_hot', or None when no proof was found."""
+    def prove(self, lhs: sp.Expr, rhs: sp.Expr) -> bool:
+        """Whether lhs = rhs was proved (with one_hot targets, using that they sum to 1)."""
         sides = [self._known(sp.sympify(lhs)), self._known(sp.sympify(rhs))]
         while True:
             pending = [self._unfoldable(side) for side in sides]
             if pending[0] == pending[1] and self._is_zero(sides[0] - sides[1]):
                 self._remember(lhs, rhs)
-                return "proved"
+                return True
             if not (pending[0] | pending[1]):
                 break
-            newest = max(pending[0] | pending[1], key=self.graph.rank.__getitem__)
-            replacement = {newest: self.graph.definitions[newest]}
+            replacement = {atom: self.graph.definitions[atom] for atom in self._to_unfold(*pending)}
             sides = [self._known(side.xreplace(replacement)) for side in sides]
         difference = sides[0] - sides[1]
         for variant in self._variants(difference):
             if self._is_zero(variant):
                 self._remember(lhs, rhs)
-                return "proved"
+                return True
         if self.target_groups:
-            one_hot = self._one_hot(difference)
-            if any(self._is_zero(variant) for variant in self._variants(one_hot)) or self._is_zero(one_hot):
-                self._remember(lhs, rhs)
-                return "proved under one_hot"
-        return None
+            for variant in self._variants(self._one_hot(difference)):
+                if self._is_zero(variant):
+                    self._remember(lhs, rhs)
+                    return True
+        return False
+
+    def _to_unfold(self, left: frozenset, right: frozenset) -> set:
+        """The atoms to replace by their definitions next.
+
+        A definition only mentions older symbols, so an atom on one side that is
+        newer than everything on the other side can never be matched: all such
+        atoms are unfolded at once. Otherwise the newest atom (on both sides) is.
+        """
+        rank = self.graph.rank.__getitem__
+        top_left = max(map(rank, left), default=-1)
+        top_right = max(map(rank, right), default=-1)
+        unmatched = {a for a in left if rank(a) > top_right} | {a for a in right if rank(a) > top_left}
+        return unmatched or {max(left | right, key=rank)}
 
     def _unfoldable(self, expr: sp.Expr) -> frozenset:
         graph = self.graph
@@ -101,7 +118,10 @@ class Prover:
                 return
 
     def _is_zero(self, expr: sp.Expr) -> bool:
-        expr = sp.expand(expr.xreplace(self.rewrites))
+        expr = expr.xreplace(self.rewrites)
+        if not _could_be_zero(expr):
+            return False
+        expr = sp.expand(expr)
         if expr == 0:
             return True
         if any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
@@ -109,28 +129,77 @@ class Prover:
         return False
 
     def _variants(self, expr: sp.Expr):
-        """The difference with softmax outputs written through exp: yhat[j] = e_j / sum(e)."""
-        if not self.softmax_groups:
-            return
+        """Equivalent forms worth a zero test once the definitions are unfolded.
+
+        The difference itself; with each pre-activation z written out as its
+        sum (a claim may spell z out); with softmax outputs written through
+        exp (yhat[j] = e_j / sum(e)); and, for small expressions, with sigmoid
+        written through exp.
+        """
+        rewritten = self._name_preactivations(expr).xreplace(self.rewrites)
+        yield rewritten
+        pre = {s: self.graph.definitions[s] for s in rewritten.free_symbols
+               if s in self.graph.definitions and self.graph.quantities[s].role == "z"}
+        if pre:
+            yield rewritten.xreplace(pre)
+        if self.softmax_groups:
+            yield self._through_exp(rewritten)
+            if pre:
+                yield self._through_exp(rewritten.xreplace(pre))
+        if rewritten.has(sigmoid) and sp.count_ops(rewritten) < SMALL:
+            yield rewritten.rewrite(sp.exp)
+
+    def _name_preactivations(self, expr: sp.Expr) -> sp.Expr:
+        """act(sum_k w[l][j,k] a[l-1][k] + b[l][j]) → a[l][j], innermost first, so that a spelled-out
+        forward pass is recognised."""
+        if self._preactivations is None:
+            self._preactivations = {sp.expand(definition): symbol
+                                    for symbol, definition in self.graph.definitions.items()
+                                    if self.graph.quantities[symbol].role == "z"}
+        for _ in range(len(self.graph.definitions)):
+            found = {}
+            for call in expr.atoms(sp.Function):
+                if len(call.args) == 1 and not call.args[0].is_Symbol:
+                    symbol = self._preactivations.get(sp.expand(call.args[0]))
+                    if symbol is not None:
+                        found[call] = call.func(symbol)
+            if not found:
+                return expr
+            expr = expr.xreplace(found).xreplace(self.rewrites)
+        return expr
+
+    def _through_exp(self, expr: sp.Expr) -> sp.Expr:
         replacement = {}
         for group in self.softmax_groups:
             exps = [sp.Dummy("e", positive=True) for _ in group]
             total = sp.Add(*exps)
             for output, e in zip(group, exps):
                 replacement[output] = e / total
-                pre = self.graph.definitions[output].atoms(sp.exp)
-                for power in pre:
-                    if power.args[0] == _softmax_argument(self.graph.definitions[output]):
-                        replacement[power] = e
-        yield expr.xreplace(replacement)
+                definition = self.graph.definitions[output]
+                replacement[sp.exp(definition.args[definition.args[0]])] = e
+        return expr.xreplace(replacement)
 
     def _one_hot(self, expr: sp.Expr) -> sp.Expr:
         replacement = {group[-1]: 1 - sp.Add(*group[:-1]) for group in self.target_groups}
         return expr.xreplace(replacement)
 
 
-def _softmax_argument(definition: sp.Expr):
-    """The z of exp(z) / sum(exp(...)): the numerator's argument."""
-    numerator = sp.numer(definition)
-    return numerator.args[0] if isinstance(numerator, sp.exp) else None
 
+def _could_be_zero(expr: sp.Expr) -> bool:
+    """A cheap necessary condition for an identity: zero, within rounding, when every symbol
+    (and generic function) takes independent random values. Spares the expansion of the many
+    forms that are not identities."""
+    if expr == 0:
+        return True
+    rng = np.random.default_rng(len(expr.free_symbols))
+    leaves = {symbol: rng.uniform(0.3, 1.7, 2) for symbol in expr.free_symbols}
+    generic = {call.func.generic_name for call in expr.atoms(sp.Function) if is_generic(call.func)}
+    functions = {name: tuple(rng.uniform(0.5, 1.5, 2) for _ in range(5)) for name in generic}
+    evaluator = Evaluator(Graph(), leaves, functions)
+    try:
+        terms = [np.asarray(evaluator.value(term), dtype=float) for term in sp.Add.make_args(expr)]
+    except EvaluationError:
+        return True
+    total = np.abs(sum(terms))
+    scale = sum(np.abs(term) for term in terms)
+    return not bool(np.all(np.isfinite(total))) or bool(np.all(total <= 1e-8 * scale + 1e-12))

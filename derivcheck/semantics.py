@@ -32,6 +32,14 @@ class Occurrence:
     values: range
     what: str
     layer_slot: bool
+    defined: bool = True  # False: the quantity does not exist at this layer
+
+
+def span_of(occurrences: list[Occurrence]) -> range:
+    """The values an index takes: up to the end of its first use; from 0 only if every use has a
+    folded-bias unit 0 (so a wrong index still runs off the end and is caught)."""
+    start = max(o.values.start for o in occurrences)
+    return range(start, occurrences[0].values.stop)
 
 
 class Model:
@@ -159,8 +167,9 @@ class Model:
         else:
             layer = 0 if role == "x" else network.L
             rest = [item for group in groups for item in group]
-        if role == "x" and layer not in network.layer_range("x"):
-            raise UndefinedError("input layer")
+        if layer not in network.layer_range(role):
+            name = node.id
+            raise UndefinedError(f"{name}[{layer}] does not exist: layers {_span(network.layer_range(role))}")
         indices = [self.index(item, bindings) for item in rest]
         slots = network.neuron_slots(role)
         example_slot = network.has_example_slot(role)
@@ -268,45 +277,63 @@ class Model:
                 result.append(Occurrence(network.examples, f"{name}[…{var}] (example index)", False))
                 continue
             if layer not in network.layer_range(role):
+                result.append(Occurrence(range(0), f"{name}[{layer}]", False, defined=False))
                 continue
             slot = (slots - 1 - position) if role == "w" and self.spec.network.notation.from_to else position
             result.append(Occurrence(network.neuron_range(role, layer, slot), f"{name}[{layer}][…{var}…]", False))
         return result
 
     def _let_occurrences(self, var, node: ex.Indexed, hits, bindings, depth) -> list[Occurrence]:
+        """Where ``var`` indexes a let instance: its range where the matching definition uses it."""
         if depth > 3:
             return []
-        result = []
+        used = [[self._try_index(item, bindings) for item in group] for group in node.groups]
+        candidates = []
         for let in self.lets[node.id]:
             head = let.head
             if not isinstance(head, ex.Indexed) or let.body is None or _shape(head.groups) != _shape(node.groups):
                 continue
             inner: dict[str, int] = {}
-            for group, pattern_group in zip(node.groups, head.groups):
-                for item, pattern in zip(group, pattern_group):
+            generic, fits = 0, True
+            for group, pattern_group in zip(used, head.groups):
+                for value, pattern in zip(group, pattern_group):
                     if isinstance(pattern, ex.Name) and self._is_pattern_var(pattern.id):
-                        try:
-                            inner[pattern.id] = self.index(item, bindings)
-                        except InputError:
-                            pass
+                        generic += 1
+                        if value is not None:
+                            inner[pattern.id] = value
+                    elif value is not None and self._try_index(pattern, {}) != value:
+                        fits = False
+            if fits:
+                candidates.append((generic, let, inner))
+        for _, let, inner in sorted(candidates, key=lambda c: c[0]):
+            result = []
             for g, i in hits:
-                pattern = head.groups[g][i]
+                pattern = let.head.groups[g][i]
                 if isinstance(pattern, ex.Name) and self._is_pattern_var(pattern.id):
-                    inner.pop(pattern.id, None)
-                    result.extend(self.occurrences(pattern.id, [let.body], inner, depth + 1))
+                    scoped = {k: v for k, v in inner.items() if k != pattern.id}
+                    result.extend(self.occurrences(pattern.id, [let.body], scoped, depth + 1))
             if result:
                 return result
-        return result
+        return []
+
+    def _try_index(self, node: ex.Expr, bindings: dict[str, int]) -> int | None:
+        try:
+            return self.index(node, bindings)
+        except InputError:
+            return None
 
     def _is_pattern_var(self, name: str) -> bool:
         return self.spec.scope.is_index(name) or name not in self.spec.scope.values and len(name) == 1
 
     def infer_range(self, var: str, nodes, bindings: dict[str, int], where) -> range:
         found = self.occurrences(var, nodes, bindings)
-        if not found:
-            raise InputError(f"cannot tell which values '{var}' takes", where.loc,
-                             "a free index must index a quantity such as w, a, z, y or a data list")
-        return found[0].values
+        defined = [o for o in found if o.defined]
+        if defined:
+            return span_of(defined)
+        if found:
+            raise UndefinedError(f"{found[0].what} does not exist")
+        raise InputError(f"cannot tell which values '{var}' takes", where.loc,
+                         "a free index must index a quantity such as w, a, z, y or a data list")
 
     # -- let ------------------------------------------------------------------------------
 
@@ -330,7 +357,7 @@ class Model:
         label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
         layer = indices[0][0] if len(indices) > 1 and len(indices[0]) == 1 else None
         flat = tuple(i for group in (indices[1:] if layer is not None else indices) for i in group)
-        symbol = self.graph.define(sp.Symbol(label, real=True), value, Quantity("let", name, layer, flat))
+        symbol = self.graph.define(sp.Symbol(label), value, Quantity("let", name, layer, flat))
         self._let_atoms[key] = symbol
         return symbol
 
@@ -448,6 +475,10 @@ def _walk_unshadowed(node, var: str):
         children = [node.i, node.j]
     for child in children:
         yield from _walk_unshadowed(child, var)
+
+
+def _span(values: range) -> str:
+    return f"{values.start}..{values.stop - 1}"
 
 
 def _shape(groups) -> tuple[int, ...]:

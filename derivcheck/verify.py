@@ -20,7 +20,7 @@ from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, 
 from .numeric import EvaluationError, Evaluator, disagree, precisely_different, sample_point_batch
 from .proof import Prover, time_limit
 from .results import ClaimResult, Counterexample, FileResult, Verdict
-from .semantics import Model
+from .semantics import Model, span_of
 from .spec import ClaimSpec, Spec, load_spec
 
 MAX_INSTANCES = 20000
@@ -75,6 +75,7 @@ class _FileChecker:
                              network.target_groups if network else [], self.one_hot)
         self._evaluator: Evaluator | None = None
         self._free_targets: Evaluator | None = None
+        self._precise_evaluators: dict[tuple[int, int], Evaluator] = {}
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -163,12 +164,19 @@ class _FileChecker:
             raise EvaluationError("both sides could not be evaluated at any sample point "
                                   "(is the claim defined for real values?)")
         for index in np.flatnonzero(disagree(lhs, rhs)):
-            precise = Evaluator.at_point(evaluator, int(index))
+            precise = self._precise(evaluator, int(index))
             lhs_value, rhs_value = precise.value(instance.lhs), precise.value(instance.rhs)
             if precisely_different(lhs_value, rhs_value):
                 return Counterexample(dict(instance.bindings), float(lhs_value), float(rhs_value),
                                       self._point(instance, evaluator, int(index)))
         return None
+
+    def _precise(self, batch: Evaluator, index: int) -> Evaluator:
+        """The high-precision evaluator at one point of a batch (kept: its values are reused)."""
+        key = (id(batch), index)
+        if key not in self._precise_evaluators:
+            self._precise_evaluators[key] = Evaluator.at_point(batch, index)
+        return self._precise_evaluators[key]
 
     def _point(self, instance: _Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:
         graph = self.model.graph
@@ -188,26 +196,24 @@ class _FileChecker:
         if not self.options.prove:
             return 0, []
         deadline = time.perf_counter() + self.options.timeout
-        proved, under_one_hot = 0, False
+        proved = 0
         try:
             for instance in reversed(instances):  # deepest layer first: a recursion is proved by induction
                 with time_limit(deadline - time.perf_counter()):
-                    outcome = self._prove_one(instance, point)
-                proved += outcome is not None
-                under_one_hot |= outcome == "proved under one_hot"
+                    proved += self._prove_one(instance, point)
         except ProofTimeout:
             return proved, [f"symbolic proof stopped after {self.options.timeout:g} s "
                             f"({proved} of {len(instances)} instances proved); the verdict rests on the numeric checks"]
         except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, NotImplementedError):
             return proved, ["symbolic proof not attempted for every instance (SymPy could not simplify it)"]
-        return proved, ["proved using the one_hot assumption (targets sum to 1)"] if under_one_hot else []
+        return proved, []
 
-    def _prove_one(self, instance: _Instance, point: dict) -> str | None:
+    def _prove_one(self, instance: _Instance, point: dict) -> bool:
         if not point:
             return self.prover.prove(instance.lhs, instance.rhs)
         graph = self.model.graph
         difference = (graph.unfold(instance.lhs) - graph.unfold(instance.rhs)).xreplace(point)
-        return "proved" if sp.simplify(difference.rewrite(sp.exp)) == 0 else None
+        return sp.simplify(difference.rewrite(sp.exp)) == 0
 
     def _needs_one_hot(self, instances: list[_Instance]) -> bool:
         if self._free_targets is None:
@@ -237,11 +243,9 @@ class _FileChecker:
                 return explicit[var]
             if var in layer_vars:
                 return range(0, network.L + 1) if network else None
-            for side in (equation.lhs, equation.rhs):
-                found = model.occurrences(var, [side], bindings)
-                if found:
-                    return found[0].values
-            return None
+            found = [o for side in (equation.lhs, equation.rhs)
+                     for o in model.occurrences(var, [side], bindings) if o.defined]
+            return span_of(found) if found else None
 
         def expand(position: int, bindings: dict[str, int]) -> None:
             if len(results) > MAX_INSTANCES:

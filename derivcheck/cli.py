@@ -1,0 +1,142 @@
+"""The command line: ``derivcheck check`` and ``derivcheck grad``; the only place that prints or exits."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from rich.console import Console
+
+from . import __version__
+from .errors import DerivcheckError
+from .results import FileResult
+
+CHECK_EXAMPLE = """examples:
+  derivcheck check hw3.yaml
+  derivcheck check submissions/ --quiet
+  derivcheck check derivations --json > results.json
+
+exit status: 0 every verdict as expected, 1 some claim is not, 2 some file or claim could not be read"""
+
+GRAD_EXAMPLE = """examples:
+  derivcheck grad net.yaml
+  derivcheck grad net.yaml --param 'w[2][1,3]' --latex"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="derivcheck", description="Check hand-derived backpropagation formulas against the true derivatives.")
+    parser.add_argument("--version", action="version", version=f"derivcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="check every claim of derivation files", epilog=CHECK_EXAMPLE,
+        description="Check every claim of derivation files (YAML; folders are searched for *.yaml and *.yml).",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("paths", nargs="+", metavar="PATH", help="derivation files or folders")
+    check.add_argument("--json", action="store_true", help="write the results as JSON to standard output")
+    check.add_argument("--quiet", "-q", action="store_true", help="show only claims that are not as expected")
+    check.add_argument("--seed", type=int, default=0, help="seed of the random spot-check points (default 0)")
+    check.add_argument("--points", type=_positive_int, default=8, help="random points per instance (default 8)")
+    check.add_argument("--timeout", type=_positive_float, default=3.0,
+                       help="seconds of symbolic proof per claim (default 3)")
+    check.add_argument("--no-proof", action="store_true", help="numeric checks only")
+
+    grad = commands.add_parser(
+        "grad", help="print the true derivative of the loss for every weight and bias", epilog=GRAD_EXAMPLE,
+        description="Print dC/dθ for every weight and bias, from the chain rule over the forward pass.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    grad.add_argument("path", metavar="FILE", help="a derivation file with a network")
+    grad.add_argument("--param", help="one parameter only, e.g. 'w[2][1,3]'")
+    grad.add_argument("--latex", action="store_true", help="LaTeX instead of text")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, not {text!r}")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+    return value
+
+
+def derivation_files(paths: list[str]) -> tuple[list[str], list[FileResult]]:
+    """The files named or found in folders (sorted), and a result for each path that is missing."""
+    files, missing = [], []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(os.path.join(root, name) for root, _, names in os.walk(path)
+                           for name in names if name.endswith((".yaml", ".yml")))
+            if not found:
+                missing.append(FileResult(path, path, error=f"{path}: no *.yaml files in this folder"))
+            files.extend(found)
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            missing.append(FileResult(path, path, error=f"{path}: no such file or folder"))
+    return files, missing
+
+
+def run_check(args, console: Console) -> int:
+    from .verify import Options, check_file
+
+    start = time.perf_counter()
+    options = Options(seed=args.seed, points=args.points, timeout=args.timeout, prove=not args.no_proof)
+    files, results = derivation_files(args.paths)
+    for path in files:
+        try:
+            results.append(check_file(path, options))
+        except Exception as error:  # the last line of defence: one file's failure never stops the run
+            results.append(FileResult(path, path, error=f"{path}: internal error: {type(error).__name__}: {error}"))
+    seconds = time.perf_counter() - start
+    if args.json:
+        from .report import to_json
+        print(to_json(results, seconds))
+    else:
+        from .report import render
+        render(results, console, args.quiet, seconds)
+    return max((result.status for result in results), default=0)
+
+
+def run_grad(args, console: Console) -> int:
+    from .gradients import true_gradients
+    from .printing import as_latex, as_text
+    from .spec import load_spec
+
+    graph, gradients = true_gradients(load_spec(args.path), args.param)
+    for gradient in gradients:
+        if args.latex:
+            print(r"\frac{\partial C}{\partial %s} = %s" % (as_latex(gradient.parameter, graph),
+                                                          as_latex(gradient.expr, graph)))
+        else:
+            console.print(f"[bold]dC/d{gradient.label}[/bold] = {as_text(gradient.expr)}", highlight=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        if args.command == "check":
+            return run_check(args, console)
+        return run_grad(args, console)
+    except DerivcheckError as error:
+        print(f"derivcheck: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("derivcheck: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

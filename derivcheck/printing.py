@@ -1,0 +1,83 @@
+"""Printing graph expressions in the network's notation: derivcheck syntax and LaTeX.
+
+Both printers are SymPy printers dispatching on the class; they read what each
+symbol stands for from the graph, so ``w[2][1,3]`` prints as ``w^{(2)}_{13}``
+in LaTeX and stays pasteable into a claim as text.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter, translate
+from sympy.printing.str import StrPrinter
+
+from .graph import Graph, Quantity
+
+
+class NotationPrinter(StrPrinter):
+    """Text in derivcheck's own expression syntax (names as the file writes them)."""
+
+    def _print_Symbol(self, expr):
+        return expr.name
+
+    def _print_Heaviside(self, expr):
+        return f"relu'({self._print(expr.args[0])})"
+
+    def _print_Pow(self, expr, rational=False):
+        return super()._print_Pow(expr, rational).replace("**", "^")
+
+
+class NetworkLatexPrinter(LatexPrinter):
+    """LaTeX with the network notation: w^{(l)}_{jk}, z^{(l)}_j, a^{(l)}_j, \\sigma, f'."""
+
+    printmethod = "_network_latex"
+
+    def __init__(self, quantities: dict[sp.Symbol, Quantity], settings=None):
+        super().__init__(settings)
+        self.quantities = quantities
+
+    def _print_Symbol(self, expr, style="plain"):
+        quantity = self.quantities.get(expr)
+        if quantity is None:
+            return super()._print_Symbol(expr)
+        name = translate(quantity.name)
+        if quantity.name == "yhat":
+            name = r"\hat{y}"
+        indices = ",".join(str(i) for i in quantity.indices) if any(i > 9 for i in quantity.indices) else (
+            "".join(str(i) for i in quantity.indices))
+        text = name
+        if quantity.layer is not None:
+            text += "^{(%d)}" % quantity.layer
+        if indices:
+            text += "_{%s}" % indices
+        return text
+
+    def _print_sigmoid(self, expr, exp=None):
+        return self._function(r"\sigma", expr, exp)
+
+    def _print_relu(self, expr, exp=None):
+        return self._function(r"\operatorname{relu}", expr, exp)
+
+    def _print_softplus(self, expr, exp=None):
+        return self._function(r"\operatorname{softplus}", expr, exp)
+
+    def _print_Heaviside(self, expr, exp=None):
+        return self._function(r"\operatorname{relu}'", expr, exp)
+
+    def _print_Function(self, expr, exp=None):
+        if hasattr(expr.func, "generic_name"):
+            name = translate(expr.func.generic_name) + "'" * expr.func.order
+            return self._function(name, expr, exp)
+        return super()._print_Function(expr, exp)
+
+    def _function(self, name: str, expr, exp) -> str:
+        body = r"%s\left(%s\right)" % (name, self._print(expr.args[0]))
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+def as_text(expr: sp.Expr) -> str:
+    return NotationPrinter().doprint(expr)
+
+
+def as_latex(expr: sp.Expr, graph: Graph) -> str:
+    return NetworkLatexPrinter(graph.quantities).doprint(expr)
