@@ -154,7 +154,7 @@ class _Text:
             elif ch == "=" and prev not in "=<>!" and nxt != "=":
                 piece, i_step = "==", 1
             else:
-                piece, i_step = {"∂": "d", "·": "*", "×": "*", "−": "-", "⋅": "*"}.get(ch, ch), 1
+                piece, i_step = {"∂": "d", "·": "*", "×": "*", "−": "-", "⋅": "*", "\n": " "}.get(ch, ch), 1
             out.append(piece)
             source.extend([i] * len(piece))
             i += i_step

@@ -83,6 +83,7 @@ ACTIVATIONS: dict[str, sp.FunctionClass | None] = {
     "sigmoid": sigmoid,
     "tanh": sp.tanh,
     "relu": relu,
+    "softplus": softplus,
     "identity": None,
     "linear": None,
 }

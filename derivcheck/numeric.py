@@ -40,7 +40,7 @@ def _np_sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * x))
 
 
-def _np_step(x):
+def _np_step(x, *_):
     return np.where(np.abs(x) < 1e-9, np.nan, (x > 0).astype(float))
 
 
@@ -59,7 +59,7 @@ def _mp_softmax(index, *arguments):
     return exps[int(index) - 1] / mpmath.fsum(exps)
 
 
-def _mp_step(x):
+def _mp_step(x, *_):
     return mpmath.mpf(1) if x > 0 else mpmath.mpf(0)
 
 

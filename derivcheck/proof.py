@@ -169,14 +169,15 @@ class Prover:
         return expr
 
     def _through_exp(self, expr: sp.Expr) -> sp.Expr:
+        """Softmax outputs as e_j / sum(e) and their pre-activations as log(e_j), e_j > 0."""
         replacement = {}
         for group in self.softmax_groups:
             exps = [sp.Dummy("e", positive=True) for _ in group]
             total = sp.Add(*exps)
             for output, e in zip(group, exps):
-                replacement[output] = e / total
                 definition = self.graph.definitions[output]
-                replacement[sp.exp(definition.args[definition.args[0]])] = e
+                replacement[output] = e / total
+                replacement[definition.args[int(definition.args[0])]] = sp.log(e)
         return expr.xreplace(replacement)
 
     def _one_hot(self, expr: sp.Expr) -> sp.Expr:

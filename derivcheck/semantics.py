@@ -32,7 +32,7 @@ class Occurrence:
     values: range
     what: str
     layer_slot: bool
-    defined: bool = True  # False: the quantity does not exist at this layer
+    defined: bool = True  # False: the quantity does not exist at this layer (``what`` says so)
 
 
 def span_of(occurrences: list[Occurrence]) -> range:
@@ -249,6 +249,10 @@ class Model:
     def _slot_occurrences(self, var: str, node: ex.Indexed, bindings, depth) -> list[Occurrence]:
         flat = [(g, i, item) for g, group in enumerate(node.groups) for i, item in enumerate(group)]
         hits = [(g, i) for g, i, item in flat if isinstance(item, ex.Name) and item.id == var]
+        role = self.role(node.id, len(node.groups))
+        if role in LAYER_ROLES and not hits and any(isinstance(n, ex.Name) and n.id == var
+                                                    for item in node.groups[0] for n in ex.walk(item)):
+            return [Occurrence(self.network.layer_range(role), f"{node.id}[…{var}…]", True)]
         if not hits:
             return []
         name = node.id
@@ -256,7 +260,6 @@ class Model:
             return [Occurrence(range(1, len(self.spec.data[name]) + 1), f"{name}[{var}]", False)]
         if name in self.lets:
             return self._let_occurrences(var, node, hits, bindings, depth)
-        role = self.role(name, len(node.groups))
         if role is None or self.network is None:
             return []
         network = self.network
@@ -277,7 +280,8 @@ class Model:
                 result.append(Occurrence(network.examples, f"{name}[…{var}] (example index)", False))
                 continue
             if layer not in network.layer_range(role):
-                result.append(Occurrence(range(0), f"{name}[{layer}]", False, defined=False))
+                result.append(Occurrence(range(0), f"{name}[{layer}] does not exist: layers "
+                                         f"{_span(network.layer_range(role))}", False, defined=False))
                 continue
             slot = (slots - 1 - position) if role == "w" and self.spec.network.notation.from_to else position
             result.append(Occurrence(network.neuron_range(role, layer, slot), f"{name}[{layer}][…{var}…]", False))
@@ -331,7 +335,7 @@ class Model:
         if defined:
             return span_of(defined)
         if found:
-            raise UndefinedError(f"{found[0].what} does not exist")
+            raise UndefinedError(found[0].what)
         raise InputError(f"cannot tell which values '{var}' takes", where.loc,
                          "a free index must index a quantity such as w, a, z, y or a data list")
 

@@ -12,6 +12,10 @@ import yaml
 from .errors import InputError, Location
 
 
+_STANDARD_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null", "timestamp", "seq", "map"})
+
+
 class Source:
     """One derivation file: its path and node tree."""
 
@@ -25,6 +29,22 @@ class Source:
             raise InputError(f"invalid YAML: {exc.problem}", where) from None
         except yaml.YAMLError as exc:
             raise InputError(f"invalid YAML: {exc}", Location(path, 1, 1)) from None
+        if self.root is not None:
+            self._reject_tags(self.root)
+
+    def _reject_tags(self, root: yaml.Node) -> None:
+        """Only plain YAML: a tag such as !!python/object is refused, never constructed."""
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if not node.tag.startswith(_STANDARD_TAG) or node.tag[len(_STANDARD_TAG):] not in _PLAIN_TAGS:
+                raise InputError(f"YAML tag '{node.tag}' is not allowed", self.where(node),
+                                 "derivation files are plain YAML: text, numbers, lists and mappings")
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    stack.extend((key, value))
 
     def where(self, node: yaml.Node) -> Location:
         mark = node.start_mark

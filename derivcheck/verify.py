@@ -237,6 +237,7 @@ class _FileChecker:
         network = model.network
         results: list[_Instance] = []
         unresolved: list[str] = []
+        undefined: list[str] = []
 
         def spans(var: str, bindings: dict[str, int]) -> range | None:
             if var in explicit:
@@ -251,14 +252,21 @@ class _FileChecker:
             if len(results) > MAX_INSTANCES:
                 raise InputError(f"more than {MAX_INSTANCES} instances", claim.loc, "check a smaller network")
             if position == len(order):
-                instance = self._build(equation, bindings, explicit)
+                instance = self._build(equation, bindings, explicit, undefined)
                 if instance is not None:
                     results.append(instance)
                 return
             var = order[position]
             values = spans(var, bindings)
             if values is None:
-                unresolved.append(var)
+                missing = [o.what for side in (equation.lhs, equation.rhs)
+                           for o in model.occurrences(var, [side], bindings) if not o.defined]
+                if missing and any(v in bindings for v in explicit):
+                    results.append(_Instance(dict(bindings), reason=missing[0]))
+                elif missing:
+                    undefined.append(missing[0])
+                else:
+                    unresolved.append(var)
                 return
             for value in values:
                 expand(position + 1, {**bindings, var: value})
@@ -269,10 +277,11 @@ class _FileChecker:
                 raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,
                                  "a free index must index a quantity such as w, a, z, y or a data list")
             raise InputError("the claim is not defined at any layer", claim.loc,
-                             "check the layer indices, e.g. w[l+1] does not exist at l = L")
+                             undefined[0] if undefined else "check the layer indices")
         return results
 
-    def _build(self, equation: ex.Equation, bindings: dict[str, int], explicit: dict) -> _Instance | None:
+    def _build(self, equation: ex.Equation, bindings: dict[str, int], explicit: dict,
+               undefined: list[str]) -> _Instance | None:
         try:
             lhs = self.model.evaluate(equation.lhs, bindings)
             rhs = self.model.evaluate(equation.rhs, bindings)
@@ -281,6 +290,7 @@ class _FileChecker:
         except UndefinedError as error:
             if any(var in bindings for var in explicit):
                 return _Instance(dict(bindings), reason=error.message)
+            undefined.append(error.message)
             return None
         if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)

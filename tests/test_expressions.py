@@ -1,0 +1,172 @@
+"""The whitelisted parser: notation it accepts, errors it gives, code it never runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from derivcheck import expressions as ex
+from derivcheck.errors import InputError, Location
+
+SCOPE = ex.Scope(frozenset({"w", "b", "z", "a", "x", "y", "yhat", "C", "L", "delta", "e"}),
+                 frozenset({"sigmoid", "exp", "log", "f"}))
+AT = Location("hw.yaml", 7, 10)
+
+
+def parse(text: str):
+    return ex.parse_expression(text, AT, SCOPE)
+
+
+def error(text: str, equation: bool = False) -> InputError:
+    with pytest.raises(InputError) as caught:
+        (ex.parse_equation if equation else ex.parse_expression)(text, AT, SCOPE)
+    return caught.value
+
+
+def test_equation_with_single_equals_and_derivative():
+    equation = ex.parse_equation("dC/dw[l][j,k] = delta[l][j] * a[l-1][k]", AT, SCOPE)
+    assert isinstance(equation.lhs, ex.Derivative)
+    assert equation.lhs.expr == ex.Name("C", AT)
+    assert equation.lhs.var.id == "w"
+    assert [len(group) for group in equation.lhs.var.groups] == [1, 2]
+    assert isinstance(equation.rhs, ex.BinOp) and equation.rhs.op == "*"
+
+
+def test_double_equals_is_the_same_equation():
+    assert ex.parse_equation("C == 2", AT, SCOPE) == ex.parse_equation("C = 2", AT, SCOPE)
+
+
+def test_caret_is_power_with_python_precedence():
+    node = parse("x^2 + 1")
+    assert node.op == "+" and node.left.op == "**"
+
+
+def test_primes_become_derivative_orders():
+    node = parse("sigmoid'(z[l][j]) * f''(x)")
+    assert node.left == ex.Call("sigmoid", 1, (parse("z[l][j]"),), AT)
+    assert node.right.func == "f" and node.right.primes == 2
+
+
+def test_partial_sign_and_typographic_operators():
+    assert parse("∂C/∂z[L][j]") == parse("dC/dz[L][j]")
+    assert parse("x · y × 2 − 1") == parse("x * y * 2 - 1")
+
+
+def test_chained_derivatives_pair_up():
+    node = parse("de/da[2] * d(a[2])/d(z[2]) * d(z[2])/d(w[2])")
+    factors = []
+    while isinstance(node, ex.BinOp):
+        factors.append(node.right)
+        node = node.left
+    factors.append(node)
+    assert all(isinstance(f, ex.Derivative) for f in factors) and len(factors) == 3
+
+
+def test_negated_derivative():
+    node = parse("-dC/dw[1][1,1]")
+    assert isinstance(node, ex.Neg) and isinstance(node.operand, ex.Derivative)
+
+
+def test_sums_with_and_without_range():
+    plain = parse("sum(k, w[l+1][k,j] * delta[l+1][k])")
+    ranged = parse("sum(k in 1..L-1, x[k])")
+    assert isinstance(plain, ex.Sum) and plain.lo is None
+    assert ranged.lo == ex.Num("1", AT) and ranged.hi.op == "-"
+
+
+def test_iverson_bracket_and_kronecker_delta():
+    assert parse("[i == j]") == parse("KroneckerDelta(i, j)")
+    assert isinstance(parse("[i = j]"), ex.Kronecker)
+
+
+def test_diff_call_is_a_derivative():
+    assert parse("diff(C, w[1][1,1])") == parse("dC/dw[1][1,1]")
+
+
+def test_free_index_letters_and_named_values():
+    assert SCOPE.is_index("j") and SCOPE.is_index("c")
+    assert not SCOPE.is_index("e") and not SCOPE.is_index("L")
+
+
+def test_range_for_clause():
+    rng = ex.parse_range("l in 1..L-1", AT, SCOPE)
+    assert rng.var == "l" and rng.lo == ex.Num("1", AT)
+
+
+def test_definition_heads():
+    assert isinstance(ex.parse_definition_head("delta[L][j]", AT, SCOPE), ex.Indexed)
+    head = ex.parse_definition_head("h(u, v)", AT, SCOPE)
+    assert isinstance(head, ex.Call) and [p.id for p in head.args] == ["u", "v"]
+    assert ex.parse_definition_head("m", AT, SCOPE) == ex.Name("m", AT)
+
+
+def test_unknown_name_suggests_the_close_one_with_position():
+    err = error("sigma(z[l][j])")
+    assert str(err).startswith("hw.yaml:7:10: unknown function 'sigma'")
+    assert "did you mean 'sigmoid'?" in str(err)
+
+
+def test_unknown_value_name_column():
+    err = error("a[L][j] + yhta[j]")
+    assert err.location == Location("hw.yaml", 7, 20)
+    assert "did you mean 'yhat'" in str(err)
+
+
+def test_syntax_error_points_at_the_problem():
+    err = error("(a[L][j] - y[j] * 2")
+    assert err.location.line == 7 and "cannot read" in err.message
+
+
+def test_half_a_derivative_is_explained():
+    assert "half a derivative" in str(error("dC * 2"))
+    assert "half a derivative" in str(error("2 / dw[1][1,1]"))
+
+
+def test_claim_must_be_one_equation():
+    assert "must be an equation" in str(error("C + 1", equation=True))
+    assert "one '=' sign" in str(error("C = 1 = 2", equation=True))
+
+
+def test_number_too_long():
+    assert "number too long" in str(error("1" * 40))
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os').system('touch pwned')",
+    "a.__class__",
+    "(lambda: 1)()",
+    "[x for x in y]",
+    "f'{x}'",
+    "x if y else z",
+    "exp(x=1)",
+    "getattr(x, 'y')",
+    "{1: 2}",
+    "x[1:2]",
+    "'text'",
+    "x and y",
+    "open('f')",
+    "eval('1')",
+    "sympify('x')",
+    "x @ y",
+    "~x",
+    "x ** -y if 1 else 2",
+    "(yield)",
+    "x := 1",
+])
+def test_anything_outside_the_whitelist_is_rejected(text, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as caught:
+        ex.parse_expression(text, AT, SCOPE)
+    assert str(caught.value).startswith("hw.yaml:7:")
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_deep_nesting_is_an_input_error():
+    with pytest.raises(InputError):
+        parse("(" * 300 + "x" + ")" * 300)
+
+
+def test_multiline_text_positions():
+    with pytest.raises(InputError) as caught:
+        ex.parse_expression("x +\n  qq", Location("f.yaml", 3, 5), SCOPE)
+    assert caught.value.location == Location("f.yaml", 4, 3)

@@ -1,0 +1,53 @@
+"""Reverse-mode differentiation over the graph against SymPy's diff of the composed expression."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derivcheck.functions import sigmoid
+from derivcheck.graph import Graph, Quantity
+
+
+def small_graph():
+    graph = Graph()
+    x, w, v = (graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in "xwv")
+    u = graph.define(sp.Symbol("u"), w * x, Quantity("let", "u"))
+    h = graph.define(sp.Symbol("h"), sigmoid(u) + u ** 2, Quantity("let", "h"))
+    out = graph.define(sp.Symbol("out"), v * h * u, Quantity("let", "out"))
+    return graph, (x, w, v, u, h, out)
+
+
+def test_derivative_equals_diff_of_composition():
+    graph, (x, w, v, u, h, out) = small_graph()
+    composed = graph.unfold(out)
+    for leaf in (x, w, v):
+        by_graph = graph.unfold(graph.derivative(out, leaf))
+        assert sp.simplify(by_graph - sp.diff(composed, leaf)) == 0
+
+
+def test_derivative_with_respect_to_an_intermediate_holds_it_free():
+    graph, (x, w, v, u, h, out) = small_graph()
+    free = sp.Symbol("U")
+    expected = sp.diff(v * (sigmoid(free) + free ** 2) * free, free).subs(free, graph.unfold(u))
+    assert sp.simplify(graph.unfold(graph.derivative(out, u)) - expected) == 0
+
+
+def test_derivative_of_an_unrelated_quantity_is_zero():
+    graph, (x, w, v, u, h, out) = small_graph()
+    assert graph.derivative(u, v) == 0
+
+
+def test_adjoints_are_cached_and_shared():
+    graph, (x, w, v, u, h, out) = small_graph()
+    first = graph.adjoints(out)
+    assert graph.adjoints(out) is first
+    count = len(graph.definitions)
+    graph.derivative(out, x)
+    assert len(graph.definitions) == count
+
+
+def test_unfold_keeps_what_is_asked():
+    graph, (x, w, v, u, h, out) = small_graph()
+    kept = graph.unfold(out, keep=lambda s: s == u)
+    assert u in kept.free_symbols and h not in kept.free_symbols
+    assert graph.upstream_leaves(out) == {x, w, v}

@@ -1,0 +1,74 @@
+"""Numeric evaluation: float batches, high precision, tolerances, generic functions."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from derivcheck.functions import generic_function, sigmoid, softmax
+from derivcheck.graph import Graph, Quantity
+from derivcheck.numeric import Evaluator, disagree, precisely_different, sample_point_batch
+
+
+def graph_with(*names):
+    graph = Graph()
+    symbols = [graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in names]
+    return graph, symbols
+
+
+def test_float_and_precise_evaluation_agree():
+    graph, (x, y) = graph_with("x", "y")
+    expr = sigmoid(x) * sp.log(y ** 2 + 1) + sp.sqrt(sp.exp(x) + y ** 2) / (1 + x ** 2) + sp.tanh(x * y)
+    leaves = {x: np.array([0.3, -1.2]), y: np.array([2.0, 0.7])}
+    batch = Evaluator(graph, leaves, {})
+    values = batch.value(expr)
+    for index in range(2):
+        precise = Evaluator.at_point(batch, index).value(expr)
+        assert isinstance(precise, mpmath.mpf)
+        assert float(precise) == np.float64(values[index]) or abs(float(precise) - values[index]) < 1e-14
+
+
+def test_definitions_are_evaluated_through():
+    graph, (x,) = graph_with("x")
+    u = graph.define(sp.Symbol("u"), 2 * x, Quantity("let", "u"))
+    assert Evaluator(graph, {x: np.array([1.5])}, {}).value(u + 1)[0] == 4.0
+
+
+def test_softmax_is_stable_and_exact():
+    graph, zs = graph_with("z1", "z2", "z3")
+    leaves = {zs[0]: np.array([800.0]), zs[1]: np.array([799.0]), zs[2]: np.array([0.0])}
+    value = Evaluator(graph, leaves, {}).value(softmax(1, *zs))[0]
+    assert abs(value - 1 / (1 + np.exp(-1.0))) < 1e-12
+
+
+def test_generic_functions_are_concrete_per_point_and_differentiable():
+    graph, (x,) = graph_with("x")
+    f = generic_function("f")
+    leaves, functions = sample_point_batch(graph, [], {"f"}, 4, np.random.default_rng(0), False)
+    batch = Evaluator(graph, leaves, functions)
+    values = batch.value(f(x))
+    assert len(set(np.round(values, 12))) == 4
+    slope = batch.value(generic_function("f", 1)(x))
+    h = 1e-6
+    shifted = Evaluator(graph, {x: leaves[x] + h}, functions).value(f(x))
+    assert np.allclose((shifted - values) / h, slope, rtol=1e-4)
+
+
+def test_samples_avoid_zero():
+    graph, symbols = graph_with(*[f"s{i}" for i in range(20)])
+    leaves, _ = sample_point_batch(graph, [], set(), 50, np.random.default_rng(2), False)
+    assert min(np.min(np.abs(v)) for v in leaves.values()) >= 0.3
+
+
+def test_disagree_ignores_rounding_and_missing_points():
+    a = np.array([1.0, 2.0, np.nan, 1e-20])
+    b = np.array([1.0 + 1e-13, 2.1, 5.0, 0.0])
+    assert list(disagree(a, b)) == [False, True, False, False]
+
+
+def test_precisely_different():
+    with mpmath.workdps(50):
+        third = mpmath.mpf(1) / 3
+        assert not precisely_different(third, third + mpmath.mpf(10) ** -45)
+        assert precisely_different(third, third + mpmath.mpf(10) ** -20)

@@ -1,0 +1,65 @@
+"""Symbolic proofs: identities are proved, non-identities are not, and the budget holds."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sympy as sp
+
+from derivcheck.errors import ProofTimeout
+from derivcheck.graph import Graph, Quantity
+from derivcheck.proof import Prover, time_limit
+
+
+def prover_with(*names):
+    graph = Graph()
+    symbols = [graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in names]
+    return Prover(graph, {}, [], [], False), graph, symbols
+
+
+def test_polynomial_identity_is_proved():
+    prover, _, (x, y) = prover_with("x", "y")
+    assert prover.prove((x + y) ** 2, x ** 2 + 2 * x * y + y ** 2)
+
+
+def test_rational_identity_is_proved():
+    prover, _, (x, y) = prover_with("x", "y")
+    assert prover.prove(1 / x + 1 / y, (x + y) / (x * y))
+
+
+def test_non_identity_is_not_proved():
+    prover, _, (x, y) = prover_with("x", "y")
+    assert not prover.prove((x + y) ** 2, x ** 2 + y ** 2)
+
+
+def test_definitions_are_unfolded():
+    prover, graph, (x,) = prover_with("x")
+    u = graph.define(sp.Symbol("u"), x ** 2, Quantity("let", "u"))
+    v = graph.define(sp.Symbol("v"), u + 1, Quantity("let", "v"))
+    assert prover.prove(v, x ** 2 + 1)
+    assert not prover.prove(v, x ** 2)
+
+
+def test_one_hot_assumption_is_used_only_when_given():
+    graph = Graph()
+    y1, y2, o = (graph.leaf(sp.Symbol(n), "target", Quantity("y", n)) for n in ("y1", "y2", "o"))
+    plain = Prover(graph, {}, [], [[y1, y2]], one_hot=False)
+    assumed = Prover(graph, {}, [], [[y1, y2]], one_hot=True)
+    assert not plain.prove(o * (y1 + y2) - y1, o - y1)
+    assert assumed.prove(o * (y1 + y2) - y1, o - y1)
+
+
+def test_time_limit_interrupts():
+    start = time.perf_counter()
+    with pytest.raises(ProofTimeout):
+        with time_limit(0.2):
+            while True:
+                sp.expand((sp.Symbol("a") + sp.Symbol("b")) ** 30)
+    assert time.perf_counter() - start < 2
+
+
+def test_no_time_left_is_a_timeout():
+    with pytest.raises(ProofTimeout):
+        with time_limit(0):
+            pass

@@ -1,0 +1,205 @@
+"""The checker's verdicts: every known-true claim has a slightly wrong partner that must be false."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import network_file, verdicts
+from derivcheck.results import Verdict
+
+SIGMOID = "sizes: [2, 3, 2]\nloss: half_sse"
+DELTAS = """
+delta[L][j]: (a[L][j] - y[j]) * sigmoid'(z[L][j])
+delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])
+"""
+SOFTMAX = "sizes: [3, 3]\noutput: softmax\nloss: cross_entropy\ntargets: one_hot"
+
+# (network, let, notation, true claim, a slightly wrong partner)
+PAIRS = {
+    "BP1": (SIGMOID, DELTAS, "", "dC/dz[L][j] = delta[L][j]", "dC/dz[L][j] = (a[L][j] - y[j]) * sigmoid(z[L][j])"),
+    "BP2": (SIGMOID, DELTAS, "", "dC/dz[l][j] = delta[l][j]",
+            "dC/dz[l][j] = sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l+1][j])"),
+    "BP3": (SIGMOID, DELTAS, "", "dC/db[l][j] = delta[l][j]", "dC/db[l][j] = 2 * delta[l][j]"),
+    "BP4": (SIGMOID, DELTAS, "", "dC/dw[l][j,k] = delta[l][j] * a[l-1][k]",
+            "dC/dw[l][j,k] = delta[l][j] * a[l-1][j]"),
+    "sign": (SIGMOID, "", "", "dC/da[L][j] = a[L][j] - y[j]", "dC/da[L][j] = y[j] - a[L][j]"),
+    "tanh": ("sizes: [2, 2, 1]\nactivation: tanh\noutput: identity", "", "",
+             "dC/dz[1][j] = w[2][1,j] * (yhat - y) * (1 - a[1][j]^2)",
+             "dC/dz[1][j] = w[2][1,j] * (yhat - y) * (1 - a[1][j])"),
+    "relu": ("sizes: [2, 2, 1]\nactivation: relu\noutput: identity", "", "",
+             "dC/dw[1][j,k] = (yhat - y) * w[2][1,j] * relu'(z[1][j]) * x[k]",
+             "dC/dw[1][j,k] = (yhat - y) * w[2][1,j] * x[k]"),
+    "generic f": ("sizes: [1, 2, 1]\nactivation: f\noutput: identity", "", "",
+                  "dC/dz[1][j] = (yhat - y) * w[2][1,j] * f'(z[1][j])",
+                  "dC/dz[1][j] = (yhat - y) * w[2][1,j] * f(z[1][j])"),
+    "softmax Jacobian": (SOFTMAX, "", "", "d(yhat[i])/d(z[L][j]) = yhat[i] * ([i == j] - yhat[j])",
+                         "d(yhat[i])/d(z[L][j]) = -yhat[i] * yhat[j]"),
+    "cross-entropy": (SOFTMAX, "", "", "dC/dz[L][j] = yhat[j] - y[j]", "dC/dz[L][j] = yhat[j] - y[j] + 1/3"),
+    "binary cross-entropy": ("sizes: [2, 1]\nloss: binary_cross_entropy", "", "", "dC/dz[1] = yhat - y",
+                             "dC/dz[1] = y - yhat"),
+    "folded bias": ("sizes: [2, 3, 1]\nbias: folded\noutput: identity", "", "", "dC/dw[2][1,0] = yhat - y",
+                    "dC/dw[2][1,0] = (yhat - y) * a[1][1]"),
+    "batch mean": ("sizes: [1, 1]\nactivation: identity\nloss: sse\nbatch: 3\nreduction: mean", "", "",
+                   "dC/db[1] = 2/S * sum(s, yhat[s] - y[s])", "dC/db[1] = 2 * sum(s, yhat[s] - y[s])"),
+    "per-example delta": ("sizes: [1, 2]\nbatch: 2", "", "", "dC/dz[1][j,s] = (a[1][j,s] - y[j,s]) * sigmoid'(z[1][j,s])",
+                          "dC/dz[1][j,s] = (a[1][j,s] - y[j,s]) * sigmoid'(z[1][j,1])"),
+    "from_to order": ("sizes: [2, 3]\noutput: identity", "", "{order: from_to}",
+                      "dC/dw[1][k,j] = (yhat[j] - y[j]) * x[k]", "dC/dw[1][k,j] = (yhat[k] - y[k]) * x[j]"),
+    "renamed": ("sizes: [1, 1]\nloss: sse", "", "{weight: theta, loss: J, preact: s, act: h}",
+                "dJ/dtheta[1] = -2 * (y - h[1]) * sigmoid'(s[1]) * x", "dJ/dtheta[1] = -2 * (y - h[1]) * x"),
+    "input derivative": ("sizes: [2, 1]\noutput: identity", "", "", "dC/dx[k] = (yhat - y) * w[1][1,k]",
+                         "dC/dx[k] = (yhat - y) * x[k]"),
+    "loss expression": ("sizes: [2, 2]\nloss: (y[j] - yhat[j])^4", "", "",
+                        "dC/da[1][j] = -4 * (y[j] - yhat[j])^3", "dC/da[1][j] = -4 * (y[j] - yhat[j])^2"),
+}
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_true_claim_holds_and_its_wrong_partner_is_false(check, name):
+    network, let, notation, true_claim, wrong_claim = PAIRS[name]
+    claims = f"- claim: {true_claim}\n- claim: {wrong_claim}\n  expect: false"
+    result = check(network_file(claims, network, let, notation))
+    right, wrong = result.claims
+    assert right.verdict in (Verdict.PROVED, Verdict.HOLDS), (right.error, right.counterexamples)
+    assert wrong.verdict is Verdict.FALSE
+    assert wrong.counterexamples and wrong.ok and right.ok
+    example = wrong.counterexamples[0]
+    assert example.reason is not None or (example.lhs != pytest.approx(example.rhs) and example.point)
+    assert result.status == 0
+
+
+def test_recursion_is_proved_layer_by_layer(check):
+    result = check(network_file("- claim: dC/dz[l][j] = delta[l][j]\n- claim: dC/dw[l][j,k] = delta[l][j] * a[l-1][k]",
+                                "sizes: [2, 3, 3, 2]", DELTAS))
+    assert verdicts(result) == ["proved", "proved"]
+    assert [c.instances for c in result.claims] == [3 + 3 + 2, 6 + 9 + 6]
+
+
+def test_every_instance_is_checked_and_one_wrong_instance_is_enough(check):
+    # true everywhere except at j = 2, k = 1
+    claim = "dC/dw[1][j,k] = dC/dz[1][j] * x[k] + [j == 2] * [k == 1] * 10^-3"
+    result = check(network_file(f"- claim: {claim}", "sizes: [2, 2, 1]"))
+    claim_result = result.claims[0]
+    assert claim_result.verdict is Verdict.FALSE and claim_result.failed == 1 and claim_result.instances == 4
+    assert claim_result.counterexamples[0].instance == {"j": 2, "k": 1}
+
+
+def test_index_out_of_range_names_the_quantity(check):
+    result = check(network_file("- claim: dC/dw[l][j,k] = dC/dz[l][j] * a[l][k]", "sizes: [2, 3, 2]"))
+    claim = result.claims[0]
+    assert claim.verdict is Verdict.FALSE
+    reasons = [c.reason for c in claim.counterexamples if c.reason]
+    assert not reasons or "out of range" in reasons[0]
+    assert claim.failed == claim.instances  # every instance is false: wrong values or out of range
+
+
+def test_transposed_weight_in_a_non_square_layer_is_out_of_range(check):
+    result = check(network_file("- claim: dC/da[1][j] = sum(k, w[2][j,k] * dC/dz[2][k])\n  expect: false",
+                                "sizes: [2, 3, 2]"))
+    claim = result.claims[0]
+    assert claim.verdict is Verdict.FALSE
+    assert any(c.reason and "w[2][3,1] is out of range: w[2][j,k] has j in 1..2, k in 1..3" in c.reason
+               for c in claim.counterexamples)
+
+
+def test_missing_sum_is_false_for_a_free_index_on_one_side(check):
+    result = check(network_file("- claim: dC/da[1][j] = w[2][k,j] * dC/dz[2][k]", "sizes: [2, 3, 2]"))
+    assert result.claims[0].verdict is Verdict.FALSE
+
+
+def test_float_noise_is_not_a_counterexample(check):
+    # catastrophic cancellation: in float64 the left side is off by far more than the tolerance
+    result = check("""
+        symbols: [x]
+        claims:
+          - claim: (x + 10^9)^2 - 10^18 - 2*10^9*x = x^2
+    """, prove=False)
+    assert verdicts(result) == ["holds"]
+
+
+def test_tiny_real_differences_are_found(check):
+    result = check("""
+        symbols: [x]
+        claims:
+          - claim: x^2 = x^2 + 10^-6
+    """)
+    assert verdicts(result) == ["false"]
+
+
+def test_holds_only_under_one_hot_is_said(check):
+    result = check(network_file("- claim: dC/dz[L][j] = yhat[j] - y[j]", SOFTMAX))
+    claim = result.claims[0]
+    assert claim.verdict is Verdict.PROVED
+    assert any("only under `targets: one_hot`" in note for note in claim.notes)
+
+
+def test_without_one_hot_the_simplification_is_false(check):
+    result = check(network_file("- claim: dC/dz[L][j] = yhat[j] - y[j]",
+                                "sizes: [3, 3]\noutput: softmax\nloss: cross_entropy"))
+    assert verdicts(result) == ["false"]
+
+
+def test_at_point_claims(check):
+    result = check("""
+        symbols: [x, y]
+        claims:
+          - claim: d(sqrt(x^2 + y^2))/d(x) = 3/sqrt(13)
+            at: {x: 3, y: 2}
+          - claim: d(sqrt(x^2 + y^2))/d(x) = 2/sqrt(13)
+            at: {x: 3, y: 2}
+    """)
+    assert verdicts(result) == ["proved", "false"]
+
+
+def test_expect_false_that_holds_is_not_ok(check):
+    result = check(network_file("- claim: dC/db[1][j] = dC/dz[1][j]\n  expect: false", "sizes: [1, 2]"))
+    assert result.claims[0].verdict is Verdict.PROVED and not result.claims[0].ok and result.status == 1
+
+
+def test_errors_do_not_stop_the_other_claims(check):
+    result = check(network_file("- claim: dC/dz[1][j] = sigmoidd(z[1][j])\n- claim: dC/db[1][j] = dC/dz[1][j]",
+                                "sizes: [1, 2]"))
+    assert verdicts(result) == ["error", "proved"] and result.status == 2
+    assert ":4:26: unknown function 'sigmoidd'" in result.claims[0].error and "did you mean 'sigmoid'" in result.claims[0].error
+
+
+def test_claim_not_defined_anywhere_is_an_error(check):
+    result = check(network_file("- claim: dC/dw[l+5][j,k] = 0", "sizes: [1, 2]"))
+    assert verdicts(result) == ["error"] and "not defined at any layer" in result.claims[0].error
+    result = check(network_file("- claim: dC/dz[2][j] = 0", "sizes: [1, 2]"))
+    assert "z[2] does not exist: layers 1..1" in result.claims[0].error
+
+
+def test_explicit_range_outside_the_network_is_false(check):
+    result = check(network_file("- claim: dC/db[l][j] = dC/dz[l][j]\n  for: l in 1..3", "sizes: [1, 2]"))
+    assert verdicts(result) == ["false"]
+    assert "does not exist" in result.claims[0].counterexamples[0].reason
+
+
+def test_let_recursion_without_base_case(check):
+    result = check(network_file("- claim: g[1] = 0", "sizes: [1, 1]", "g[l]: g[l] + 1"))
+    assert verdicts(result) == ["error"] and "never reaches a base case" in result.claims[0].error
+
+
+def test_proof_budget_is_reported(check):
+    result = check(network_file("- claim: dC/dw[1][j,k] = dC/dz[1][j] * x[k]", "sizes: [3, 4, 4, 3]"),
+                   timeout=1e-6)
+    claim = result.claims[0]
+    assert claim.verdict is Verdict.HOLDS and "symbolic proof stopped" in claim.notes[0]
+
+
+def test_generic_function_claims_must_hold_for_every_function(check):
+    # true for the identity, false for a general f
+    result = check(network_file("- claim: dC/dw[1] = (yhat - y) * x", "sizes: [1, 1]\nactivation: f"))
+    assert verdicts(result) == ["false"]
+    assert "f(u)" in result.claims[0].counterexamples[0].point
+
+
+def test_seed_changes_points_but_not_verdicts(check, write):
+    text = network_file("- claim: dC/dw[l][j,k] = dC/dz[l][j] * a[l-1][k]\n- claim: dC/dw[2][1,1] = 0",
+                        "sizes: [2, 2, 1]")
+    first = check(text, seed=1)
+    second = check(text, seed=2)
+    assert verdicts(first) == verdicts(second) == ["proved", "false"]
+    assert first.claims[1].counterexamples[0].point != second.claims[1].counterexamples[0].point
+    assert check(text, seed=1).claims[1].counterexamples == first.claims[1].counterexamples
