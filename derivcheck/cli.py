@@ -110,16 +110,20 @@ def run_check(args, console: Console) -> int:
 
 def run_grad(args, console: Console) -> int:
     from .gradients import true_gradients
-    from .printing import as_latex, as_text
+    from .printing import as_latex, as_text, name_latex
     from .spec import load_spec
 
-    graph, gradients = true_gradients(load_spec(args.path), args.param)
+    spec = load_spec(args.path)
+    graph, gradients = true_gradients(spec, args.param)
+    loss = spec.network.notation.names["loss"]
     for gradient in gradients:
         if args.latex:
-            print(r"\frac{\partial C}{\partial %s} = %s" % (as_latex(gradient.parameter, graph),
-                                                          as_latex(gradient.expr, graph)))
+            print(r"\frac{\partial %s}{\partial %s} = %s" % (name_latex(loss),
+                                                           as_latex(gradient.parameter, graph),
+                                                           as_latex(gradient.expr, graph)))
         else:
-            console.print(f"[bold]dC/d{gradient.label}[/bold] = {as_text(gradient.expr)}", highlight=False)
+            console.print(f"d{loss}/d{gradient.label} = {as_text(gradient.expr)}", highlight=False,
+                          markup=False, soft_wrap=True)
     return 0
 
 

@@ -42,6 +42,8 @@ class Network:
         return (s,) if self.spec.batch > 1 else ()
 
     def _leaf(self, key: tuple, kind: str, role: str, layer: int | None, indices: tuple[int, ...]) -> sp.Symbol:
+        if role == "w" and self.spec.notation.from_to:
+            indices = tuple(reversed(indices))  # shown as the file writes it: from, to
         quantity = Quantity(role, self.names[_ROLE_NAMES[role]], layer, indices)
         symbol = sp.Symbol(quantity.label())
         self._symbols[key] = self.graph.leaf(symbol, kind, quantity)

@@ -81,3 +81,8 @@ def as_text(expr: sp.Expr) -> str:
 
 def as_latex(expr: sp.Expr, graph: Graph) -> str:
     return NetworkLatexPrinter(graph.quantities).doprint(expr)
+
+
+def name_latex(name: str) -> str:
+    """A user's name in LaTeX (delta → \\delta, yhat → \\hat{y})."""
+    return translate(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -32,17 +32,24 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.10g}"
 
 
-def counterexample_lines(example: Counterexample) -> list[str]:
+def counterexample_lines(example: Counterexample, with_point: bool = True) -> list[str]:
+    where = f"at {example.instance_text()}: " if example.instance else ""
     if example.reason is not None:
-        return [f"at {example.instance_text()}: {example.reason}"]
-    point = ", ".join(f"{name}={value:.6g}" if isinstance(value, float) else f"{name}: {value}"
-                      for name, value in example.point.items())
-    return [f"at {example.instance_text()}: left side = {_number(example.lhs)}, right side = {_number(example.rhs)}",
-            f"  point: {point}"]
+        return [where + example.reason]
+    lines = [f"{where}left side = {_number(example.lhs)}, right side = {_number(example.rhs)}"]
+    if with_point:
+        point = ", ".join(f"{name}={value:.6g}" if isinstance(value, float) else
+                          (value if name == "…" else f"{name} = {value}") for name, value in example.point.items())
+        lines.append(f"  where {point}")
+    return lines
 
 
 class FileReport:
-    """The terminal rendering of one file's results."""
+    """The terminal rendering of one file's results: a table, then one line per detail.
+
+    Printed with ``soft_wrap=True`` (see ``render``) so that no message is folded or cropped:
+    every error and counterexample stays one greppable line.
+    """
 
     def __init__(self, result: FileResult, quiet: bool = False):
         self.result = result
@@ -53,42 +60,51 @@ class FileReport:
         if result.error:
             yield Text.assemble(("✗ ", "bold magenta"), (result.error, ""))
             return
-        shown = [c for c in result.claims if not (self.quiet and c.ok)]
-        if self.quiet and not shown:
+        shown = self.shown()
+        if not shown:
             return
         yield Text.assemble((result.path, "bold"), ("  " + result.title if result.title != result.path else "", "dim"))
+        yield self.table(shown)
+        for claim in shown:
+            lines = self.details(claim)
+            if lines:
+                title = "" if claim.name == f"claim {claim.number}" else f" {claim.name}"
+                yield Text(f"  #{claim.number}{title}", style="bold")
+                yield from (Text("    " + line) for line in lines)
+        yield Text("")
+
+    def shown(self) -> list[ClaimResult]:
+        return [c for c in self.result.claims if not (self.quiet and c.ok)]
+
+    @staticmethod
+    def table(claims: list[ClaimResult]) -> Table:
         table = Table(show_edge=False, pad_edge=False, expand=False)
         table.add_column("#", justify="right", style="dim")
         table.add_column("claim", overflow="fold")
         table.add_column("instances", justify="right")
         table.add_column("verdict")
         table.add_column("time", justify="right", style="dim")
-        for claim in shown:
+        for claim in claims:
             label = Text(claim.name, style="bold") if not claim.name.startswith("claim ") else Text("")
             description = Text.assemble(label, ("\n" if label.plain else "", ""), (claim.text, ""))
             count = f"{claim.proved}/{claim.instances} proved" if claim.verdict is Verdict.HOLDS and claim.proved \
                 else (f"{claim.failed}/{claim.instances} false" if claim.failed else str(claim.instances or ""))
             table.add_row(str(claim.number), description, count, verdict_text(claim), f"{claim.seconds:.2f}s")
-        yield table
-        details = []
-        for claim in shown:
-            lines = self.details(claim)
-            if lines:
-                details.append(Text(f"  #{claim.number} {claim.name}", style="bold"))
-                details.extend(Text("    " + line) for line in lines)
-        if details:
-            yield Group(*details)
-        yield Text("")
+        return table
 
     def details(self, claim: ClaimResult) -> list[str]:
         lines: list[str] = []
         if claim.error:
             lines.append(claim.error)
-        if claim.verdict is Verdict.FALSE and (not self.quiet or not claim.ok):
-            for example in claim.counterexamples:
-                lines.extend(counterexample_lines(example))
-            if claim.failed > len(claim.counterexamples):
-                lines.append(f"… {claim.failed - len(claim.counterexamples)} more false instances")
+        if claim.verdict is Verdict.FALSE:
+            # a mistake kept on purpose shows one failing instance; an unexpected one shows where
+            shown = claim.counterexamples[:1] if claim.ok else claim.counterexamples
+            shown_point = claim.ok
+            for example in shown:
+                lines.extend(counterexample_lines(example, with_point=not shown_point))
+                shown_point |= example.reason is None
+            if claim.failed > len(shown):
+                lines.append(f"… {claim.failed - len(shown)} more false instance{'s' * (claim.failed - len(shown) > 1)}")
         lines.extend(f"note: {note}" for note in claim.notes)
         return lines
 
@@ -98,7 +114,7 @@ def summary_line(results: list[FileResult], seconds: float) -> Text:
     counts = Counter(c.verdict for c in claims)
     unexpected = sum(1 for c in claims if not c.ok and c.verdict is not Verdict.ERROR)
     errors = sum(1 for r in results if r.error) + counts[Verdict.ERROR]
-    parts = [f"{len(results)} file{'s' * (len(results) != 1)}, {len(claims)} claims:",
+    parts = [f"{len(results)} file{'s' * (len(results) != 1)}, {len(claims)} claim{'s' * (len(claims) != 1)}:",
              f"{counts[Verdict.PROVED]} proved, {counts[Verdict.HOLDS]} hold, {counts[Verdict.FALSE]} false"]
     style = "bold green" if not unexpected and not errors else "bold red"
     tail = f"; {unexpected} not as expected, {errors} error{'s' * (errors != 1)} in {seconds:.1f}s"
@@ -107,7 +123,8 @@ def summary_line(results: list[FileResult], seconds: float) -> Text:
 
 def render(results: list[FileResult], console: Console, quiet: bool, seconds: float) -> None:
     for result in results:
-        console.print(FileReport(result, quiet))
+        for renderable in FileReport(result, quiet).__rich_console__(console, console.options):
+            console.print(renderable, soft_wrap=not isinstance(renderable, Table))
     console.print(summary_line(results, seconds))
 
 

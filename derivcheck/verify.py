@@ -185,11 +185,11 @@ class _FileChecker:
         point: dict[str, float | str] = {graph.quantities[s].label(): float(evaluator.leaves[s][index])
                                          for s in ordered}
         if len(leaves) > MAX_POINT_LEAVES:
-            point["…"] = f"{len(leaves) - MAX_POINT_LEAVES} more values (rerun with the same --seed)"
+            point["…"] = f"… {len(leaves) - MAX_POINT_LEAVES} more (the same --seed reproduces them)"
         for name, coefficients in evaluator.functions.items():
             c = [float(v[index]) for v in coefficients]
-            point[f"{name}(u)"] = (f"{c[0]:.4g}·tanh({c[1]:.4g}·u + {c[2]:.4g}) + {c[3]:.4g}·u "
-                                   f"+ {c[4]:.4g}·u²")
+            point[f"{name}(u)"] = (f"{c[0]:.4g}·tanh({c[1]:.4g}·u {_signed(c[2])}) {_signed(c[3])}·u "
+                                   f"{_signed(c[4])}·u²")
         return point
 
     def _prove(self, instances: list[_Instance], point: dict) -> tuple[int, list[str]]:
@@ -335,6 +335,10 @@ def _children(node) -> list:
     if isinstance(node, ex.Kronecker):
         return [node.i, node.j]
     return []
+
+
+def _signed(value: float) -> str:
+    return f"+ {value:.4g}" if value >= 0 else f"- {-value:.4g}"
 
 
 def _one_line(error: Exception, claim: ClaimSpec) -> str:

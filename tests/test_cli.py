@@ -1,0 +1,121 @@
+"""End to end through the installed console script: exit status, output, errors, help."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import network_file
+
+GOOD = network_file("- name: BP3\n  claim: dC/db[l][j] = dC/dz[l][j]", "sizes: [2, 2]")
+WRONG = network_file("- name: wrong bias gradient\n  claim: dC/db[1][j] = 2 * dC/dz[1][j]", "sizes: [2, 2]")
+BROKEN = network_file("- claim: dC/db[1][j] = sigma(z[1][j])", "sizes: [2, 2]")
+
+
+def test_all_as_expected_exits_0(run, write):
+    result = run("check", write(GOOD))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "BP3" in result.stdout and "proved" in result.stdout
+    assert "1 file, 1 claim: 1 proved, 0 hold, 0 false; 0 not as expected, 0 errors" in result.stdout
+
+
+def test_a_false_claim_exits_1_and_shows_the_counterexample(run, write):
+    result = run("check", write(WRONG))
+    assert result.returncode == 1
+    assert "false ✗" in result.stdout
+    assert "at j=1: left side = " in result.stdout and "right side = " in result.stdout
+    assert "where b[1][1]=" in result.stdout
+
+
+def test_unreadable_claim_exits_2_with_one_line_and_no_traceback(run, write):
+    path = write(BROKEN)
+    result = run("check", path)
+    assert result.returncode == 2
+    assert f"{path}:4:26: unknown function 'sigma' (did you mean 'sigmoid'?" in result.stdout.replace("\n", "")
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_folder_is_checked_in_order_and_one_bad_file_does_not_stop_it(run, write, tmp_path):
+    write(GOOD, "a.yaml")
+    write("network: {sizes: [2, 2]\nclaims: [\n", "b.yaml")
+    write(WRONG, "c.yaml")
+    result = run("check", str(tmp_path), "--json")
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    names = [f["path"].rsplit("/", 1)[1] for f in document["files"]]
+    assert names == ["a.yaml", "b.yaml", "c.yaml"]
+    assert [f["status"] for f in document["files"]] == [0, 2, 1]
+    assert document["files"][1]["error"].startswith(str(tmp_path / "b.yaml") + ":")
+
+
+def test_json_schema(run, write):
+    document = json.loads(run("check", write(WRONG), "--json").stdout)
+    assert document["schema"] == 1 and document["status"] == 1
+    assert set(document["summary"]) >= {"files", "claims", "proved", "holds", "false", "error", "unexpected"}
+    claim = document["files"][0]["claims"][0]
+    assert claim["verdict"] == "false" and claim["ok"] is False and claim["expect"] == "holds"
+    example = claim["counterexamples"][0]
+    assert example["instance"] == {"j": 1} and isinstance(example["lhs"], float) and example["point"]
+
+
+def test_quiet_shows_only_what_is_not_as_expected(run, write):
+    good, wrong = write(GOOD, "good.yaml"), write(WRONG, "wrong.yaml")
+    output = run("check", good, wrong, "--quiet").stdout
+    assert "wrong bias gradient" in output and "BP3" not in output
+
+
+def test_missing_path(run):
+    result = run("check", "no/such/file.yaml")
+    assert result.returncode == 2 and "no/such/file.yaml: no such file or folder" in result.stdout
+
+
+def test_seed_option_reproduces(run, write):
+    path = write(WRONG)
+    first = json.loads(run("check", path, "--json", "--seed", "5").stdout)
+    again = json.loads(run("check", path, "--json", "--seed", "5").stdout)
+    other = json.loads(run("check", path, "--json", "--seed", "6").stdout)
+    point = lambda d: d["files"][0]["claims"][0]["counterexamples"][0]["point"]  # noqa: E731
+    assert point(first) == point(again) != point(other)
+
+
+def test_bad_option_values(run, write):
+    result = run("check", write(GOOD), "--timeout", "-1")
+    assert result.returncode == 2 and "expected a positive number of seconds" in result.stderr
+
+
+def test_grad_text_and_latex(run, write):
+    path = write(network_file("- claim: C = C", "sizes: [1, 1]\nbias: false"))
+    text = run("grad", path)
+    assert text.returncode == 0
+    assert text.stdout == "dC/dw[1][1,1] = a[1][1]*x[1]*(1 - a[1][1])*(a[1][1] - y[1])\n"
+    latex = run("grad", path, "--param", "w[1]", "--latex")
+    assert latex.stdout == (r"\frac{\partial C}{\partial w^{(1)}_{11}} = a^{(1)}_{1} x_{1} \left(1 - a^{(1)}_{1}\right)"
+                            r" \left(a^{(1)}_{1} - y_{1}\right)" "\n")
+
+
+def test_grad_in_the_files_notation(run):
+    result = run("grad", "derivations/seed003_generic_f_batch.yaml", "--param", "W[3][1,2]")
+    assert result.stdout.startswith("dL0/dW[3][1,2] = h[2][1,1]*")
+    assert "f'(hhat[3][2,1])" in result.stdout
+
+
+def test_grad_rejects_a_non_parameter(run, write):
+    result = run("grad", write(GOOD), "--param", "z[1][1]")
+    assert result.returncode == 2 and "is not a weight or a bias" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "grad"])
+def test_every_command_has_help_with_an_example(run, command):
+    result = run(command, "--help")
+    assert result.returncode == 0 and "examples:" in result.stdout and f"derivcheck {command} " in result.stdout
+
+
+def test_main_help_lists_the_commands(run):
+    output = run("--help").stdout
+    assert "check" in output and "grad" in output
+
+
+def test_the_readme_main_job_exits_0(run):
+    result = run("check", "derivations", "--quiet")
+    assert result.returncode == 0, result.stdout[-2000:]

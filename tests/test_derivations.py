@@ -1,0 +1,80 @@
+"""The project's own derivations: every verdict as expected, and the seed notes' mistakes caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from derivcheck.results import Verdict
+from derivcheck.verify import Options, check_file
+
+FILES = sorted((ROOT / "derivations").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def results():
+    return {path.name: check_file(str(path), Options()) for path in FILES}
+
+
+def test_every_seed_note_has_a_derivation_citing_it():
+    seeds = ["000_4b5914b41f7ada17", "001_de21d2c35a85a90e", "002_c069208422a987dc",
+             "003_6ea3ffdf2caa7efa", "004_3a3f81c7f111ea52"]
+    texts = [path.read_text(encoding="utf-8") for path in FILES]
+    for seed in seeds:
+        assert any(seed in text for text in texts), seed
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_verdict_is_as_expected(results, path):
+    result = results[path.name]
+    assert result.error is None, result.error
+    bad = [(c.name, c.verdict.value, c.error, c.counterexamples[:1]) for c in result.claims if not c.ok]
+    assert not bad
+    assert result.status == 0
+
+
+def claim(results, file: str, name: str):
+    matches = [c for c in results[file].claims if c.name.startswith(name)]
+    assert len(matches) == 1, (file, name, [c.name for c in results[file].claims])
+    return matches[0]
+
+
+@pytest.mark.parametrize("file, name", [
+    ("seed000_sigmoid_chain_rule.yaml", "the note's line with an extra factor f"),
+    ("seed000_one_neuron_backprop.yaml", "the note's ∂e/∂w2 with σ(z2) for σ'(z2)"),
+    ("seed000_one_neuron_backprop.yaml", "the note's ∂e/∂w1 with σ'(z)[1 - σ(z)]"),
+    ("seed001_theta_chain.yaml", "the note's ∂J/∂θ(2)"),
+    ("seed001_theta_chain.yaml", "the note's (1)"),
+    ("seed001_delta_equations.yaml", "the note's (8)"),
+    ("seed002_index_form.yaml", "the note's z_j^l with w_kj"),
+    ("seed002_index_form.yaml", "the note's ∂C/∂w_jk^{L-1}"),
+    ("seed002_index_form.yaml", "the note's δ_j^l = δ_j^{l+1} w_jk^{l+1}"),
+    ("seed003_generic_f_batch.yaml", "the note's recursion with W_ml^(3)"),
+    ("seed003_generic_f_batch.yaml", "the note's ∂L/∂W_ke^(2)"),
+    ("seed004_general_delta_recursion.yaml", "the open question, without the summation over j"),
+    ("seed004_general_delta_recursion.yaml", "the note's δ^(l) = (W^(l+1) δ^(l+1))"),
+    ("seed004_cross_entropy_any_targets.yaml", "ŷ_c - y_c without sum_k y_k = 1"),
+])
+def test_the_notes_mistakes_are_caught(results, file, name):
+    found = claim(results, file, name)
+    assert found.verdict is Verdict.FALSE and found.counterexamples
+
+
+@pytest.mark.parametrize("file, name", [
+    ("seed000_gradient_of_norm.yaml", "∂f/∂x at (3, 2)"),
+    ("seed002_index_form.yaml", "∂C/∂w_jk^{L-1} corrected"),
+    ("seed002_index_form.yaml", "δ_j^l = sum_k w_kj^{l+1}"),
+    ("seed004_general_delta_recursion.yaml", "the open question, with the summation over j"),
+    ("seed004_softmax_cross_entropy.yaml", "softmax Jacobian"),
+    ("seed001_linear_regression_cost.yaml", "J(0, 1) = 1/8 · 4 = 1/2"),
+])
+def test_the_corrections_are_proved(results, file, name):
+    assert claim(results, file, name).verdict is Verdict.PROVED
+
+
+def test_cross_entropy_simplification_is_said_to_need_one_hot(results):
+    found = claim(results, "seed004_softmax_cross_entropy.yaml", "= ŷ_c - y_c, because sum_k y_k = 1")
+    assert found.verdict is Verdict.PROVED
+    assert any("one_hot" in note for note in found.notes)
