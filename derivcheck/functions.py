@@ -141,6 +141,11 @@ def prime(function, order: int, argument: sp.Expr) -> sp.Expr:
     """The ``order``-th derivative of a one-argument function, evaluated at ``argument``."""
     if is_generic(function):
         return generic_function(function.generic_name, function.order + order)(argument)
-    dummy = sp.Dummy("u")
-    derivative = sp.diff(function(dummy), dummy, order)
+    dummy, derivative = _derivative(function, order)
     return derivative.xreplace({dummy: argument})
+
+
+@lru_cache(maxsize=None)
+def _derivative(function, order: int) -> tuple[sp.Dummy, sp.Expr]:
+    dummy = sp.Dummy("u")
+    return dummy, sp.diff(function(dummy), dummy, order)

@@ -119,14 +119,7 @@ class Prover:
 
     def _is_zero(self, expr: sp.Expr) -> bool:
         expr = expr.xreplace(self.rewrites)
-        if not _could_be_zero(expr):
-            return False
-        expr = sp.expand(expr)
-        if expr == 0:
-            return True
-        if any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
-            return sp.expand(sp.numer(sp.together(expr))) == 0
-        return False
+        return _could_be_zero(expr) and is_identically_zero(expr)
 
     def _variants(self, expr: sp.Expr):
         """Equivalent forms worth a zero test once the definitions are unfolded.
@@ -204,3 +197,53 @@ def _could_be_zero(expr: sp.Expr) -> bool:
     total = np.abs(sum(terms))
     scale = sum(np.abs(term) for term in terms)
     return not bool(np.all(np.isfinite(total))) or bool(np.all(total <= 1e-8 * scale + 1e-12))
+
+
+def is_identically_zero(expr: sp.Expr) -> bool:
+    """Whether expr is zero as a rational function of its atoms.
+
+    Every piece that is not a sum, product, integer power or rational number
+    (a symbol, sigmoid(z), log(a), sqrt(2)) becomes an independent generator of
+    a sparse polynomial ring (a fraction field if there are divisions) over
+    the rationals; the arithmetic is exact and much faster than ``expand``.
+    Zero there means zero for every value of the atoms, so the answer is sound.
+    """
+    atoms: set[sp.Expr] = set()
+    _collect_atoms(expr, atoms)
+    if not atoms:
+        return expr == 0
+    ordered = sorted(atoms, key=sp.default_sort_key)
+    divides = any(p.exp.is_Integer and p.exp.is_negative for p in expr.atoms(sp.Pow))
+    make = sp.field if divides else sp.ring
+    domain, *generators = make([sp.Dummy() for _ in ordered], sp.QQ)
+    return _convert(expr, dict(zip(ordered, generators)), domain) == 0
+
+
+def _collect_atoms(expr: sp.Expr, found: set) -> None:
+    if expr.is_Rational:
+        return
+    if expr.is_Add or expr.is_Mul:
+        for arg in expr.args:
+            _collect_atoms(arg, found)
+    elif expr.is_Pow and expr.exp.is_Integer:
+        _collect_atoms(expr.base, found)
+    else:
+        found.add(expr)
+
+
+def _convert(expr: sp.Expr, generators: dict, domain):
+    if expr.is_Rational:
+        return domain.one * sp.QQ.convert(expr)
+    if expr in generators:
+        return generators[expr]
+    if expr.is_Add:
+        total = domain.zero
+        for arg in expr.args:
+            total += _convert(arg, generators, domain)
+        return total
+    if expr.is_Mul:
+        product = domain.one
+        for arg in expr.args:
+            product *= _convert(arg, generators, domain)
+        return product
+    return _convert(expr.base, generators, domain) ** int(expr.exp)
