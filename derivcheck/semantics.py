@@ -353,12 +353,16 @@ class Model:
         if key in self._in_progress or len(self._in_progress) > MAX_LET_DEPTH:
             raise InputError(f"the definition of '{name}' never reaches a base case", let.loc,
                              "a recursive definition needs a specific instance such as delta[L][j]")
+        label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
         self._in_progress.append(key)
         try:
             value = self.evaluate(let.body, inner)
+        except IndexRangeError as error:
+            if error.message.startswith("in "):
+                raise
+            raise IndexRangeError(f"in {label}, {error.message}") from None
         finally:
             self._in_progress.pop()
-        label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
         layer = indices[0][0] if len(indices) > 1 and len(indices[0]) == 1 else None
         flat = tuple(i for group in (indices[1:] if layer is not None else indices) for i in group)
         symbol = self.graph.define(sp.Symbol(label), value, Quantity("let", name, layer, flat))
