@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -229,9 +230,9 @@ class _Parser:
             raise self.fail(node, f"{self.snippet(node)!s} is not a number or a name",
                             "expected a number such as 2, 0.5 or 1e-3")
         literal = self.snippet(node)
-        if sum(ch.isdigit() for ch in literal) > MAX_DIGITS:
-            raise self.fail(node, f"number too long ({len(literal)} characters)",
-                            f"at most {MAX_DIGITS} digits")
+        if sum(ch.isdigit() for ch in literal) > MAX_DIGITS or not math.isfinite(value):
+            raise self.fail(node, f"number {literal} is too large or too long",
+                            f"at most {MAX_DIGITS} digits and within floating-point range")
         return Num(literal, loc)
 
     def name(self, node: ast.Name, loc: Location) -> Name:

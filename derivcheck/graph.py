@@ -34,6 +34,15 @@ class Quantity:
         return "".join(parts)
 
 
+def as_expr(value) -> sp.Expr:
+    """A SymPy expression from an expression or a Python number (never from text)."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, int):
+        return sp.Integer(value)
+    raise TypeError(f"not an expression: {value!r}")
+
+
 class Graph:
     """Leaves (parameters, inputs, targets, symbols) and defined nodes, in definition order."""
 
@@ -52,7 +61,7 @@ class Graph:
         return symbol
 
     def define(self, symbol: sp.Symbol, expr: sp.Expr, quantity: Quantity) -> sp.Symbol:
-        self.definitions[symbol] = sp.sympify(expr)
+        self.definitions[symbol] = as_expr(expr)
         self.rank[symbol] = len(self.rank)
         self.quantities[symbol] = quantity
         return symbol
@@ -68,7 +77,7 @@ class Graph:
 
     def adjoints(self, expr: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
         """d(expr)/d(q) for every quantity q that expr depends on (cached per expr)."""
-        expr = sp.sympify(expr)
+        expr = as_expr(expr)
         if expr in self._adjoints:
             return self._adjoints[expr]
         label = self._label(expr)
@@ -131,12 +140,12 @@ class Graph:
                     {s: value(s) for s in definition.free_symbols if s in self.definitions and not keep(s)})
             return memo[symbol]
 
-        return sp.sympify(expr).xreplace(
-            {s: value(s) for s in sp.sympify(expr).free_symbols if s in self.definitions and not keep(s)})
+        expr = as_expr(expr)
+        return expr.xreplace({s: value(s) for s in expr.free_symbols if s in self.definitions and not keep(s)})
 
     def upstream_leaves(self, expr: sp.Expr) -> set[sp.Symbol]:
         nodes = self._upstream(expr)
-        found = {s for s in sp.sympify(expr).free_symbols if s in self.leaves}
+        found = {s for s in as_expr(expr).free_symbols if s in self.leaves}
         for node in nodes:
             found.update(s for s in self.definitions[node].free_symbols if s in self.leaves)
         return found

@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from .functions import is_generic, relu, sigmoid, softmax, softplus
-from .graph import Graph
+from .graph import Graph, as_expr
 
 PRECISION_DIGITS = 50
 RTOL = 1e-7
@@ -136,9 +136,9 @@ class Evaluator:
     def value(self, expr: sp.Expr):
         if self.precise:
             with mpmath.workdps(PRECISION_DIGITS):
-                return self._value(sp.sympify(expr))
+                return self._value(as_expr(expr))
         with np.errstate(all="ignore"):
-            return self._value(sp.sympify(expr))
+            return self._value(as_expr(expr))
 
     def _value(self, expr: sp.Expr):
         memo = self._memo

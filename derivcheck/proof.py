@@ -22,7 +22,7 @@ import sympy as sp
 
 from .errors import ProofTimeout
 from .functions import is_generic, sigmoid
-from .graph import Graph
+from .graph import Graph, as_expr
 from .numeric import EvaluationError, Evaluator
 
 BASE_ROLES = ("w", "b", "x", "y", "z", "a", "symbol")
@@ -64,26 +64,19 @@ class Prover:
 
     def prove(self, lhs: sp.Expr, rhs: sp.Expr) -> bool:
         """Whether lhs = rhs was proved (with one_hot targets, using that they sum to 1)."""
-        sides = [self._known(sp.sympify(lhs)), self._known(sp.sympify(rhs))]
+        sides = [self._known(as_expr(lhs)), self._known(as_expr(rhs))]
         while True:
             pending = [self._unfoldable(side) for side in sides]
-            if pending[0] == pending[1] and self._is_zero(sides[0] - sides[1]):
+            if pending[0] == pending[1] and self._is_zero(self._one_hot(sides[0] - sides[1])):
                 self._remember(lhs, rhs)
                 return True
             if not (pending[0] | pending[1]):
                 break
             replacement = {atom: self.graph.definitions[atom] for atom in self._to_unfold(*pending)}
             sides = [self._known(side.xreplace(replacement)) for side in sides]
-        difference = sides[0] - sides[1]
-        for variant in self._variants(difference):
-            if self._is_zero(variant):
-                self._remember(lhs, rhs)
-                return True
-        if self.target_groups:
-            for variant in self._variants(self._one_hot(difference)):
-                if self._is_zero(variant):
-                    self._remember(lhs, rhs)
-                    return True
+        if any(self._is_zero(variant) for variant in self._variants(self._one_hot(sides[0] - sides[1]))):
+            self._remember(lhs, rhs)
+            return True
         return False
 
     def _to_unfold(self, left: frozenset, right: frozenset) -> set:
@@ -130,7 +123,8 @@ class Prover:
         written through exp.
         """
         rewritten = self._name_preactivations(expr).xreplace(self.rewrites)
-        yield rewritten
+        if rewritten != expr:
+            yield rewritten
         pre = {s: self.graph.definitions[s] for s in rewritten.free_symbols
                if s in self.graph.definitions and self.graph.quantities[s].role == "z"}
         if pre:
@@ -174,8 +168,11 @@ class Prover:
         return expr.xreplace(replacement)
 
     def _one_hot(self, expr: sp.Expr) -> sp.Expr:
-        replacement = {group[-1]: 1 - sp.Add(*group[:-1]) for group in self.target_groups}
-        return expr.xreplace(replacement)
+        """With one_hot targets, the last target of each example written as 1 minus the others
+        (an identity without the assumption stays one with it)."""
+        if not self.target_groups:
+            return expr
+        return expr.xreplace({group[-1]: 1 - sp.Add(*group[:-1]) for group in self.target_groups})
 
 
 

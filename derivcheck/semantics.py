@@ -10,6 +10,7 @@ integers bound per claim instance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 
@@ -33,6 +34,12 @@ class Occurrence:
     what: str
     layer_slot: bool
     defined: bool = True  # False: the quantity does not exist at this layer (``what`` says so)
+
+
+def exact(literal: str) -> sp.Rational:
+    """A number literal, already checked by Python's tokenizer or YAML's, as an exact rational."""
+    fraction = Fraction(literal)
+    return sp.Rational(fraction.numerator, fraction.denominator)
 
 
 def span_of(occurrences: list[Occurrence]) -> range:
@@ -85,7 +92,7 @@ class Model:
         return method(node, bindings, values)
 
     def _eval_Num(self, node: ex.Num, bindings, values) -> sp.Expr:
-        return sp.Rational(node.text)
+        return exact(node.text)
 
     def _eval_Neg(self, node: ex.Neg, bindings, values) -> sp.Expr:
         return -self.evaluate(node.operand, bindings, values)
@@ -151,7 +158,7 @@ class Model:
             column = self.spec.data[name]
             if not 1 <= i <= len(column):
                 raise IndexRangeError(f"{name}[{i}] is out of range: {name}[i] has i in 1..{len(column)}")
-            return sp.Rational(column[i - 1])
+            return exact(column[i - 1])
         role = self.role(name, len(node.groups))
         if role is None or role == "C":
             raise InputError(f"'{name}' takes no indices", node.loc)

@@ -7,6 +7,8 @@ which reject duplicate keys and report positions.
 
 from __future__ import annotations
 
+import math
+
 import yaml
 
 from .errors import InputError, Location
@@ -96,9 +98,11 @@ class Source:
     def number(self, node: yaml.Node, what: str) -> str:
         raw = self.text(node, what)
         try:
-            float(raw)
+            finite = math.isfinite(float(raw)) and len(raw) <= 40
         except ValueError:
-            raise InputError(f"{what} must be a number, not {raw!r}", self.where(node)) from None
+            finite = False
+        if not finite:
+            raise InputError(f"{what} must be a finite number, not {raw!r}", self.where(node))
         return raw
 
     def boolean(self, node: yaml.Node, what: str) -> bool:

@@ -203,3 +203,35 @@ def test_seed_changes_points_but_not_verdicts(check, write):
     assert verdicts(first) == verdicts(second) == ["proved", "false"]
     assert first.claims[1].counterexamples[0].point != second.claims[1].counterexamples[0].point
     assert check(text, seed=1).claims[1].counterexamples == first.claims[1].counterexamples
+
+
+def test_symbol_assumptions_shape_the_samples(check):
+    result = check("""
+        symbols: {x: positive, u: negative}
+        claims:
+          - claim: sqrt(x^2) = x
+          - claim: sqrt(u^2) = u
+            expect: false
+          - claim: sqrt(u^2) = -u
+    """)
+    assert verdicts(result) == ["proved", "false", "proved"]
+
+
+def test_data_and_ranges(check):
+    result = check("""
+        symbols: [t]
+        data: {x: [1, 2, 3], y: [2, 4, 6.5]}
+        claims:
+          - claim: sum(i, x[i]) = 6
+          - claim: sum(i in 1..2, y[i]) = 6
+          - claim: d(sum(i, (t*x[i] - y[i])^2))/d(t) = sum(i, 2*x[i]*(t*x[i] - y[i]))
+          - claim: x[i] * 2 = y[i]
+            expect: false
+    """)
+    assert verdicts(result) == ["proved", "proved", "proved", "false"]
+    assert result.claims[3].counterexamples[0].instance == {"i": 3}
+
+
+def test_infinite_literals_are_refused(check):
+    result = check("symbols: [x]\nclaims:\n  - claim: x = 1e400\n")
+    assert verdicts(result) == ["error"] and "number 1e400 is too large" in result.claims[0].error

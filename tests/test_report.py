@@ -1,0 +1,65 @@
+"""Terminal and JSON renderings, into a fixed-width console."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from rich.console import Console
+
+from derivcheck.report import render, to_json
+from derivcheck.results import ClaimResult, Counterexample, FileResult, Verdict
+
+
+def claim(**fields) -> ClaimResult:
+    base = dict(number=1, name="BP4", text="dC/dw[l][j,k] = delta[l][j] * a[l-1][k]", location="f.yaml:9:5",
+                expect="holds", verdict=Verdict.PROVED, instances=12, proved=12)
+    base.update(fields)
+    return ClaimResult(**base)
+
+
+def rendered(results, quiet=False) -> str:
+    buffer = io.StringIO()
+    render(results, Console(file=buffer, width=100, color_system=None, highlight=False), quiet, 1.25)
+    return buffer.getvalue()
+
+
+FALSE = claim(number=2, name="mistake", verdict=Verdict.FALSE, proved=0, failed=2, counterexamples=(
+    Counterexample({"l": 1, "j": 2}, 0.5, 0.25, {"w[1][2,1]": 1.5, "x[1]": -0.75}),
+    Counterexample({"l": 2, "j": 3}, reason="a[2][3] is out of range: a[2][j] has j in 1..2"),
+))
+
+
+def test_table_and_summary():
+    text = rendered([FileResult("f.yaml", "BP", (claim(), FALSE))])
+    assert "f.yaml  BP" in text
+    assert "│ BP4" in text and "proved" in text and "2/12 false" in text and "false ✗" in text
+    assert "    at l=1, j=2: left side = 0.5, right side = 0.25" in text
+    assert "      where w[1][2,1]=1.5, x[1]=-0.75" in text
+    assert "    at l=2, j=3: a[2][3] is out of range: a[2][j] has j in 1..2" in text
+    assert text.rstrip().endswith("1 file, 2 claims: 1 proved, 0 hold, 1 false; 1 not as expected, 0 errors in 1.2s")
+
+
+def test_expected_false_shows_one_instance_without_the_point():
+    expected = claim(number=2, name="kept", expect="false", verdict=Verdict.FALSE, proved=0, failed=2,
+                     counterexamples=FALSE.counterexamples)
+    text = rendered([FileResult("f.yaml", "BP", (expected,))])
+    assert "false (expected)" in text and "… 1 more false instance" in text and "where" not in text
+
+
+def test_quiet_hides_what_is_as_expected_and_errors_are_one_line():
+    long_error = "f.yaml:3:7: unknown name 'sigma' (" + "x" * 200 + ")"
+    results = [FileResult("good.yaml", "good", (claim(),)), FileResult("bad.yaml", "bad", error=long_error)]
+    text = rendered(results, quiet=True)
+    assert "good.yaml" not in text
+    assert long_error in text.splitlines()[0]
+
+
+def test_json_document():
+    document = json.loads(to_json([FileResult("f.yaml", "BP", (claim(), FALSE))], 0.5))
+    assert document["schema"] == 1 and document["status"] == 1
+    assert document["summary"] == {"files": 1, "claims": 2, "proved": 1, "holds": 0, "false": 1, "error": 0,
+                                   "unexpected": 1}
+    second = document["files"][0]["claims"][1]
+    assert second["verdict"] == "false" and second["ok"] is False
+    assert second["counterexamples"][1]["reason"].startswith("a[2][3] is out of range")
