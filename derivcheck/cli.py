@@ -103,8 +103,8 @@ def run_check(args, console: Console) -> int:
         from .report import to_json
         print(to_json(results, seconds))
     else:
-        from .report import render
-        render(results, console, args.quiet, seconds)
+        from .report import RunReport
+        console.print(RunReport(results, args.quiet, seconds), soft_wrap=True)
     return max((result.status for result in results), default=0)
 
 

@@ -13,123 +13,16 @@ for the Kronecker delta and the typographic ``·``, ``×`` and ``−``.
 from __future__ import annotations
 
 import ast
-import difflib
 import math
-from dataclasses import dataclass, field
-from typing import Union
 
 from .errors import InputError, Location
+from .syntax import (BinOp, Call, Derivative, Equation, Expr, Indexed, Kronecker, Name, Neg, Num, Range, Scope,
+                     Sum)
 
 MAX_TEXT = 5000
 MAX_DIGITS = 30
 PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identifier `fʹ`
-INDEX_LETTERS = frozenset("ijkmnpqrst")
 SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
-
-
-@dataclass(frozen=True)
-class Num:
-    text: str
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Name:
-    id: str
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Indexed:
-    id: str
-    groups: tuple[tuple["Expr", ...], ...]
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Call:
-    func: str
-    primes: int
-    args: tuple["Expr", ...]
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Neg:
-    operand: "Expr"
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class BinOp:
-    op: str  # one of + - * / **
-    left: "Expr"
-    right: "Expr"
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Sum:
-    var: str
-    lo: "Expr | None"
-    hi: "Expr | None"
-    body: "Expr"
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Derivative:
-    expr: "Expr"
-    var: "Expr"
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Kronecker:
-    i: "Expr"
-    j: "Expr"
-    loc: Location = field(compare=False)
-
-
-@dataclass(frozen=True)
-class Equation:
-    lhs: "Expr"
-    rhs: "Expr"
-    loc: Location = field(compare=False)
-
-
-Expr = Union[Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The names an expression may use: values (quantities, lets, symbols) and functions."""
-
-    values: frozenset[str]
-    functions: frozenset[str]
-
-    def is_index(self, name: str) -> bool:
-        if name in self.values or name in self.functions:
-            return False
-        return name in INDEX_LETTERS or (len(name) == 1 and name.isalpha())
-
-    def knows(self, name: str) -> bool:
-        return name in self.values or name in self.functions or self.is_index(name)
-
-    def suggest(self, name: str) -> str:
-        pool = sorted(self.values | self.functions)
-        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-        shown = ", ".join(pool[:14]) + (", …" if len(pool) > 14 else "")
-        did_you_mean = f"did you mean '{close[0]}'? " if close else ""
-        return f"{did_you_mean}names in scope: {shown}"
-
-
-@dataclass(frozen=True)
-class Range:
-    var: str
-    lo: Expr
-    hi: Expr
-    loc: Location = field(compare=False)
 
 
 class _Text:
@@ -496,39 +389,3 @@ def _guarded(build, origin: Location):
         return build()
     except RecursionError:
         raise InputError("expression too deeply nested", origin) from None
-
-
-def names_in(expr: Expr | Equation) -> set[str]:
-    """Every name an expression mentions (for finding its free indices)."""
-    found: set[str] = set()
-    for node in walk(expr):
-        if isinstance(node, (Name, Indexed)):
-            found.add(node.id)
-    return found
-
-
-def walk(expr):
-    """Every node of a tree, parents first."""
-    yield expr
-    if isinstance(expr, Indexed):
-        for group in expr.groups:
-            for item in group:
-                yield from walk(item)
-    elif isinstance(expr, Call):
-        for arg in expr.args:
-            yield from walk(arg)
-    elif isinstance(expr, Neg):
-        yield from walk(expr.operand)
-    elif isinstance(expr, (BinOp, Equation)):
-        yield from walk(expr.left if isinstance(expr, BinOp) else expr.lhs)
-        yield from walk(expr.right if isinstance(expr, BinOp) else expr.rhs)
-    elif isinstance(expr, Sum):
-        for part in (expr.lo, expr.hi, expr.body):
-            if part is not None:
-                yield from walk(part)
-    elif isinstance(expr, Derivative):
-        yield from walk(expr.expr)
-        yield from walk(expr.var)
-    elif isinstance(expr, Kronecker):
-        yield from walk(expr.i)
-        yield from walk(expr.j)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -121,11 +120,18 @@ def summary_line(results: list[FileResult], seconds: float) -> Text:
     return Text(" ".join(parts) + tail, style=style)
 
 
-def render(results: list[FileResult], console: Console, quiet: bool, seconds: float) -> None:
-    for result in results:
-        for renderable in FileReport(result, quiet).__rich_console__(console, console.options):
-            console.print(renderable, soft_wrap=not isinstance(renderable, Table))
-    console.print(summary_line(results, seconds))
+class RunReport:
+    """Every file's report and the summary line. Print it with ``soft_wrap=True``."""
+
+    def __init__(self, results: list[FileResult], quiet: bool, seconds: float):
+        self.results = results
+        self.quiet = quiet
+        self.seconds = seconds
+
+    def __rich_console__(self, console, options):
+        for result in self.results:
+            yield FileReport(result, self.quiet)
+        yield summary_line(self.results, self.seconds)
 
 
 def to_json(results: list[FileResult], seconds: float) -> str:

@@ -9,44 +9,27 @@ integers bound per claim instance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
 from fractions import Fraction
 
 import sympy as sp
 
-from . import expressions as ex
+from . import syntax as sx
 from .errors import IndexRangeError, InputError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, generic_function, prime
 from .graph import Graph, Quantity
+from .indexing import LAYER_ROLES, IndexRanges, match_pattern, span_text
 from .network import Network
 from .spec import LetSpec, Spec
 
 MAX_EXPONENT = 100
 MAX_LET_DEPTH = 64
-LAYER_ROLES = ("a", "z", "w", "b")
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """Where an index variable is used: the values it may take there, and what it indexes."""
-
-    values: range
-    what: str
-    layer_slot: bool
-    defined: bool = True  # False: the quantity does not exist at this layer (``what`` says so)
 
 
 def exact(literal: str) -> sp.Rational:
     """A number literal, already checked by Python's tokenizer or YAML's, as an exact rational."""
     fraction = Fraction(literal)
     return sp.Rational(fraction.numerator, fraction.denominator)
-
-
-def span_of(occurrences: list[Occurrence]) -> range:
-    """The values an index takes: up to the end of its first use; from 0 only if every use has a
-    folded-bias unit 0 (so a wrong index still runs off the end and is caught)."""
-    start = max(o.values.start for o in occurrences)
-    return range(start, occurrences[0].values.stop)
 
 
 class Model:
@@ -61,6 +44,8 @@ class Model:
             self.lets.setdefault(let.name, []).append(let)
         self._let_atoms: dict[tuple, sp.Expr] = {}
         self._in_progress: list[tuple] = []
+        self._loss_example: int | None = None  # while building a loss expression: its example
+        self.ranges = IndexRanges(self)
         self.symbols: dict[str, sp.Symbol] = {}
         if self.network is None:
             for name, assumptions in spec.symbols.items():
@@ -86,18 +71,18 @@ class Model:
 
     # -- evaluation -------------------------------------------------------------------
 
-    def evaluate(self, node: ex.Expr, bindings: dict[str, int], values: dict[str, sp.Expr] | None = None) -> sp.Expr:
+    def evaluate(self, node: sx.Expr, bindings: dict[str, int], values: dict[str, sp.Expr] | None = None) -> sp.Expr:
         values = values or {}
         method = getattr(self, "_eval_" + type(node).__name__)
         return method(node, bindings, values)
 
-    def _eval_Num(self, node: ex.Num, bindings, values) -> sp.Expr:
+    def _eval_Num(self, node: sx.Num, bindings, values) -> sp.Expr:
         return exact(node.text)
 
-    def _eval_Neg(self, node: ex.Neg, bindings, values) -> sp.Expr:
+    def _eval_Neg(self, node: sx.Neg, bindings, values) -> sp.Expr:
         return -self.evaluate(node.operand, bindings, values)
 
-    def _eval_BinOp(self, node: ex.BinOp, bindings, values) -> sp.Expr:
+    def _eval_BinOp(self, node: sx.BinOp, bindings, values) -> sp.Expr:
         left = self.evaluate(node.left, bindings, values)
         right = self.evaluate(node.right, bindings, values)
         if node.op == "+":
@@ -110,14 +95,14 @@ class Model:
             if right == 0:
                 raise InputError("division by zero", node.loc)
             return left / right
-        if right.is_Number and abs(right) > MAX_EXPONENT or left.is_Number and abs(left) > 10**6 and right.is_Number and abs(right) > 2:
-            raise InputError("number too large", node.loc, f"exponents are limited to {MAX_EXPONENT}")
+        if right.is_Number and abs(right) > MAX_EXPONENT:
+            raise InputError(f"exponent {right} is too large", node.loc, f"at most {MAX_EXPONENT}")
         return left ** right
 
-    def _eval_Kronecker(self, node: ex.Kronecker, bindings, values) -> sp.Expr:
+    def _eval_Kronecker(self, node: sx.Kronecker, bindings, values) -> sp.Expr:
         return sp.KroneckerDelta(self.index(node.i, bindings), self.index(node.j, bindings))
 
-    def _eval_Name(self, node: ex.Name, bindings, values) -> sp.Expr:
+    def _eval_Name(self, node: sx.Name, bindings, values) -> sp.Expr:
         name = node.id
         if name in values:
             return values[name]
@@ -147,7 +132,7 @@ class Model:
         raise InputError(f"'{name}' has no value here", node.loc,
                          "a free index must appear in an index of a quantity so that its values are known")
 
-    def _eval_Indexed(self, node: ex.Indexed, bindings, values) -> sp.Expr:
+    def _eval_Indexed(self, node: sx.Indexed, bindings, values) -> sp.Expr:
         name = node.id
         if name in self.lets:
             return self.let_instance(name, node.groups, bindings, node)
@@ -176,11 +161,13 @@ class Model:
             rest = [item for group in groups for item in group]
         if layer not in network.layer_range(role):
             name = node.id
-            raise UndefinedError(f"{name}[{layer}] does not exist: layers {_span(network.layer_range(role))}")
+            raise UndefinedError(f"{name}[{layer}] does not exist: layers {span_text(network.layer_range(role))}")
         indices = [self.index(item, bindings) for item in rest]
         slots = network.neuron_slots(role)
         example_slot = network.has_example_slot(role)
         expected = slots + (1 if example_slot else 0)
+        if example_slot and self._loss_example is not None and len(indices) == expected - 1:
+            indices.append(self._loss_example)  # in the per-example loss, yhat[j] is yhat[j, s]
         if len(indices) == expected - slots and network.is_single(role, layer):
             indices = [1] * slots + indices  # one-neuron shorthand: a[1] is a[1][1]
         if len(indices) != expected:
@@ -194,7 +181,7 @@ class Model:
         example = indices[slots] if example_slot else None
         return network.quantity(role, layer, neurons, example)
 
-    def _eval_Call(self, node: ex.Call, bindings, values) -> sp.Expr:
+    def _eval_Call(self, node: sx.Call, bindings, values) -> sp.Expr:
         args = [self.evaluate(arg, bindings, values) for arg in node.args]
         if node.func in self.lets:
             return self.let_function(node, args)
@@ -203,16 +190,16 @@ class Model:
         function = BUILTIN_FUNCTIONS.get(node.func) or generic_function(node.func)
         return prime(function, node.primes, args[0]) if node.primes else function(args[0])
 
-    def _eval_Sum(self, node: ex.Sum, bindings, values) -> sp.Expr:
+    def _eval_Sum(self, node: sx.Sum, bindings, values) -> sp.Expr:
         if node.var in bindings:
             raise InputError(f"sum index '{node.var}' is already in use", node.loc, "pick another letter")
         if node.lo is not None:
             span = range(self.index(node.lo, bindings), self.index(node.hi, bindings) + 1)
         else:
-            span = self.infer_range(node.var, [node.body], bindings, node)
+            span = self.ranges.infer(node.var, [node.body], bindings, node)
         return sp.Add(*[self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span])
 
-    def _eval_Derivative(self, node: ex.Derivative, bindings, values) -> sp.Expr:
+    def _eval_Derivative(self, node: sx.Derivative, bindings, values) -> sp.Expr:
         expr = self.evaluate(node.expr, bindings, values)
         var = self.evaluate(node.var, bindings, values)
         if not (isinstance(var, sp.Symbol) and self.graph.is_quantity(var)):
@@ -222,13 +209,13 @@ class Model:
 
     # -- indices ---------------------------------------------------------------------------
 
-    def index(self, node: ex.Expr, bindings: dict[str, int]) -> int:
+    def index(self, node: sx.Expr, bindings: dict[str, int]) -> int:
         """An index expression (j, l+1, L-1, 2) as an integer."""
-        if isinstance(node, ex.Num):
+        if isinstance(node, sx.Num):
             if not node.text.isdigit():
                 raise InputError(f"index {node.text} is not a whole number", node.loc)
             return int(node.text)
-        if isinstance(node, ex.Name):
+        if isinstance(node, sx.Name):
             if node.id in bindings:
                 return bindings[node.id]
             if self.network is not None and node.id == "L":
@@ -237,114 +224,23 @@ class Model:
                 return self.spec.network.batch
             raise InputError(f"'{node.id}' cannot be used as an index here", node.loc,
                              "an index is a free letter, a number, or L")
-        if isinstance(node, ex.Neg):
+        if isinstance(node, sx.Neg):
             return -self.index(node.operand, bindings)
-        if isinstance(node, ex.BinOp) and node.op in "+-*":
+        if isinstance(node, sx.BinOp) and node.op in "+-*":
             left, right = self.index(node.left, bindings), self.index(node.right, bindings)
             return left + right if node.op == "+" else left - right if node.op == "-" else left * right
         raise InputError("an index must be a whole-number expression", node.loc, "e.g. j, l+1, L-1, 2")
 
-    def occurrences(self, var: str, nodes, bindings: dict[str, int], depth: int = 0) -> list[Occurrence]:
-        """The places where ``var`` is used as an index, with the values valid there."""
-        found: list[Occurrence] = []
-        for root in nodes:
-            for node in _walk_unshadowed(root, var):
-                if isinstance(node, ex.Indexed):
-                    found.extend(self._slot_occurrences(var, node, bindings, depth))
-        return found
-
-    def _slot_occurrences(self, var: str, node: ex.Indexed, bindings, depth) -> list[Occurrence]:
-        flat = [(g, i, item) for g, group in enumerate(node.groups) for i, item in enumerate(group)]
-        hits = [(g, i) for g, i, item in flat if isinstance(item, ex.Name) and item.id == var]
-        role = self.role(node.id, len(node.groups))
-        if role in LAYER_ROLES and not hits and any(isinstance(n, ex.Name) and n.id == var
-                                                    for item in node.groups[0] for n in ex.walk(item)):
-            return [Occurrence(self.network.layer_range(role), f"{node.id}[…{var}…]", True)]
-        if not hits:
-            return []
-        name = node.id
-        if name in self.spec.data:
-            return [Occurrence(range(1, len(self.spec.data[name]) + 1), f"{name}[{var}]", False)]
-        if name in self.lets:
-            return self._let_occurrences(var, node, hits, bindings, depth)
-        if role is None or self.network is None:
-            return []
-        network = self.network
-        result = []
-        for g, i in hits:
-            if role in LAYER_ROLES and g == 0:
-                result.append(Occurrence(network.layer_range(role), f"{name}[{var}]", True))
-                continue
-            try:
-                layer = self.index(node.groups[0][0], bindings) if role in LAYER_ROLES else (
-                    0 if role == "x" else network.L)
-            except InputError:
-                continue
-            position = sum(len(group) for group in node.groups[1 if role in LAYER_ROLES else 0:g]) + i
-            slots = network.neuron_slots(role)
-            given = sum(len(group) for group in node.groups[1 if role in LAYER_ROLES else 0:])
-            if given < slots + network.has_example_slot(role) or position >= slots:
-                result.append(Occurrence(network.examples, f"{name}[…{var}] (example index)", False))
-                continue
-            if layer not in network.layer_range(role):
-                result.append(Occurrence(range(0), f"{name}[{layer}] does not exist: layers "
-                                         f"{_span(network.layer_range(role))}", False, defined=False))
-                continue
-            slot = (slots - 1 - position) if role == "w" and self.spec.network.notation.from_to else position
-            result.append(Occurrence(network.neuron_range(role, layer, slot), f"{name}[{layer}][…{var}…]", False))
-        return result
-
-    def _let_occurrences(self, var, node: ex.Indexed, hits, bindings, depth) -> list[Occurrence]:
-        """Where ``var`` indexes a let instance: its range where the matching definition uses it."""
-        if depth > 3:
-            return []
-        used = [[self._try_index(item, bindings) for item in group] for group in node.groups]
-        candidates = []
-        for let in self.lets[node.id]:
-            head = let.head
-            if not isinstance(head, ex.Indexed) or let.body is None or _shape(head.groups) != _shape(node.groups):
-                continue
-            inner: dict[str, int] = {}
-            generic, fits = 0, True
-            for group, pattern_group in zip(used, head.groups):
-                for value, pattern in zip(group, pattern_group):
-                    if isinstance(pattern, ex.Name) and self._is_pattern_var(pattern.id):
-                        generic += 1
-                        if value is not None:
-                            inner[pattern.id] = value
-                    elif value is not None and self._try_index(pattern, {}) != value:
-                        fits = False
-            if fits:
-                candidates.append((generic, let, inner))
-        for _, let, inner in sorted(candidates, key=lambda c: c[0]):
-            result = []
-            for g, i in hits:
-                pattern = let.head.groups[g][i]
-                if isinstance(pattern, ex.Name) and self._is_pattern_var(pattern.id):
-                    scoped = {k: v for k, v in inner.items() if k != pattern.id}
-                    result.extend(self.occurrences(pattern.id, [let.body], scoped, depth + 1))
-            if result:
-                return result
-        return []
-
-    def _try_index(self, node: ex.Expr, bindings: dict[str, int]) -> int | None:
+    def try_index(self, node: sx.Expr, bindings: dict[str, int]) -> int | None:
+        """The index's value, or None if it uses an index that is not bound yet."""
         try:
             return self.index(node, bindings)
         except InputError:
             return None
 
-    def _is_pattern_var(self, name: str) -> bool:
-        return self.spec.scope.is_index(name) or name not in self.spec.scope.values and len(name) == 1
-
-    def infer_range(self, var: str, nodes, bindings: dict[str, int], where) -> range:
-        found = self.occurrences(var, nodes, bindings)
-        defined = [o for o in found if o.defined]
-        if defined:
-            return span_of(defined)
-        if found:
-            raise UndefinedError(found[0].what)
-        raise InputError(f"cannot tell which values '{var}' takes", where.loc,
-                         "a free index must index a quantity such as w, a, z, y or a data list")
+    def is_pattern_letter(self, name: str) -> bool:
+        """Whether a letter in a let key (delta[l][j]) is a pattern letter rather than a name."""
+        return self.spec.scope.is_index(name)
 
     # -- let ------------------------------------------------------------------------------
 
@@ -377,41 +273,26 @@ class Model:
         return symbol
 
     def _match(self, name: str, indices, node) -> tuple[LetSpec, dict[str, int]]:
+        """The most specific definition of ``name`` for these index values (delta[L][j] before delta[l][j])."""
         candidates = []
         for let in self.lets[name]:
-            head = let.head
-            groups = head.groups if isinstance(head, ex.Indexed) else ()
-            if _shape(groups) != tuple(len(g) for g in indices):
-                continue
-            inner: dict[str, int] = {}
-            generic = 0
-            for pattern_group, group in zip(groups, indices):
-                for pattern, value in zip(pattern_group, group):
-                    if isinstance(pattern, ex.Name) and self._is_pattern_var(pattern.id):
-                        generic += 1
-                        if inner.setdefault(pattern.id, value) != value:
-                            break
-                    elif self.index(pattern, {}) != value:
-                        break
-                else:
-                    continue
-                break
-            else:
-                candidates.append((generic, let, inner))
+            matched = match_pattern(let.head, indices, self.is_pattern_letter, lambda p: self.index(p, {}))
+            if matched is not None:
+                candidates.append((matched[0], let, matched[1]))
         if not candidates:
             shown = name + "".join("[" + ",".join(str(i) for i in g) + "]" for g in indices)
             forms = ", ".join(_head_text(let.head) for let in self.lets[name])
-            if any(_shape(let.head.groups if isinstance(let.head, ex.Indexed) else ()) == tuple(len(g) for g in indices)
-                   for let in self.lets[name]):
+            shape = tuple(len(g) for g in indices)
+            if any(_shape(let.head) == shape for let in self.lets[name]):
                 raise UndefinedError(f"{shown} is not defined (defined: {forms})")
             raise InputError(f"'{name}' is used with the wrong number of indices", node.loc, f"defined as {forms}")
         candidates.sort(key=lambda c: c[0])
         return candidates[0][1], candidates[0][2]
 
-    def let_function(self, node: ex.Call, args: list[sp.Expr]) -> sp.Expr:
+    def let_function(self, node: sx.Call, args: list[sp.Expr]) -> sp.Expr:
         let = self.lets[node.func][0]
-        params = [param.id for param in let.head.args] if isinstance(let.head, ex.Call) else []
-        if not isinstance(let.head, ex.Call) or len(params) != len(args):
+        params = [param.id for param in let.head.args] if isinstance(let.head, sx.Call) else []
+        if not isinstance(let.head, sx.Call) or len(params) != len(args):
             raise InputError(f"'{node.func}' takes {len(params)} argument(s), got {len(args)}", node.loc)
         if let.error is not None:
             raise InputError(f"'{node.func}' is used here but its definition has an error ({let.error.location})",
@@ -426,101 +307,40 @@ class Model:
 
     # -- loss given as an expression ----------------------------------------------------------
 
-    def _define_expression_loss(self, loss: ex.Expr) -> None:
+    def _define_expression_loss(self, loss: sx.Expr) -> None:
+        """C from a loss expression: its free indices summed over the outputs, per example."""
         network = self.network
-        names = self.spec.network.notation.names
-        free = sorted({n for n in ex.names_in(loss) if n not in (names["output"], names["target"], "L")})
+        free = sx.free_indices(loss, self.spec.scope)
+        outputs = range(1, network.sizes[network.L] + 1)
         per_example = []
         for s in network.examples:
-            terms = []
-            for values in _product([range(1, network.sizes[network.L] + 1)] * len(free)):
-                bindings = dict(zip(free, values))
-                terms.append(self.evaluate(_with_example(loss, names, s, network.spec.batch), bindings))
-            per_example.append(sp.Add(*terms))
+            self._loss_example = s if network.spec.batch > 1 else None
+            try:
+                per_example.append(sp.Add(*[self.evaluate(loss, dict(zip(free, values)))
+                                            for values in itertools.product(outputs, repeat=len(free))]))
+            finally:
+                self._loss_example = None
         network.define_loss(per_example)
 
 
-def _with_example(loss: ex.Expr, names, s: int, batch: int) -> ex.Expr:
-    """The per-example loss: yhat[j] → yhat[j, s] when there is a batch."""
-    if batch == 1:
-        return loss
-
-    def rewrite(node):
-        if isinstance(node, ex.Indexed) and node.id in (names["output"], names["target"]):
-            group = node.groups[-1] + (ex.Num(str(s), node.loc),)
-            return ex.Indexed(node.id, node.groups[:-1] + (group,), node.loc)
-        if isinstance(node, ex.Name) and node.id in (names["output"], names["target"]):
-            return ex.Indexed(node.id, ((ex.Num(str(s), node.loc),),), node.loc)
-        return _map_children(node, rewrite)
-
-    return rewrite(loss)
-
-
-def _map_children(node, function):
-    if isinstance(node, ex.Neg):
-        return ex.Neg(function(node.operand), node.loc)
-    if isinstance(node, ex.BinOp):
-        return ex.BinOp(node.op, function(node.left), function(node.right), node.loc)
-    if isinstance(node, ex.Call):
-        return ex.Call(node.func, node.primes, tuple(function(arg) for arg in node.args), node.loc)
-    if isinstance(node, ex.Sum):
-        return ex.Sum(node.var, node.lo, node.hi, function(node.body), node.loc)
-    return node
-
-
-def _walk_unshadowed(node, var: str):
-    """Nodes of a tree, not descending into sums that rebind ``var``."""
-    if isinstance(node, ex.Sum) and node.var == var:
-        return
-    yield node
-    children = []
-    if isinstance(node, ex.Indexed):
-        children = [item for group in node.groups for item in group]
-    elif isinstance(node, ex.Call):
-        children = list(node.args)
-    elif isinstance(node, ex.Neg):
-        children = [node.operand]
-    elif isinstance(node, ex.BinOp):
-        children = [node.left, node.right]
-    elif isinstance(node, ex.Sum):
-        children = [part for part in (node.lo, node.hi, node.body) if part is not None]
-    elif isinstance(node, ex.Derivative):
-        children = [node.expr, node.var]
-    elif isinstance(node, ex.Kronecker):
-        children = [node.i, node.j]
-    for child in children:
-        yield from _walk_unshadowed(child, var)
-
-
-def _span(values: range) -> str:
-    return f"{values.start}..{values.stop - 1}"
-
-
-def _shape(groups) -> tuple[int, ...]:
-    return tuple(len(group) for group in groups)
+def _shape(head) -> tuple[int, ...]:
+    return tuple(len(group) for group in head.groups) if isinstance(head, sx.Indexed) else ()
 
 
 def _head_text(head) -> str:
-    if isinstance(head, ex.Indexed):
+    if isinstance(head, sx.Indexed):
         return head.id + "".join("[" + ",".join(_index_text(i) for i in group) + "]" for group in head.groups)
-    return head.id if isinstance(head, ex.Name) else head.func
+    return head.id if isinstance(head, sx.Name) else head.func
 
 
 def _index_text(node) -> str:
-    if isinstance(node, ex.Name):
+    if isinstance(node, sx.Name):
         return node.id
-    if isinstance(node, ex.Num):
+    if isinstance(node, sx.Num):
         return node.text
-    if isinstance(node, ex.BinOp):
+    if isinstance(node, sx.BinOp):
         return _index_text(node.left) + node.op + _index_text(node.right)
     return "?"
-
-
-def _product(ranges):
-    result = [()]
-    for span in ranges:
-        result = [prefix + (value,) for prefix in result for value in span]
-    return result
 
 
 _INDEX_FORMS = {

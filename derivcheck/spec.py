@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from . import expressions as ex
+from . import syntax as sx
 from .errors import InputError, Location
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, OUTPUT_ONLY
 from .source import Source, read_source
@@ -44,7 +45,7 @@ class Notation:
 class NetworkSpec:
     sizes: tuple[int, ...]
     activations: tuple[str, ...]  # for layers 1..L
-    loss: str | ex.Expr
+    loss: str | sx.Expr
     bias: str  # true | false | folded
     targets: str  # any | one_hot
     batch: int
@@ -59,14 +60,14 @@ class NetworkSpec:
 
 @dataclass(frozen=True)
 class LetSpec:
-    head: ex.Name | ex.Indexed | ex.Call
-    body: ex.Expr | None  # None when the definition could not be read
+    head: sx.Name | sx.Indexed | sx.Call
+    body: sx.Expr | None  # None when the definition could not be read
     error: InputError | None
     loc: Location = field(compare=False)
 
     @property
     def name(self) -> str:
-        return self.head.func if isinstance(self.head, ex.Call) else self.head.id
+        return self.head.func if isinstance(self.head, sx.Call) else self.head.id
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,11 @@ class ClaimSpec:
     number: int
     name: str
     text: str
-    equation: ex.Equation | None
+    equation: sx.Equation | None
     error: InputError | None
-    for_range: ex.Range | None
+    for_range: sx.Range | None
     expect: str  # holds | false
-    at: tuple[tuple[ex.Expr, ex.Expr], ...] | None
+    at: tuple[tuple[sx.Expr, sx.Expr], ...] | None
     loc: Location = field(compare=False)
 
 
@@ -91,7 +92,7 @@ class Spec:
     data: dict[str, tuple[str, ...]]
     lets: tuple[LetSpec, ...]
     claims: tuple[ClaimSpec, ...]
-    scope: ex.Scope
+    scope: sx.Scope
 
 
 def load_spec(path: str) -> Spec:
@@ -134,7 +135,7 @@ class _SpecReader:
         data = self.data(top["data"]) if "data" in top else {}
         values, functions = self.base_scope(network, symbols, data)
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = ex.Scope(frozenset(values), frozenset(functions))
+        scope = sx.Scope(frozenset(values), frozenset(functions))
         claims = self.claims(top["claims"], scope)
         return Spec(src.path, title, network, symbols, data, lets, claims, scope)
 
@@ -228,13 +229,13 @@ class _SpecReader:
                                  "rename one of them")
         return Notation(names, from_to)
 
-    def loss(self, node: yaml.Node | None, notation: Notation, output: str, batch: int) -> str | ex.Expr:
+    def loss(self, node: yaml.Node | None, notation: Notation, output: str, batch: int) -> str | sx.Expr:
         if node is None:
             return "cross_entropy" if output == "softmax" else "half_sse"
         text = self.src.text(node, "loss")
         if text in LOSSES:
             return text
-        scope = ex.Scope(frozenset({notation.names["output"], notation.names["target"], "L"}),
+        scope = sx.Scope(frozenset({notation.names["output"], notation.names["target"], "L"}),
                          frozenset(BUILTIN_FUNCTIONS))
         return ex.parse_expression(text, self.src.text_origin(node), scope)
 
@@ -295,21 +296,21 @@ class _SpecReader:
         lets = []
         for key, key_node, value in src.mapping(node, "let"):
             origin = src.text_origin(key_node)
-            head = ex.parse_definition_head(key, origin, ex.Scope(frozenset(values), frozenset(functions)))
-            name = head.func if isinstance(head, ex.Call) else head.id
+            head = ex.parse_definition_head(key, origin, sx.Scope(frozenset(values), frozenset(functions)))
+            name = head.func if isinstance(head, sx.Call) else head.id
             existing = [let for let in lets if let.name == name]
-            if isinstance(head, ex.Call):
+            if isinstance(head, sx.Call):
                 if name in values or name in functions and not existing:
                     raise InputError(f"'{name}' is already defined", origin)
                 functions.add(name)
-                body_scope = ex.Scope(frozenset(values | {p.id for p in head.args}), frozenset(functions))
+                body_scope = sx.Scope(frozenset(values | {p.id for p in head.args}), frozenset(functions))
             else:
                 if name in functions or (name in values and not existing):
                     raise InputError(f"'{name}' is already defined", origin, "choose another name")
-                if existing and (isinstance(head, ex.Name) or isinstance(existing[0].head, ex.Name)):
+                if existing and (isinstance(head, sx.Name) or isinstance(existing[0].head, sx.Name)):
                     raise InputError(f"'{name}' is defined twice", origin)
                 values.add(name)
-                body_scope = ex.Scope(frozenset(values), frozenset(functions))
+                body_scope = sx.Scope(frozenset(values), frozenset(functions))
             try:
                 body = ex.parse_expression(src.text(value, f"let {key}"), src.text_origin(value), body_scope)
                 lets.append(LetSpec(head, body, None, origin))
@@ -317,11 +318,11 @@ class _SpecReader:
                 lets.append(LetSpec(head, None, error, origin))
         return tuple(lets), values, functions
 
-    def claims(self, node: yaml.Node, scope: ex.Scope) -> tuple[ClaimSpec, ...]:
+    def claims(self, node: yaml.Node, scope: sx.Scope) -> tuple[ClaimSpec, ...]:
         return tuple(self.claim(number, item, scope)
                      for number, item in enumerate(self.src.sequence(node, "claims"), start=1))
 
-    def claim(self, number: int, node: yaml.Node, scope: ex.Scope) -> ClaimSpec:
+    def claim(self, number: int, node: yaml.Node, scope: sx.Scope) -> ClaimSpec:
         src = self.src
         where = src.where(node)
         name, text, expect = f"claim {number}", "", "holds"
@@ -352,12 +353,12 @@ class _SpecReader:
         except InputError as error:
             return ClaimSpec(number, name, text, None, error, None, expect, None, where)
 
-    def point(self, node: yaml.Node, scope: ex.Scope) -> tuple[tuple[ex.Expr, ex.Expr], ...]:
+    def point(self, node: yaml.Node, scope: sx.Scope) -> tuple[tuple[sx.Expr, sx.Expr], ...]:
         src = self.src
         pairs = []
         for key, key_node, value in src.mapping(node, "at"):
             variable = ex.parse_expression(key, src.text_origin(key_node), scope)
-            if not isinstance(variable, (ex.Name, ex.Indexed)):
+            if not isinstance(variable, (sx.Name, sx.Indexed)):
                 raise InputError(f"'{key}' is not a quantity", src.where(key_node), "e.g. at: {x: 3, w[2]: 0.5}")
             pairs.append((variable, ex.parse_expression(src.text(value, key), src.text_origin(value), scope)))
         return tuple(pairs)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from . import expressions as ex
+from . import syntax as sx
 from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, UndefinedError
 from .numeric import EvaluationError, Evaluator, disagree, precisely_different, sample_point_batch
 from .proof import Prover, time_limit
 from .results import ClaimResult, Counterexample, FileResult, Verdict
-from .semantics import Model, span_of
+from .indexing import span_of
+from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
 
 MAX_INSTANCES = 20000
@@ -225,8 +226,8 @@ class _FileChecker:
     def _instances(self, claim: ClaimSpec) -> list[_Instance]:
         equation = claim.equation
         model = self.model
-        free = free_indices(equation, self.spec.scope)
-        layer_vars = [v for v in free if any(o.layer_slot for o in model.occurrences(v, [equation.lhs, equation.rhs], {}))]
+        free = sx.free_indices(equation, self.spec.scope)
+        layer_vars = [v for v in free if any(o.layer_slot for o in model.ranges.occurrences(v, [equation.lhs, equation.rhs], {}))]
         explicit: dict[str, range] = {}
         if claim.for_range is not None:
             var = claim.for_range.var
@@ -245,7 +246,7 @@ class _FileChecker:
             if var in layer_vars:
                 return range(0, network.L + 1) if network else None
             found = [o for side in (equation.lhs, equation.rhs)
-                     for o in model.occurrences(var, [side], bindings) if o.defined]
+                     for o in model.ranges.occurrences(var, [side], bindings) if o.defined]
             return span_of(found) if found else None
 
         def expand(position: int, bindings: dict[str, int]) -> None:
@@ -260,7 +261,7 @@ class _FileChecker:
             values = spans(var, bindings)
             if values is None:
                 missing = [o.what for side in (equation.lhs, equation.rhs)
-                           for o in model.occurrences(var, [side], bindings) if not o.defined]
+                           for o in model.ranges.occurrences(var, [side], bindings) if not o.defined]
                 if missing and any(v in bindings for v in explicit):
                     results.append(_Instance(dict(bindings), reason=missing[0]))
                 elif missing:
@@ -280,7 +281,7 @@ class _FileChecker:
                              undefined[0] if undefined else "check the layer indices")
         return results
 
-    def _build(self, equation: ex.Equation, bindings: dict[str, int], explicit: dict,
+    def _build(self, equation: sx.Equation, bindings: dict[str, int], explicit: dict,
                undefined: list[str]) -> _Instance | None:
         try:
             lhs = self.model.evaluate(equation.lhs, bindings)
@@ -295,46 +296,6 @@ class _FileChecker:
         if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)
         return _Instance(dict(bindings), lhs, rhs)
-
-
-def free_indices(equation: ex.Equation, scope: ex.Scope) -> list[str]:
-    """The claim's free index letters, in order of first appearance (sum indices are bound)."""
-    found: list[str] = []
-
-    def visit(node, bound: frozenset) -> None:
-        if isinstance(node, ex.Name):
-            if scope.is_index(node.id) and node.id not in bound and node.id not in found:
-                found.append(node.id)
-            return
-        if isinstance(node, ex.Sum):
-            for part in (node.lo, node.hi):
-                if part is not None:
-                    visit(part, bound)
-            visit(node.body, bound | {node.var})
-            return
-        for child in _children(node):
-            visit(child, bound)
-
-    visit(equation, frozenset())
-    return found
-
-
-def _children(node) -> list:
-    if isinstance(node, ex.Equation):
-        return [node.lhs, node.rhs]
-    if isinstance(node, ex.Indexed):
-        return [item for group in node.groups for item in group]
-    if isinstance(node, ex.Call):
-        return list(node.args)
-    if isinstance(node, ex.Neg):
-        return [node.operand]
-    if isinstance(node, ex.BinOp):
-        return [node.left, node.right]
-    if isinstance(node, ex.Derivative):
-        return [node.expr, node.var]
-    if isinstance(node, ex.Kronecker):
-        return [node.i, node.j]
-    return []
 
 
 def _signed(value: float) -> str:

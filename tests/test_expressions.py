@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from derivcheck import expressions as ex
+from derivcheck import syntax as sx
 from derivcheck.errors import InputError, Location
 
-SCOPE = ex.Scope(frozenset({"w", "b", "z", "a", "x", "y", "yhat", "C", "L", "delta", "e"}),
+SCOPE = sx.Scope(frozenset({"w", "b", "z", "a", "x", "y", "yhat", "C", "L", "delta", "e"}),
                  frozenset({"sigmoid", "exp", "log", "f"}))
 AT = Location("hw.yaml", 7, 10)
 
@@ -24,11 +25,11 @@ def error(text: str, equation: bool = False) -> InputError:
 
 def test_equation_with_single_equals_and_derivative():
     equation = ex.parse_equation("dC/dw[l][j,k] = delta[l][j] * a[l-1][k]", AT, SCOPE)
-    assert isinstance(equation.lhs, ex.Derivative)
-    assert equation.lhs.expr == ex.Name("C", AT)
+    assert isinstance(equation.lhs, sx.Derivative)
+    assert equation.lhs.expr == sx.Name("C", AT)
     assert equation.lhs.var.id == "w"
     assert [len(group) for group in equation.lhs.var.groups] == [1, 2]
-    assert isinstance(equation.rhs, ex.BinOp) and equation.rhs.op == "*"
+    assert isinstance(equation.rhs, sx.BinOp) and equation.rhs.op == "*"
 
 
 def test_double_equals_is_the_same_equation():
@@ -42,7 +43,7 @@ def test_caret_is_power_with_python_precedence():
 
 def test_primes_become_derivative_orders():
     node = parse("sigmoid'(z[l][j]) * f''(x)")
-    assert node.left == ex.Call("sigmoid", 1, (parse("z[l][j]"),), AT)
+    assert node.left == sx.Call("sigmoid", 1, (parse("z[l][j]"),), AT)
     assert node.right.func == "f" and node.right.primes == 2
 
 
@@ -54,28 +55,28 @@ def test_partial_sign_and_typographic_operators():
 def test_chained_derivatives_pair_up():
     node = parse("de/da[2] * d(a[2])/d(z[2]) * d(z[2])/d(w[2])")
     factors = []
-    while isinstance(node, ex.BinOp):
+    while isinstance(node, sx.BinOp):
         factors.append(node.right)
         node = node.left
     factors.append(node)
-    assert all(isinstance(f, ex.Derivative) for f in factors) and len(factors) == 3
+    assert all(isinstance(f, sx.Derivative) for f in factors) and len(factors) == 3
 
 
 def test_negated_derivative():
     node = parse("-dC/dw[1][1,1]")
-    assert isinstance(node, ex.Neg) and isinstance(node.operand, ex.Derivative)
+    assert isinstance(node, sx.Neg) and isinstance(node.operand, sx.Derivative)
 
 
 def test_sums_with_and_without_range():
     plain = parse("sum(k, w[l+1][k,j] * delta[l+1][k])")
     ranged = parse("sum(k in 1..L-1, x[k])")
-    assert isinstance(plain, ex.Sum) and plain.lo is None
-    assert ranged.lo == ex.Num("1", AT) and ranged.hi.op == "-"
+    assert isinstance(plain, sx.Sum) and plain.lo is None
+    assert ranged.lo == sx.Num("1", AT) and ranged.hi.op == "-"
 
 
 def test_iverson_bracket_and_kronecker_delta():
     assert parse("[i == j]") == parse("KroneckerDelta(i, j)")
-    assert isinstance(parse("[i = j]"), ex.Kronecker)
+    assert isinstance(parse("[i = j]"), sx.Kronecker)
 
 
 def test_diff_call_is_a_derivative():
@@ -89,14 +90,14 @@ def test_free_index_letters_and_named_values():
 
 def test_range_for_clause():
     rng = ex.parse_range("l in 1..L-1", AT, SCOPE)
-    assert rng.var == "l" and rng.lo == ex.Num("1", AT)
+    assert rng.var == "l" and rng.lo == sx.Num("1", AT)
 
 
 def test_definition_heads():
-    assert isinstance(ex.parse_definition_head("delta[L][j]", AT, SCOPE), ex.Indexed)
+    assert isinstance(ex.parse_definition_head("delta[L][j]", AT, SCOPE), sx.Indexed)
     head = ex.parse_definition_head("h(u, v)", AT, SCOPE)
-    assert isinstance(head, ex.Call) and [p.id for p in head.args] == ["u", "v"]
-    assert ex.parse_definition_head("m", AT, SCOPE) == ex.Name("m", AT)
+    assert isinstance(head, sx.Call) and [p.id for p in head.args] == ["u", "v"]
+    assert ex.parse_definition_head("m", AT, SCOPE) == sx.Name("m", AT)
 
 
 def test_unknown_name_suggests_the_close_one_with_position():

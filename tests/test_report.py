@@ -7,7 +7,7 @@ import json
 
 from rich.console import Console
 
-from derivcheck.report import render, to_json
+from derivcheck.report import RunReport, to_json
 from derivcheck.results import ClaimResult, Counterexample, FileResult, Verdict
 
 
@@ -20,7 +20,8 @@ def claim(**fields) -> ClaimResult:
 
 def rendered(results, quiet=False) -> str:
     buffer = io.StringIO()
-    render(results, Console(file=buffer, width=100, color_system=None, highlight=False), quiet, 1.25)
+    console = Console(file=buffer, width=100, color_system=None, highlight=False)
+    console.print(RunReport(results, quiet, 1.25), soft_wrap=True)
     return buffer.getvalue()
 
 

@@ -51,6 +51,8 @@ PAIRS = {
                          "dC/dx[k] = (yhat - y) * x[k]"),
     "loss expression": ("sizes: [2, 2]\nloss: (y[j] - yhat[j])^4", "", "",
                         "dC/da[1][j] = -4 * (y[j] - yhat[j])^3", "dC/da[1][j] = -4 * (y[j] - yhat[j])^2"),
+    "loss with a sum": ("sizes: [2, 2]\nloss: sum(k, y[k] * log(yhat[k]))\nbatch: 2", "", "",
+                        "dC/da[1][j,s] = y[j,s] / a[1][j,s]", "dC/da[1][j,s] = y[j,s] * a[1][j,s]"),
 }
 
 

@@ -1,0 +1,155 @@
+"""Which values an index takes: from the quantities it indexes, and how let patterns match.
+
+A free index (or a sum's index) gets its range from where it is used: in
+``w[l][j,k]``, j runs over the neurons of layer l and k over those of layer
+l-1; in ``delta[l+1][k]`` from where the matching ``let`` definition uses its
+own pattern letter. Layer letters are recognised here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import syntax as sx
+from .errors import InputError, UndefinedError
+
+LAYER_ROLES = ("a", "z", "w", "b")
+MAX_LET_NESTING = 3
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A place where an index is used: the values valid there, and what it indexes."""
+
+    values: range
+    what: str
+    layer_slot: bool
+    defined: bool = True  # False: the quantity does not exist at this layer (``what`` says so)
+
+
+def span_of(occurrences: list[Occurrence]) -> range:
+    """The values an index takes: up to the end of its first use; from 0 only if every use has a
+    folded-bias unit 0 (so a wrong index still runs off the end and is caught)."""
+    start = max(o.values.start for o in occurrences)
+    return range(start, occurrences[0].values.stop)
+
+
+def span_text(values: range) -> str:
+    return f"{values.start}..{values.stop - 1}"
+
+
+def match_pattern(head: sx.Indexed | sx.Name, values, is_variable, index_of) -> tuple[int, dict] | None:
+    """Match a let key such as ``delta[l][j]`` or ``delta[L][j]`` against index values.
+
+    ``values`` has the shape of the key's groups; None stands for a value not known yet.
+    Returns how many pattern letters the key has (fewer is more specific) and their values,
+    or None when the key does not apply.
+    """
+    groups = head.groups if isinstance(head, sx.Indexed) else ()
+    if tuple(len(g) for g in groups) != tuple(len(g) for g in values):
+        return None
+    bound: dict[str, int] = {}
+    letters = 0
+    for pattern_group, group in zip(groups, values):
+        for pattern, value in zip(pattern_group, group):
+            if isinstance(pattern, sx.Name) and is_variable(pattern.id):
+                letters += 1
+                if value is not None and bound.setdefault(pattern.id, value) != value:
+                    return None
+            elif value is not None and index_of(pattern) != value:
+                return None
+    return letters, bound
+
+
+class IndexRanges:
+    """Finds where an index is used in expressions of a model, and the values valid there."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def occurrences(self, var: str, nodes, bindings: dict[str, int], depth: int = 0) -> list[Occurrence]:
+        found: list[Occurrence] = []
+        for root in nodes:
+            for node in sx.walk(root, unbound=var):
+                if isinstance(node, sx.Indexed):
+                    found.extend(self._in_indexed(var, node, bindings, depth))
+        return found
+
+    def infer(self, var: str, nodes, bindings: dict[str, int], where: sx.Expr) -> range:
+        """The range of a sum's index; UndefinedError where its quantities do not exist."""
+        found = self.occurrences(var, nodes, bindings)
+        defined = [o for o in found if o.defined]
+        if defined:
+            return span_of(defined)
+        if found:
+            raise UndefinedError(found[0].what)
+        raise InputError(f"cannot tell which values '{var}' takes", where.loc,
+                         "a free index must index a quantity such as w, a, z, y or a data list")
+
+    def _in_indexed(self, var: str, node: sx.Indexed, bindings, depth) -> list[Occurrence]:
+        model = self.model
+        hits = [(g, i) for g, group in enumerate(node.groups) for i, item in enumerate(group)
+                if isinstance(item, sx.Name) and item.id == var]
+        role = model.role(node.id, len(node.groups))
+        if role in LAYER_ROLES and not hits and any(isinstance(n, sx.Name) and n.id == var
+                                                    for item in node.groups[0] for n in sx.walk(item)):
+            return [Occurrence(model.network.layer_range(role), f"{node.id}[…{var}…]", True)]
+        if not hits:
+            return []
+        if node.id in model.spec.data:
+            return [Occurrence(range(1, len(model.spec.data[node.id]) + 1), f"{node.id}[{var}]", False)]
+        if node.id in model.lets:
+            return self._in_let(var, node, hits, bindings, depth)
+        if role is None or role == "C":
+            return []
+        found = (self._in_quantity(var, node, role, g, i, bindings) for g, i in hits)
+        return [occurrence for occurrence in found if occurrence is not None]
+
+    def _in_quantity(self, var: str, node: sx.Indexed, role: str, g: int, i: int, bindings) -> Occurrence | None:
+        """None when the layer is not known yet (it uses another unbound index)."""
+        network = self.model.network
+        name = node.id
+        if role in LAYER_ROLES and g == 0:
+            return Occurrence(network.layer_range(role), f"{name}[{var}]", True)
+        first = 1 if role in LAYER_ROLES else 0
+        position = sum(len(group) for group in node.groups[first:g]) + i
+        slots = network.neuron_slots(role)
+        given = sum(len(group) for group in node.groups[first:])
+        if given < slots + network.has_example_slot(role) or position >= slots:
+            return Occurrence(network.examples, f"{name}[…{var}] (example index)", False)
+        layer = self._layer(node, role, bindings)
+        if layer is None:
+            return None
+        if layer not in network.layer_range(role):
+            return Occurrence(range(0), f"{name}[{layer}] does not exist: layers "
+                              f"{span_text(network.layer_range(role))}", False, defined=False)
+        from_to = role == "w" and self.model.spec.network.notation.from_to
+        slot = slots - 1 - position if from_to else position
+        return Occurrence(network.neuron_range(role, layer, slot), f"{name}[{layer}][…{var}…]", False)
+
+    def _layer(self, node: sx.Indexed, role: str, bindings) -> int | None:
+        if role not in LAYER_ROLES:
+            return 0 if role == "x" else self.model.network.L
+        return self.model.try_index(node.groups[0][0], bindings)
+
+    def _in_let(self, var: str, node: sx.Indexed, hits, bindings, depth) -> list[Occurrence]:
+        """An index of a let instance takes its range from where the matching definition uses it."""
+        model = self.model
+        if depth > MAX_LET_NESTING:
+            return []
+        values = [[model.try_index(item, bindings) for item in group] for group in node.groups]
+        candidates = []
+        for let in model.lets[node.id]:
+            matched = match_pattern(let.head, values, model.is_pattern_letter, lambda p: model.try_index(p, {}))
+            if matched is not None and let.body is not None:
+                candidates.append((matched[0], let, matched[1]))
+        for _, let, bound in sorted(candidates, key=lambda c: c[0]):
+            result = []
+            for g, i in hits:
+                pattern = let.head.groups[g][i]
+                if isinstance(pattern, sx.Name) and model.is_pattern_letter(pattern.id):
+                    scoped = {k: v for k, v in bound.items() if k != pattern.id}
+                    result.extend(self.occurrences(pattern.id, [let.body], scoped, depth + 1))
+            if result:
+                return result
+        return []

@@ -1,0 +1,172 @@
+"""The syntax tree of derivcheck expressions: frozen nodes with their file positions, the
+scope of names an expression may use, and walks over trees."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Union
+
+from .errors import Location
+
+INDEX_LETTERS = frozenset("ijkmnpqrst")
+
+@dataclass(frozen=True)
+class Num:
+    text: str
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Indexed:
+    id: str
+    groups: tuple[tuple["Expr", ...], ...]
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    primes: int
+    args: tuple["Expr", ...]
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * / **
+    left: "Expr"
+    right: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Sum:
+    var: str
+    lo: "Expr | None"
+    hi: "Expr | None"
+    body: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Derivative:
+    expr: "Expr"
+    var: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Kronecker:
+    i: "Expr"
+    j: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Equation:
+    lhs: "Expr"
+    rhs: "Expr"
+    loc: Location = field(compare=False)
+
+
+Expr = Union[Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The names an expression may use: values (quantities, lets, symbols) and functions."""
+
+    values: frozenset[str]
+    functions: frozenset[str]
+
+    def is_index(self, name: str) -> bool:
+        if name in self.values or name in self.functions:
+            return False
+        return name in INDEX_LETTERS or (len(name) == 1 and name.isalpha())
+
+    def knows(self, name: str) -> bool:
+        return name in self.values or name in self.functions or self.is_index(name)
+
+    def suggest(self, name: str) -> str:
+        pool = sorted(self.values | self.functions)
+        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        shown = ", ".join(pool[:14]) + (", …" if len(pool) > 14 else "")
+        did_you_mean = f"did you mean '{close[0]}'? " if close else ""
+        return f"{did_you_mean}names in scope: {shown}"
+
+
+@dataclass(frozen=True)
+class Range:
+    var: str
+    lo: Expr
+    hi: Expr
+    loc: Location = field(compare=False)
+
+
+def names_in(expr: Expr | Equation) -> set[str]:
+    """Every name an expression mentions."""
+    return {node.id for node in walk(expr) if isinstance(node, (Name, Indexed))}
+
+
+def children(node) -> list:
+    """The direct sub-expressions of a node, in reading order."""
+    if isinstance(node, Equation):
+        return [node.lhs, node.rhs]
+    if isinstance(node, Indexed):
+        return [item for group in node.groups for item in group]
+    if isinstance(node, Call):
+        return list(node.args)
+    if isinstance(node, Neg):
+        return [node.operand]
+    if isinstance(node, BinOp):
+        return [node.left, node.right]
+    if isinstance(node, Sum):
+        return [part for part in (node.lo, node.hi, node.body) if part is not None]
+    if isinstance(node, Derivative):
+        return [node.expr, node.var]
+    if isinstance(node, Kronecker):
+        return [node.i, node.j]
+    return []
+
+
+def walk(node, unbound: str | None = None):
+    """Every node of a tree, parents first; with ``unbound``, not inside sums that bind that index."""
+    if unbound is not None and isinstance(node, Sum) and node.var == unbound:
+        return
+    yield node
+    for child in children(node):
+        yield from walk(child, unbound)
+
+
+def free_indices(node: Expr | Equation, scope: Scope) -> list[str]:
+    """The free index letters of an expression or claim, in order of first appearance (sum indices are bound)."""
+    found: list[str] = []
+
+    def visit(node, bound: frozenset) -> None:
+        if isinstance(node, Name):
+            if scope.is_index(node.id) and node.id not in bound and node.id not in found:
+                found.append(node.id)
+        elif isinstance(node, Sum):
+            for part in (node.lo, node.hi):
+                if part is not None:
+                    visit(part, bound)
+            visit(node.body, bound | {node.var})
+        else:
+            for child in children(node):
+                visit(child, bound)
+
+    visit(node, frozenset())
+    return found
