@@ -31,6 +31,8 @@ class Source:
             raise InputError(f"invalid YAML: {exc.problem}", where) from None
         except yaml.YAMLError as exc:
             raise InputError(f"invalid YAML: {exc}", Location(path, 1, 1)) from None
+        except RecursionError:
+            raise InputError("YAML nested too deeply", Location(path, 1, 1)) from None
         if self.root is not None:
             self._reject_tags(self.root)
 
@@ -118,7 +120,8 @@ def read_source(path: str) -> Source:
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc.__class__.__name__}: {getattr(exc, 'strerror', None) or exc}",
-                         Location(path, 1, 1)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(path, 1, 1)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", Location(path, 1, 1)) from None
     return Source(path, text)

@@ -155,3 +155,15 @@ def test_unknown_assumption(write):
 
 def test_missing_claims(write):
     assert "has no `claims:`" in spec_error(write, "network: {sizes: [1, 1]}\n")
+
+
+def test_unreadable_files(write, tmp_path):
+    deep = write("claims: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_spec(deep)
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\x89PNG\r\n")
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        load_spec(str(binary))
+    with pytest.raises(InputError, match="the file is empty"):
+        load_spec(write(""))
