@@ -8,12 +8,9 @@ import sympy as sp
 
 from . import expressions as ex
 from .errors import InputError, Location
-from .graph import Graph
+from .graph import BASE_ROLES, Graph
 from .semantics import Model
 from .spec import Spec
-
-BASE_ROLES = frozenset({"w", "b", "x", "y", "z", "a", "symbol"})
-
 
 @dataclass(frozen=True)
 class Gradient:

@@ -43,6 +43,12 @@ def as_expr(value) -> sp.Expr:
     raise TypeError(f"not an expression: {value!r}")
 
 
+# Roles of the quantities a proof or a printed gradient keeps as symbols: parameters, inputs,
+# targets, symbols and the forward pass's z and a. Everything else (let instances, adjoints,
+# the loss) is unfolded into them.
+BASE_ROLES = frozenset({"w", "b", "x", "y", "z", "a", "symbol"})
+
+
 class Graph:
     """Leaves (parameters, inputs, targets, symbols) and defined nodes, in definition order."""
 

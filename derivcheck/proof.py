@@ -3,10 +3,10 @@
 Both sides are expressions over the graph. A proof keeps the network's
 pre-activations and activations as independent symbols (``sigmoid(z)``
 becomes the symbol ``a``, so ``sigmoid'(z)`` becomes ``a(1 - a)``) and unfolds
-the other definitions — ``let`` instances and the reverse-mode adjoints — one
-at a time, newest first, until both sides mention the same ones; then the
-difference is expanded. An identity between independent symbols holds for
-every value, so a proof is sound. Claims already proved (``dC/dz[l][j] =
+the other definitions — ``let`` instances and the reverse-mode adjoints —
+newest first, until both sides mention the same ones; then the difference is
+tested for zero as a rational function of its atoms. An identity between
+independent symbols holds for every value, so a proof is sound. Claims already proved (``dC/dz[l][j] =
 delta[l][j]``) are reused, which makes the proof of a recursion one layer at a
 time (induction over layers) instead of a full expansion.
 """
@@ -22,10 +22,9 @@ import sympy as sp
 
 from .errors import ProofTimeout
 from .functions import is_generic, sigmoid
-from .graph import Graph, as_expr
+from .graph import BASE_ROLES, Graph, as_expr
 from .numeric import EvaluationError, Evaluator
 
-BASE_ROLES = ("w", "b", "x", "y", "z", "a", "symbol")
 SMALL = 400  # operations: beyond this, rewriting sigmoid through exp is not tried
 
 

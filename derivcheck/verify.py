@@ -17,10 +17,10 @@ import sympy as sp
 
 from . import syntax as sx
 from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, UndefinedError
+from .indexing import span_of
 from .numeric import EvaluationError, Evaluator, disagree, precisely_different, sample_point_batch
 from .proof import Prover, time_limit
 from .results import ClaimResult, Counterexample, FileResult, Verdict
-from .indexing import span_of
 from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
 
@@ -108,7 +108,7 @@ class _FileChecker:
             instances = self._instances(claim)
             evaluator, point = self._evaluator_for(claim)
             outcome = self._judge(claim, instances, evaluator, point)
-        except (InputError, EvaluationError) as error:
+        except (DerivcheckError, EvaluationError) as error:
             return ClaimResult(**base, verdict=Verdict.ERROR, error=_one_line(error, claim),
                                seconds=time.perf_counter() - start)
         return ClaimResult(**base, **outcome, seconds=time.perf_counter() - start)
@@ -227,7 +227,8 @@ class _FileChecker:
         equation = claim.equation
         model = self.model
         free = sx.free_indices(equation, self.spec.scope)
-        layer_vars = [v for v in free if any(o.layer_slot for o in model.ranges.occurrences(v, [equation.lhs, equation.rhs], {}))]
+        layer_vars = [v for v in free
+                      if any(o.layer_slot for o in model.ranges.occurrences(v, [equation.lhs, equation.rhs], {}))]
         explicit: dict[str, range] = {}
         if claim.for_range is not None:
             var = claim.for_range.var

@@ -23,7 +23,7 @@ PAIRS = {
     "BP4": (SIGMOID, DELTAS, "", "dC/dw[l][j,k] = delta[l][j] * a[l-1][k]",
             "dC/dw[l][j,k] = delta[l][j] * a[l-1][j]"),
     "sign": (SIGMOID, "", "", "dC/da[L][j] = a[L][j] - y[j]", "dC/da[L][j] = y[j] - a[L][j]"),
-    "tanh": ("sizes: [2, 2, 1]\nactivation: tanh\noutput: identity", "", "",
+    "tanh": ("sizes: [2, 2, 1]\nactivation: tanh\noutput: linear", "", "",
              "dC/dz[1][j] = w[2][1,j] * (yhat - y) * (1 - a[1][j]^2)",
              "dC/dz[1][j] = w[2][1,j] * (yhat - y) * (1 - a[1][j])"),
     "relu": ("sizes: [2, 2, 1]\nactivation: relu\noutput: identity", "", "",
@@ -226,7 +226,7 @@ def test_data_and_ranges(check):
         claims:
           - claim: sum(i, x[i]) = 6
           - claim: sum(i in 1..2, y[i]) = 6
-          - claim: d(sum(i, (t*x[i] - y[i])^2))/d(t) = sum(i, 2*x[i]*(t*x[i] - y[i]))
+          - claim: diff(sum(i, (t*x[i] - y[i])^2), t) == sum(i, 2*x[i]*(t*x[i] - y[i]))
           - claim: x[i] * 2 = y[i]
             expect: false
     """)
