@@ -2,8 +2,10 @@
 
 A point assigns a value to every leaf of the graph (and a concrete function to
 every generic activation). All points are evaluated at once as numpy arrays;
-a disagreement is re-evaluated at one point with mpmath at high precision, so
-float noise never becomes a counterexample. Each sub-expression is computed
+a disagreement is re-evaluated at one point with mpmath at 50 and at 100
+digits, and is real only if it stays the same: rounding noise shrinks as the
+precision grows, a true difference does not. So float noise (or cancellation
+at any scale) never becomes a counterexample. Each sub-expression is computed
 once per batch (the memo is keyed by SymPy's structural hash), so the many
 small expressions of a network cost no compilation.
 """
@@ -19,9 +21,9 @@ import sympy as sp
 from .functions import is_generic, relu, sigmoid, softmax, softplus
 from .graph import Graph, as_expr
 
-PRECISION_DIGITS = 50
+PRECISION_DIGITS = (50, 100)  # a difference is real if it is the same at both precisions
 RTOL = 1e-7
-ATOL = 1e-10
+ATOL = 1e-30
 
 _U = sp.Symbol("u")
 _COEFFICIENTS = sp.symbols("c1:6")
@@ -117,25 +119,26 @@ def sample_point_batch(graph: Graph, groups: list[list[sp.Symbol]], generic: set
 class Evaluator:
     """Values of expressions over a graph at fixed leaf values (arrays, or mpmath scalars)."""
 
-    def __init__(self, graph: Graph, leaves: dict, functions: dict, precise: bool = False):
+    def __init__(self, graph: Graph, leaves: dict, functions: dict, digits: int | None = None):
         self.graph = graph
         self.leaves = leaves
         self.functions = functions
-        self.precise = precise
-        self.table = MPMATH_FUNCTIONS if precise else NUMPY_FUNCTIONS
+        self.digits = digits
+        self.precise = digits is not None
+        self.table = MPMATH_FUNCTIONS if self.precise else NUMPY_FUNCTIONS
         self._memo: dict[sp.Expr, object] = {}
 
     @classmethod
-    def at_point(cls, batch: "Evaluator", index: int) -> "Evaluator":
-        """A high-precision evaluator at point ``index`` of a float batch."""
+    def at_point(cls, batch: "Evaluator", index: int, digits: int) -> "Evaluator":
+        """An evaluator at point ``index`` of a float batch, with ``digits`` significant digits."""
         leaves = {symbol: mpmath.mpf(float(values[index])) for symbol, values in batch.leaves.items()}
         functions = {name: tuple(mpmath.mpf(float(c[index])) for c in coefficients)
                      for name, coefficients in batch.functions.items()}
-        return cls(batch.graph, leaves, functions, precise=True)
+        return cls(batch.graph, leaves, functions, digits)
 
     def value(self, expr: sp.Expr):
         if self.precise:
-            with mpmath.workdps(PRECISION_DIGITS):
+            with mpmath.workdps(self.digits):
                 return self._value(as_expr(expr))
         with np.errstate(all="ignore"):
             return self._value(as_expr(expr))
@@ -176,7 +179,7 @@ class Evaluator:
         if self.precise:
             if expr.is_Rational:
                 return mpmath.mpf(int(expr.p)) / int(expr.q)
-            return mpmath.mpf(str(sp.N(expr, PRECISION_DIGITS + 5)))
+            return mpmath.mpf(str(sp.N(expr, self.digits + 5)))
         return float(expr)
 
     def _power(self, expr):
@@ -198,7 +201,7 @@ class Evaluator:
         if is_generic(func):
             leaves = dict(zip(_COEFFICIENTS, self.functions[func.generic_name]))
             leaves[_U] = args[0]
-            concrete = Evaluator(self.graph, leaves, {}, self.precise)
+            concrete = Evaluator(self.graph, leaves, {}, self.digits)
             return concrete._value(_generic_derivative(func.order))
         if func in self.table:
             return self.table[func](*args)
@@ -214,10 +217,11 @@ def disagree(lhs, rhs) -> np.ndarray:
     return far & np.isfinite(lhs) & np.isfinite(rhs)
 
 
-def precisely_different(lhs, rhs) -> bool:
-    """Whether two high-precision values differ by more than rounding at PRECISION_DIGITS."""
-    with mpmath.workdps(PRECISION_DIGITS):
-        if not (mpmath.isfinite(lhs) and mpmath.isfinite(rhs)):
+def certified_difference(low: tuple, high: tuple) -> bool:
+    """Whether lhs - rhs is a real difference: evaluated at two precisions (``low`` and ``high``
+    are (lhs, rhs) pairs), it is non-zero and the same to six digits at both."""
+    with mpmath.workdps(PRECISION_DIGITS[1]):
+        coarse, fine = low[0] - low[1], high[0] - high[1]
+        if not all(mpmath.isfinite(v) for v in (*low, *high)) or fine == 0:
             return False
-        scale = max(abs(lhs), abs(rhs), mpmath.mpf(1))
-        return abs(lhs - rhs) > mpmath.mpf(10) ** (-(PRECISION_DIGITS - 15)) * scale
+        return abs(coarse - fine) <= mpmath.mpf("1e-6") * abs(fine)

@@ -18,7 +18,8 @@ import sympy as sp
 from . import syntax as sx
 from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, UndefinedError
 from .indexing import span_of
-from .numeric import EvaluationError, Evaluator, disagree, precisely_different, sample_point_batch
+from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
+                      sample_point_batch)
 from .proof import Prover, time_limit
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .semantics import Model
@@ -76,7 +77,7 @@ class _FileChecker:
                              network.target_groups if network else [], self.one_hot)
         self._evaluator: Evaluator | None = None
         self._free_targets: Evaluator | None = None
-        self._precise_evaluators: dict[tuple[int, int], Evaluator] = {}
+        self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -165,18 +166,18 @@ class _FileChecker:
             raise EvaluationError("both sides could not be evaluated at any sample point "
                                   "(is the claim defined for real values?)")
         for index in np.flatnonzero(disagree(lhs, rhs)):
-            precise = self._precise(evaluator, int(index))
-            lhs_value, rhs_value = precise.value(instance.lhs), precise.value(instance.rhs)
-            if precisely_different(lhs_value, rhs_value):
-                return Counterexample(dict(instance.bindings), float(lhs_value), float(rhs_value),
+            low, high = (self._precise(evaluator, int(index), digits) for digits in PRECISION_DIGITS)
+            low_pair = (low.value(instance.lhs), low.value(instance.rhs))
+            if certified_difference(low_pair, (high.value(instance.lhs), high.value(instance.rhs))):
+                return Counterexample(dict(instance.bindings), float(low_pair[0]), float(low_pair[1]),
                                       self._point(instance, evaluator, int(index)))
         return None
 
-    def _precise(self, batch: Evaluator, index: int) -> Evaluator:
+    def _precise(self, batch: Evaluator, index: int, digits: int) -> Evaluator:
         """The high-precision evaluator at one point of a batch (kept: its values are reused)."""
-        key = (id(batch), index)
+        key = (id(batch), index, digits)
         if key not in self._precise_evaluators:
-            self._precise_evaluators[key] = Evaluator.at_point(batch, index)
+            self._precise_evaluators[key] = Evaluator.at_point(batch, index, digits)
         return self._precise_evaluators[key]
 
     def _point(self, instance: _Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:

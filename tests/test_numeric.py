@@ -8,7 +8,7 @@ import sympy as sp
 
 from derivcheck.functions import generic_function, sigmoid, softmax
 from derivcheck.graph import Graph, Quantity
-from derivcheck.numeric import Evaluator, disagree, precisely_different, sample_point_batch
+from derivcheck.numeric import Evaluator, certified_difference, disagree, sample_point_batch
 
 
 def graph_with(*names):
@@ -24,7 +24,7 @@ def test_float_and_precise_evaluation_agree():
     batch = Evaluator(graph, leaves, {})
     values = batch.value(expr)
     for index in range(2):
-        precise = Evaluator.at_point(batch, index).value(expr)
+        precise = Evaluator.at_point(batch, index, 50).value(expr)
         assert isinstance(precise, mpmath.mpf)
         assert float(precise) == np.float64(values[index]) or abs(float(precise) - values[index]) < 1e-14
 
@@ -62,13 +62,20 @@ def test_samples_avoid_zero():
 
 
 def test_disagree_ignores_rounding_and_missing_points():
-    a = np.array([1.0, 2.0, np.nan, 1e-20])
-    b = np.array([1.0 + 1e-13, 2.1, 5.0, 0.0])
-    assert list(disagree(a, b)) == [False, True, False, False]
+    a = np.array([1.0, 2.0, np.nan, 1e-20, 1e-20])
+    b = np.array([1.0 + 1e-13, 2.1, 5.0, 0.0, 1e-20])
+    assert list(disagree(a, b)) == [False, True, False, True, False]
 
 
-def test_precisely_different():
-    with mpmath.workdps(50):
-        third = mpmath.mpf(1) / 3
-        assert not precisely_different(third, third + mpmath.mpf(10) ** -45)
-        assert precisely_different(third, third + mpmath.mpf(10) ** -20)
+def test_certified_difference_is_stable_across_precisions():
+    graph, (x,) = graph_with("x")
+    batch = Evaluator(graph, {x: np.array([0.7])}, {})
+    low, high = (Evaluator.at_point(batch, 0, digits) for digits in (50, 100))
+    # an identity with cancellation at the scale 10^40: only rounding noise is left
+    noisy = (x + sp.Integer(10) ** 40) ** 2 - sp.Integer(10) ** 80 - 2 * sp.Integer(10) ** 40 * x
+    pairs = [(e.value(noisy), e.value(x ** 2)) for e in (low, high)]
+    assert not certified_difference(*pairs)
+    # a true difference of 10^-30, tiny but real
+    tiny = x ** 2 + sp.Rational(1, 10 ** 30)
+    pairs = [(e.value(tiny), e.value(x ** 2)) for e in (low, high)]
+    assert certified_difference(*pairs)
