@@ -113,7 +113,8 @@ class _SpecReader:
     def read(self) -> Spec:
         src = self.src
         if src.root is None:
-            raise InputError("the file is empty", Location(src.path, 1, 1), "expected `claims:` and a `network:` or `symbols:`")
+            raise InputError("the file is empty", Location(src.path, 1, 1),
+                             "expected `claims:` and a `network:` or `symbols:`")
         top = {}
         for key, key_node, value in src.mapping(src.root, "the file"):
             if key not in TOP_KEYS:
@@ -300,8 +301,10 @@ class _SpecReader:
             name = head.func if isinstance(head, sx.Call) else head.id
             existing = [let for let in lets if let.name == name]
             if isinstance(head, sx.Call):
-                if name in values or name in functions and not existing:
-                    raise InputError(f"'{name}' is already defined", origin)
+                if existing:
+                    raise InputError(f"'{name}' is defined twice", origin)
+                if name in values or name in functions:
+                    raise InputError(f"'{name}' is already defined", origin, "choose another name")
                 functions.add(name)
                 body_scope = sx.Scope(frozenset(values | {p.id for p in head.args}), frozenset(functions))
             else:

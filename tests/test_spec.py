@@ -167,3 +167,8 @@ def test_unreadable_files(write, tmp_path):
         load_spec(str(binary))
     with pytest.raises(InputError, match="the file is empty"):
         load_spec(write(""))
+
+
+def test_let_function_defined_twice(write):
+    assert "defined twice" in spec_error(write, "symbols: [x]\nlet:\n  h(u): u\n  h(v): 2*v\nclaims: []\n")
+    assert "already defined" in spec_error(write, "symbols: [x]\nlet:\n  exp(u): u\nclaims: []\n")
