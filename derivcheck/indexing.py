@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import syntax as sx
 from .errors import InputError, UndefinedError
+from .network import span_text
 
 LAYER_ROLES = ("a", "z", "w", "b")
 MAX_LET_NESTING = 3
@@ -32,10 +33,6 @@ def span_of(occurrences: list[Occurrence]) -> range:
     folded-bias unit 0 (so a wrong index still runs off the end and is caught)."""
     start = max(o.values.start for o in occurrences)
     return range(start, occurrences[0].values.stop)
-
-
-def span_text(values: range) -> str:
-    return f"{values.start}..{values.stop - 1}"
 
 
 def match_pattern(head: sx.Indexed | sx.Name, values, is_variable, index_of) -> tuple[int, dict] | None:

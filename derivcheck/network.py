@@ -134,7 +134,7 @@ class Network:
         name = self.names[_ROLE_NAMES[role]]
         layers = self.layer_range(role)
         if layer not in layers:
-            raise UndefinedError(f"{name}[{layer}] does not exist: layers {_span(layers)}")
+            raise UndefinedError(f"{name}[{layer}] does not exist: layers {span_text(layers)}")
         for slot, index in enumerate(neurons):
             valid = self.neuron_range(role, layer, slot)
             if index not in valid:
@@ -157,7 +157,7 @@ class Network:
             shown_indices, shown_letters = neurons, letters
             ranges = [self.neuron_range(role, layer, slot) for slot in range(len(neurons))]
         given = ",".join(str(i) for i in shown_indices)
-        valid = ", ".join(f"{letter} in {_span(r)}" for letter, r in zip(shown_letters, ranges))
+        valid = ", ".join(f"{letter} in {span_text(r)}" for letter, r in zip(shown_letters, ranges))
         return (f"{name}{layer_text}[{given}] is out of range: {name}{layer_text}"
                 f"[{','.join(shown_letters)}] has {valid}")
 
@@ -187,15 +187,12 @@ class Network:
     def generic_functions(self) -> set[str]:
         return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}
 
-    def relu_arguments(self) -> list[sp.Symbol]:
-        return [symbol for (role, layer, *_), symbol in self._symbols.items()
-                if role == "z" and self.spec.activations[layer - 1] == "relu"]
-
 
 _ROLE_NAMES = {"x": "input", "w": "weight", "b": "bias", "z": "preact", "a": "act", "y": "target",
                "yhat": "output", "C": "loss"}
 
 
-def _span(values: range) -> str:
+def span_text(values: range) -> str:
+    """A range as the user writes it: 1..3."""
     return f"{values.start}..{values.stop - 1}" if len(values) else "none"
 

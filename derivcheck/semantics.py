@@ -18,8 +18,8 @@ from . import syntax as sx
 from .errors import IndexRangeError, InputError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, generic_function, prime
 from .graph import Graph, Quantity
-from .indexing import LAYER_ROLES, IndexRanges, match_pattern, span_text
-from .network import Network
+from .indexing import LAYER_ROLES, IndexRanges, match_pattern
+from .network import Network, span_text
 from .spec import LetSpec, Spec
 
 MAX_EXPONENT = 100

@@ -107,14 +107,6 @@ class Source:
             raise InputError(f"{what} must be a finite number, not {raw!r}", self.where(node))
         return raw
 
-    def boolean(self, node: yaml.Node, what: str) -> bool:
-        raw = self.text(node, what).lower()
-        if raw in ("true", "yes", "on"):
-            return True
-        if raw in ("false", "no", "off"):
-            return False
-        raise InputError(f"{what} must be true or false, not {raw!r}", self.where(node))
-
 
 def read_source(path: str) -> Source:
     try:

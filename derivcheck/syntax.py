@@ -116,11 +116,6 @@ class Range:
     loc: Location = field(compare=False)
 
 
-def names_in(expr: Expr | Equation) -> set[str]:
-    """Every name an expression mentions."""
-    return {node.id for node in walk(expr) if isinstance(node, (Name, Indexed))}
-
-
 def children(node) -> list:
     """The direct sub-expressions of a node, in reading order."""
     if isinstance(node, Equation):
