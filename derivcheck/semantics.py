@@ -23,6 +23,7 @@ from .network import Network, span_text
 from .spec import LetSpec, Spec
 
 MAX_EXPONENT = 100
+MAX_NUMBER_BITS = 10_000
 MAX_LET_DEPTH = 64
 
 
@@ -97,6 +98,9 @@ class Model:
             return left / right
         if right.is_Number and abs(right) > MAX_EXPONENT:
             raise InputError(f"exponent {right} is too large", node.loc, f"at most {MAX_EXPONENT}")
+        if left.is_Rational and right.is_Number and (
+                (abs(left.p).bit_length() + left.q.bit_length()) * abs(right) > MAX_NUMBER_BITS):
+            raise InputError("number too large", node.loc, f"numbers are limited to {MAX_NUMBER_BITS} bits")
         return left ** right
 
     def _eval_Kronecker(self, node: sx.Kronecker, bindings, values) -> sp.Expr:

@@ -237,3 +237,16 @@ def test_data_and_ranges(check):
 def test_infinite_literals_are_refused(check):
     result = check("symbols: [x]\nclaims:\n  - claim: x = 1e400\n")
     assert verdicts(result) == ["error"] and "number 1e400 is too large" in result.claims[0].error
+
+
+def test_exponent_towers_are_refused_quickly(check):
+    result = check("""
+        symbols: [x]
+        claims:
+          - claim: x = 9^9^9
+          - claim: x = ((9^99)^99)^99
+          - claim: x = 2^100 - 2^100 + x
+    """)
+    assert verdicts(result) == ["error", "error", "proved"]
+    assert "exponent 387420489 is too large" in result.claims[0].error
+    assert "number too large" in result.claims[1].error
