@@ -43,6 +43,39 @@ def as_expr(value) -> sp.Expr:
     raise TypeError(f"not an expression: {value!r}")
 
 
+def local_derivative(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    """d(expr)/d(symbol) for one small definition, by the sum, product, power and chain rules.
+
+    Each function's own derivative comes from SymPy (``fdiff``); the walk itself
+    avoids the general machinery of ``sympy.diff`` (unevaluated Derivative
+    objects and assumption queries), which dominates the cost on the many small
+    definitions of a network. Anything unusual is handed to ``sympy.diff``.
+    """
+    if symbol not in expr.free_symbols:
+        return sp.S.Zero
+    if expr == symbol:
+        return sp.S.One
+    if expr.is_Add:
+        return sp.Add(*[local_derivative(arg, symbol) for arg in expr.args])
+    if expr.is_Mul:
+        terms = []
+        for position, arg in enumerate(expr.args):
+            inner = local_derivative(arg, symbol)
+            if inner != 0:
+                terms.append(sp.Mul(*expr.args[:position], inner, *expr.args[position + 1:]))
+        return sp.Add(*terms)
+    if expr.is_Pow and symbol not in expr.exp.free_symbols:
+        return expr.exp * expr.base ** (expr.exp - 1) * local_derivative(expr.base, symbol)
+    if isinstance(expr, sp.Function) and not isinstance(expr, sp.Derivative):
+        terms = []
+        for position, arg in enumerate(expr.args, start=1):
+            inner = local_derivative(arg, symbol)
+            if inner != 0:
+                terms.append(expr.fdiff(position) * inner)
+        return sp.Add(*terms)
+    return sp.diff(expr, symbol)
+
+
 # Roles of the quantities a proof or a printed gradient keeps as symbols: parameters, inputs,
 # targets, symbols and the forward pass's z and a. Everything else (let instances, adjoints,
 # the loss) is unfolded into them.
@@ -90,7 +123,7 @@ class Graph:
         pending: dict[sp.Symbol, list[sp.Expr]] = defaultdict(list)
         for symbol in expr.free_symbols:
             if self.is_quantity(symbol):
-                pending[symbol].append(sp.diff(expr, symbol))
+                pending[symbol].append(local_derivative(expr, symbol))
         result: dict[sp.Symbol, sp.Expr] = {}
         for node in sorted(self._upstream(expr), key=self.rank.__getitem__, reverse=True):
             total = sp.Add(*pending.pop(node, []))
@@ -113,7 +146,7 @@ class Graph:
     def partial(self, node: sp.Symbol, symbol: sp.Symbol) -> sp.Expr:
         key = (node, symbol)
         if key not in self._partials:
-            self._partials[key] = sp.diff(self.definitions[node], symbol)
+            self._partials[key] = local_derivative(self.definitions[node], symbol)
         return self._partials[key]
 
     def _upstream(self, expr: sp.Expr) -> set[sp.Symbol]:

@@ -71,6 +71,10 @@ class Prover:
                 return True
             if not (pending[0] | pending[1]):
                 break
+            if not (pending[0] and pending[1]):
+                # one side is explicit: nothing can meet it halfway, unfold the other side at once
+                sides = [self.graph.unfold(side, keep=self._is_base) for side in sides]
+                continue
             replacement = {atom: self.graph.definitions[atom] for atom in self._to_unfold(*pending)}
             sides = [self._known(side.xreplace(replacement)) for side in sides]
         if any(self._is_zero(variant) for variant in self._variants(self._one_hot(sides[0] - sides[1]))):
@@ -90,6 +94,9 @@ class Prover:
         top_right = max(map(rank, right), default=-1)
         unmatched = {a for a in left if rank(a) > top_right} | {a for a in right if rank(a) > top_left}
         return unmatched or {max(left | right, key=rank)}
+
+    def _is_base(self, symbol: sp.Symbol) -> bool:
+        return self.graph.quantities[symbol].role in BASE_ROLES
 
     def _unfoldable(self, expr: sp.Expr) -> frozenset:
         graph = self.graph
@@ -227,19 +234,26 @@ def _collect_atoms(expr: sp.Expr, found: set) -> None:
         found.add(expr)
 
 
-def _convert(expr: sp.Expr, generators: dict, domain):
-    if expr.is_Rational:
-        return domain.one * sp.QQ.convert(expr)
-    if expr in generators:
-        return generators[expr]
-    if expr.is_Add:
-        total = domain.zero
-        for arg in expr.args:
-            total += _convert(arg, generators, domain)
-        return total
-    if expr.is_Mul:
-        product = domain.one
-        for arg in expr.args:
-            product *= _convert(arg, generators, domain)
-        return product
-    return _convert(expr.base, generators, domain) ** int(expr.exp)
+def _convert(expr: sp.Expr, generators: dict, domain) -> object:
+    """expr as an element of ``domain``; each distinct sub-expression is converted once."""
+    memo: dict[sp.Expr, object] = dict(generators)
+
+    def convert(node: sp.Expr):
+        if node in memo:
+            return memo[node]
+        if node.is_Rational:
+            value = domain.one * sp.QQ(int(node.p), int(node.q))
+        elif node.is_Add:
+            value = domain.zero
+            for arg in node.args:
+                value += convert(arg)
+        elif node.is_Mul:
+            value = domain.one
+            for arg in node.args:
+                value *= convert(arg)
+        else:
+            value = convert(node.base) ** int(node.exp)
+        memo[node] = value
+        return value
+
+    return convert(expr)

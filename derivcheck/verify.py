@@ -138,13 +138,15 @@ class _FileChecker:
                 if len(counterexamples) < MAX_COUNTEREXAMPLES:
                     counterexamples.append(Counterexample(dict(instance.bindings), reason=instance.reason))
                 continue
-            found = self._counterexample(instance, evaluator)
+            found = self._disagreement(instance, evaluator)
             if found is None:
                 holding.append(instance)
             else:
                 failed += 1
                 if len(counterexamples) < MAX_COUNTEREXAMPLES:
-                    counterexamples.append(found)
+                    index, lhs, rhs = found
+                    counterexamples.append(Counterexample(dict(instance.bindings), lhs, rhs,
+                                                          self._point(instance, evaluator, index)))
         notes: list[str] = []
         proved = 0
         if not failed:
@@ -158,7 +160,8 @@ class _FileChecker:
         return dict(verdict=verdict, instances=len(instances), proved=proved, failed=failed,
                     counterexamples=tuple(counterexamples), notes=tuple(notes))
 
-    def _counterexample(self, instance: _Instance, evaluator: Evaluator) -> Counterexample | None:
+    def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, float, float] | None:
+        """A point where the two sides certainly differ: its index and both values; None if none."""
         lhs = np.broadcast_to(np.asarray(evaluator.value(instance.lhs), dtype=float), (self.options.points,))
         rhs = np.broadcast_to(np.asarray(evaluator.value(instance.rhs), dtype=float), (self.options.points,))
         valid = np.isfinite(lhs) & np.isfinite(rhs)
@@ -169,8 +172,7 @@ class _FileChecker:
             low, high = (self._precise(evaluator, int(index), digits) for digits in PRECISION_DIGITS)
             low_pair = (low.value(instance.lhs), low.value(instance.rhs))
             if certified_difference(low_pair, (high.value(instance.lhs), high.value(instance.rhs))):
-                return Counterexample(dict(instance.bindings), float(low_pair[0]), float(low_pair[1]),
-                                      self._point(instance, evaluator, int(index)))
+                return int(index), float(low_pair[0]), float(low_pair[1])
         return None
 
     def _precise(self, batch: Evaluator, index: int, digits: int) -> Evaluator:
@@ -220,7 +222,7 @@ class _FileChecker:
     def _needs_one_hot(self, instances: list[_Instance]) -> bool:
         if self._free_targets is None:
             self._free_targets = self._batch(False)
-        return any(self._counterexample(instance, self._free_targets) is not None for instance in instances)
+        return any(self._disagreement(instance, self._free_targets) is not None for instance in instances)
 
     # -- instances -----------------------------------------------------------------------------
 

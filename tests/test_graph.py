@@ -51,3 +51,16 @@ def test_unfold_keeps_what_is_asked():
     kept = graph.unfold(out, keep=lambda s: s == u)
     assert u in kept.free_symbols and h not in kept.free_symbols
     assert graph.upstream_leaves(out) == {x, w, v}
+
+
+def test_local_derivative_agrees_with_sympy_diff():
+    from derivcheck.functions import generic_function, relu, softmax
+    from derivcheck.graph import local_derivative
+
+    x, y, z = sp.symbols("x y z")
+    f = generic_function("f")
+    cases = [x * y * sigmoid(x * z) + x ** 3, sp.log(softmax(2, x, y, z)) * y, f(x * y) ** 2 / (1 + x),
+             sp.sqrt(x ** 2 + y ** 2), relu(x - y) * x, sp.exp(-x) / (1 + sp.exp(-x)) ** 2, x ** y, sp.tanh(x) * 3]
+    for expr in cases:
+        for symbol in (x, y, z):
+            assert sp.simplify((local_derivative(expr, symbol) - sp.diff(expr, symbol)).rewrite(sp.exp)) == 0
