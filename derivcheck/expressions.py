@@ -2,7 +2,7 @@
 
 Nothing here evaluates text: the text is tokenised by ``ast.parse`` and every
 node is checked against the whitelist below and turned into one of the frozen
-dataclasses of this module. Anything else is an ``InputError`` naming the line
+nodes of ``syntax``. Anything else is an ``InputError`` naming the line
 and column in the derivation file and what was expected.
 
 Notation accepted beyond Python: ``^`` for powers, primes (``sigmoid'(u)``),
@@ -25,44 +25,39 @@ PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identif
 SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
 
 
+_SAME_WIDTH = {"^": "**", "∂": "d", "·": "*", "×": "*", "⋅": "*", "−": "-", "\n": " "}
+
+
 class _Text:
-    """Expression text rewritten to Python syntax, with a map back to the original columns."""
+    """Expression text rewritten to one line of Python syntax, with a map back to the original."""
 
     def __init__(self, text: str, origin: Location):
         self.original = text
         self.origin = origin
         out: list[str] = []
-        source: list[int] = []
+        source: list[int] = []  # for each character of the Python text, its offset in the original
         i = 0
         while i < len(text):
-            ch = text[i]
-            nxt = text[i + 1] if i + 1 < len(text) else ""
-            prev = text[i - 1] if i else ""
-            if ch == "." and nxt == ".":
-                piece = ">>"
-                i_step = 2
-            elif ch == "^":
-                piece, i_step = "**", 1
-            elif ch == "'" and (prev.isalnum() or prev in "_" + PRIME or prev == "'"):
-                piece, i_step = PRIME, 1
-            elif ch == "=" and prev not in "=<>!" and nxt != "=":
-                piece, i_step = "==", 1
+            ch, prev = text[i], text[i - 1] if i else ""
+            width = 1
+            if text.startswith("..", i):
+                piece, width = ">>", 2  # a range lo..hi; read back by range_bounds
+            elif ch == "'" and (prev.isalnum() or prev in "_'" + PRIME):
+                piece = PRIME
+            elif ch == "=" and prev not in "=<>!" and text[i + 1:i + 2] != "=":
+                piece = "=="
             else:
-                piece, i_step = {"∂": "d", "·": "*", "×": "*", "−": "-", "⋅": "*", "\n": " "}.get(ch, ch), 1
+                piece = _SAME_WIDTH.get(ch, ch)
             out.append(piece)
             source.extend([i] * len(piece))
-            i += i_step
+            i += width
         self.python = "".join(out)
         self.source = source + [len(text)]
 
     def location(self, node: ast.AST) -> Location:
-        line = getattr(node, "lineno", 1)
-        col_bytes = getattr(node, "col_offset", 0)
-        lines = self.python.split("\n")
-        line_text = lines[line - 1] if 0 < line <= len(lines) else ""
-        col = len(line_text.encode("utf-8")[:col_bytes].decode("utf-8", errors="ignore"))
-        offset = sum(len(part) + 1 for part in lines[: line - 1]) + col
-        return self.at(self.source[min(offset, len(self.source) - 1)])
+        """Where an ast node (its column is in UTF-8 bytes) stands in the file."""
+        prefix = self.python.encode("utf-8")[:getattr(node, "col_offset", 0)]
+        return self.at(self.source[min(len(prefix.decode("utf-8", errors="ignore")), len(self.source) - 1)])
 
     def at(self, offset: int) -> Location:
         before = self.original[:offset]
@@ -323,9 +318,7 @@ def _python_tree(text: str, origin: Location) -> tuple[_Text, ast.AST]:
     try:
         tree = ast.parse(rewritten.python, mode="eval")
     except SyntaxError as exc:
-        lines = rewritten.python.split("\n")
-        line = min(max(exc.lineno or 1, 1), len(lines))
-        offset = sum(len(part) + 1 for part in lines[: line - 1]) + max((exc.offset or 1) - 1, 0)
+        offset = max((exc.offset or 1) - 1, 0)
         where = rewritten.at(rewritten.source[min(offset, len(rewritten.source) - 1)])
         reason = (exc.msg or "syntax error").replace("invalid syntax. ", "")
         raise InputError(f"cannot read '{text.strip()}': {reason}", where,
