@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from . import syntax as sx
 from .errors import InputError, UndefinedError
-from .network import span_text
 
 LAYER_ROLES = ("a", "z", "w", "b")
 MAX_LET_NESTING = 3
@@ -118,8 +117,7 @@ class IndexRanges:
         if layer is None:
             return None
         if layer not in network.layer_range(role):
-            return Occurrence(range(0), f"{name}[{layer}] does not exist: layers "
-                              f"{span_text(network.layer_range(role))}", False, defined=False)
+            return Occurrence(range(0), network.missing_layer(role, layer), False, defined=False)
         from_to = role == "w" and self.model.spec.network.notation.from_to
         slot = slots - 1 - position if from_to else position
         return Occurrence(network.neuron_range(role, layer, slot), f"{name}[{layer}][…{var}…]", False)

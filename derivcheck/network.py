@@ -104,6 +104,8 @@ class Network:
     # -- lookup -------------------------------------------------------------------------
 
     def layer_range(self, role: str) -> range:
+        if role == "b" and self.spec.bias != "true":
+            return range(0)
         first, last = LAYERS[role]
         first = self.L if first is None else first
         return range(first, (self.L if last is None else last) + 1)
@@ -134,7 +136,7 @@ class Network:
         name = self.names[_ROLE_NAMES[role]]
         layers = self.layer_range(role)
         if layer not in layers:
-            raise UndefinedError(f"{name}[{layer}] does not exist: layers {span_text(layers)}")
+            raise UndefinedError(self.missing_layer(role, layer))
         for slot, index in enumerate(neurons):
             valid = self.neuron_range(role, layer, slot)
             if index not in valid:
@@ -145,6 +147,12 @@ class Network:
         s = example or 1
         key = (key_role, layer) + tuple(neurons) + ((s,) if role not in ("w", "b") else ())
         return self._symbols[key]
+
+    def missing_layer(self, role: str, layer: int) -> str:
+        name = self.names[_ROLE_NAMES[role]]
+        if role == "b" and self.spec.bias != "true":
+            return f"{name} does not exist: this network has no separate biases (bias: {self.spec.bias})"
+        return f"{name}[{layer}] does not exist: layers {span_text(self.layer_range(role))}"
 
     def describe_range(self, role: str, layer: int, neurons: tuple[int, ...], example: int | None) -> str:
         name = self.names[_ROLE_NAMES[role]]

@@ -19,7 +19,7 @@ from .errors import IndexRangeError, InputError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, generic_function, prime
 from .graph import Graph, Quantity
 from .indexing import LAYER_ROLES, IndexRanges, match_pattern
-from .network import Network, span_text
+from .network import Network
 from .spec import LetSpec, Spec
 
 MAX_EXPONENT = 100
@@ -164,8 +164,7 @@ class Model:
             layer = 0 if role == "x" else network.L
             rest = [item for group in groups for item in group]
         if layer not in network.layer_range(role):
-            name = node.id
-            raise UndefinedError(f"{name}[{layer}] does not exist: layers {span_text(network.layer_range(role))}")
+            raise UndefinedError(network.missing_layer(role, layer))
         indices = [self.index(item, bindings) for item in rest]
         slots = network.neuron_slots(role)
         example_slot = network.has_example_slot(role)

@@ -250,3 +250,9 @@ def test_exponent_towers_are_refused_quickly(check):
     assert verdicts(result) == ["error", "error", "proved"]
     assert "exponent 387420489 is too large" in result.claims[0].error
     assert "number too large" in result.claims[1].error
+
+
+def test_biases_in_a_network_without_them(check):
+    result = check(network_file("- claim: dC/db[l][j] = dC/dz[l][j]", "sizes: [2, 2]\nbias: folded"))
+    assert verdicts(result) == ["error"]
+    assert "b does not exist: this network has no separate biases (bias: folded)" in result.claims[0].error
