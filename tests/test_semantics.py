@@ -1,0 +1,89 @@
+"""Expressions over a model: quantities by role, shorthand, let matching, index ranges, results."""
+
+from __future__ import annotations
+
+import pytest
+
+from derivcheck import expressions as ex
+from derivcheck.errors import IndexRangeError, InputError, Location, UndefinedError
+from derivcheck.indexing import Occurrence, match_pattern, span_of
+from derivcheck.results import ClaimResult, FileResult, Verdict
+from derivcheck.semantics import Model
+from derivcheck.spec import load_spec
+
+HERE = Location("t.yaml", 1, 1)
+
+
+@pytest.fixture
+def model(write):
+    def build(text: str) -> Model:
+        return Model(load_spec(write(text)))
+    return build
+
+
+def value(model: Model, text: str, **bindings):
+    return model.evaluate(ex.parse_expression(text, HERE, model.spec.scope), bindings)
+
+
+def test_one_neuron_shorthand_and_batch(model):
+    m = model("network: {sizes: [1, 1, 2], batch: 2}\nclaims: []\n")
+    assert value(m, "a[1][s]", s=2) == value(m, "a[1][1,s]", s=2)
+    assert value(m, "x[s]", s=1) == m.network.quantity("x", 0, (1,), 1)
+    with pytest.raises(InputError, match="takes 2 indices after its layer, got 1"):
+        value(m, "a[2][j]", j=1)
+
+
+def test_specific_let_wins_over_generic(model):
+    m = model("network: {sizes: [1, 1, 1]}\nlet:\n  g[l]: 1\n  g[L]: 2\nclaims: []\n")
+    assert m.graph.unfold(value(m, "g[2]")) == 2 and m.graph.unfold(value(m, "g[1]")) == 1
+
+
+def test_let_instances_are_graph_nodes_computed_once(model):
+    m = model("network: {sizes: [1, 2]}\nlet:\n  h[j]: 2*z[1][j]\nclaims: []\n")
+    first, again = value(m, "h[1]"), value(m, "h[1]")
+    assert first is again and first in m.graph.definitions
+
+
+def test_out_of_range_and_undefined(model):
+    m = model("network: {sizes: [2, 3]}\nclaims: []\n")
+    with pytest.raises(IndexRangeError, match=r"w\[1\]\[1,3\] is out of range: w\[1\]\[j,k\] has j in 1..3, k in 1..2"):
+        value(m, "w[1][1,3]")
+    with pytest.raises(UndefinedError, match=r"z\[2\] does not exist: layers 1..1"):
+        value(m, "z[2][1]")
+
+
+def test_sum_range_comes_from_what_it_indexes(model):
+    m = model("network: {sizes: [3, 2], bias: folded}\nclaims: []\n")
+    # with a folded bias, x[0] = 1 and w[1][1,0] is the bias: the sum is exactly z[1][1]
+    assert value(m, "sum(k, w[1][1,k] * x[k])") == m.graph.definitions[value(m, "z[1][1]")]
+    assert value(m, "sum(k in 0..0, w[1][1,k])") == m.network.quantity("w", 1, (1, 0), None)
+
+
+def test_match_pattern():
+    head = ex.parse_definition_head("delta[L][j]", HERE, load_scope())
+    specific = match_pattern(head, ((2,), (3,)), lambda n: n == "j", lambda p: 2)
+    assert specific == (1, {"j": 3})
+    assert match_pattern(head, ((1,), (3,)), lambda n: n == "j", lambda p: 2) is None
+    assert match_pattern(head, ((None,), (None,)), lambda n: n == "j", lambda p: 2) == (1, {})
+
+
+def load_scope():
+    from derivcheck.syntax import Scope
+    return Scope(frozenset({"delta", "L"}), frozenset())
+
+
+def test_span_of_keeps_index_0_only_if_every_use_has_it():
+    with_zero = Occurrence(range(0, 4), "a", False)
+    without = Occurrence(range(1, 3), "b", False)
+    assert span_of([with_zero, without]) == range(1, 4)
+    assert span_of([with_zero]) == range(0, 4)
+
+
+def test_result_status_and_ok():
+    def claim(verdict, expect="holds"):
+        return ClaimResult(1, "c", "x = x", "f:1:1", expect, verdict)
+    assert claim(Verdict.FALSE, "false").ok and not claim(Verdict.PROVED, "false").ok
+    assert FileResult("f", "t", (claim(Verdict.HOLDS),)).status == 0
+    assert FileResult("f", "t", (claim(Verdict.FALSE),)).status == 1
+    assert FileResult("f", "t", (claim(Verdict.FALSE), claim(Verdict.ERROR))).status == 2
+    assert FileResult("f", "t", error="f:1:1: bad").status == 2
