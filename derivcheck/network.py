@@ -133,9 +133,7 @@ class Network:
 
     def quantity(self, role: str, layer: int, neurons: tuple[int, ...], example: int | None) -> sp.Expr:
         """The symbol for role[layer][neurons, example] (layer ignored for x, y, yhat)."""
-        name = self.names[_ROLE_NAMES[role]]
-        layers = self.layer_range(role)
-        if layer not in layers:
+        if layer not in self.layer_range(role):
             raise UndefinedError(self.missing_layer(role, layer))
         for slot, index in enumerate(neurons):
             valid = self.neuron_range(role, layer, slot)

@@ -181,7 +181,6 @@ class Prover:
         return expr.xreplace({group[-1]: 1 - sp.Add(*group[:-1]) for group in self.target_groups})
 
 
-
 def _could_be_zero(expr: sp.Expr) -> bool:
     """A cheap necessary condition for an identity: zero, within rounding, when every symbol
     (and generic function) takes independent random values. Spares the expansion of the many

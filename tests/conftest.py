@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from derivcheck.results import Verdict
 from derivcheck.verify import Options, check_file
 
 ROOT = Path(__file__).resolve().parent.parent
