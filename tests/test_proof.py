@@ -63,3 +63,17 @@ def test_no_time_left_is_a_timeout():
     with pytest.raises(ProofTimeout):
         with time_limit(0):
             pass
+
+
+def test_time_limit_restores_the_previous_handler():
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    for seconds in (1e-6, 0.05):
+        try:
+            with time_limit(seconds):
+                time.sleep(0.2)
+        except ProofTimeout:
+            pass
+    assert signal.getsignal(signal.SIGALRM) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
