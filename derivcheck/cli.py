@@ -87,6 +87,10 @@ def derivation_files(paths: list[str]) -> tuple[list[str], list[FileResult]]:
     return files, missing
 
 
+# The commands import the checking modules when they run, not at start-up: SymPy alone takes
+# half a second to import, which `derivcheck --help` need not pay.
+
+
 def run_check(args, console: Console) -> int:
     from .verify import Options, check_file
 
@@ -140,7 +144,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("derivcheck: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
