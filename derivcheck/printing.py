@@ -23,9 +23,6 @@ class NotationPrinter(StrPrinter):
     def _print_Heaviside(self, expr):
         return f"relu'({self._print(expr.args[0])})"
 
-    def _print_Pow(self, expr, rational=False):
-        return super()._print_Pow(expr, rational).replace("**", "^")
-
 
 class NetworkLatexPrinter(LatexPrinter):
     """LaTeX with the network notation: w^{(l)}_{jk}, z^{(l)}_j, a^{(l)}_j, \\sigma, f'."""
