@@ -171,3 +171,15 @@ def test_multiline_text_positions():
     with pytest.raises(InputError) as caught:
         ex.parse_expression("x +\n  qq", Location("f.yaml", 3, 5), SCOPE)
     assert caught.value.location == Location("f.yaml", 4, 3)
+
+
+def test_free_indices_skip_sum_indices_and_names():
+    equation = ex.parse_equation("dC/dw[l][j,k] = sum(m, w[l+1][m,j] * delta[l+1][m]) * a[l-1][k]", AT, SCOPE)
+    assert sx.free_indices(equation, SCOPE) == ["l", "j", "k"]
+    assert [type(node).__name__ for node in sx.walk(ex.parse_expression("sum(k, x[k])", AT, SCOPE), unbound="k")] == []
+
+
+def test_error_text_is_one_line_with_place_and_hint():
+    error = InputError("unknown name 'q'", Location("hw.yaml", 3, 7), "did you mean 'x'?")
+    assert str(error) == "hw.yaml:3:7: unknown name 'q' (did you mean 'x'?)"
+    assert str(InputError("no place")) == "no place"
