@@ -29,7 +29,7 @@ class Network:
         self.sizes = spec.sizes
         self.folded = spec.bias == "folded"
         self.graph = Graph()
-        self.names = spec.notation.names
+        self.notation = spec.notation
         self.examples = range(1, spec.batch + 1)
         self._symbols: dict[tuple, sp.Expr] = {}
         self.target_groups: list[list[sp.Symbol]] = []
@@ -42,15 +42,15 @@ class Network:
         return (s,) if self.spec.batch > 1 else ()
 
     def _leaf(self, key: tuple, kind: str, role: str, layer: int | None, indices: tuple[int, ...]) -> sp.Symbol:
-        if role == "w" and self.spec.notation.from_to:
+        if role == "w" and self.notation.from_to:
             indices = tuple(reversed(indices))  # shown as the file writes it: from, to
-        quantity = Quantity(role, self.names[_ROLE_NAMES[role]], layer, indices)
+        quantity = Quantity(role, self.notation.name_of(role), layer, indices)
         symbol = sp.Symbol(quantity.label())
         self._symbols[key] = self.graph.leaf(symbol, kind, quantity)
         return symbol
 
     def _node(self, key: tuple, expr: sp.Expr, role: str, layer: int, indices: tuple[int, ...]) -> sp.Symbol:
-        quantity = Quantity(role, self.names[_ROLE_NAMES[role]], layer, indices)
+        quantity = Quantity(role, self.notation.name_of(role), layer, indices)
         symbol = sp.Symbol(quantity.label())
         self._symbols[key] = self.graph.define(symbol, expr, quantity)
         return symbol
@@ -98,8 +98,8 @@ class Network:
         total = sp.Add(*per_example)
         if self.spec.reduction == "mean":
             total = total / self.spec.batch
-        self.C = self.graph.define(sp.Symbol(self.names["loss"]), total,
-                                   Quantity("C", self.names["loss"]))
+        self.C = self.graph.define(sp.Symbol(self.notation.name_of("C")), total,
+                                   Quantity("C", self.notation.name_of("C")))
 
     # -- lookup -------------------------------------------------------------------------
 
@@ -147,16 +147,16 @@ class Network:
         return self._symbols[key]
 
     def missing_layer(self, role: str, layer: int) -> str:
-        name = self.names[_ROLE_NAMES[role]]
+        name = self.notation.name_of(role)
         if role == "b" and self.spec.bias != "true":
             return f"{name} does not exist: this network has no separate biases (bias: {self.spec.bias})"
         return f"{name}[{layer}] does not exist: layers {span_text(self.layer_range(role))}"
 
     def describe_range(self, role: str, layer: int, neurons: tuple[int, ...], example: int | None) -> str:
-        name = self.names[_ROLE_NAMES[role]]
+        name = self.notation.name_of(role)
         layer_text = "" if role in ("x", "y", "yhat") else f"[{layer}]"
         letters = ("j", "k") if role == "w" else ("j",)
-        if role == "w" and self.spec.notation.from_to:
+        if role == "w" and self.notation.from_to:
             shown_indices, shown_letters = tuple(reversed(neurons)), ("k", "j")
             ranges = [self.neuron_range(role, layer, 1), self.neuron_range(role, layer, 0)]
         else:
@@ -192,10 +192,6 @@ class Network:
 
     def generic_functions(self) -> set[str]:
         return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}
-
-
-_ROLE_NAMES = {"x": "input", "w": "weight", "b": "bias", "z": "preact", "a": "act", "y": "target",
-               "yhat": "output", "C": "loss"}
 
 
 def span_text(values: range) -> str:

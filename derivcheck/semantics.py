@@ -63,12 +63,10 @@ class Model:
         """The network role a name plays ('a', 'x', …), choosing by the number of index groups."""
         if self.network is None:
             return None
-        roles = self.spec.network.notation.role_of(name)
-        short = {"input": "x", "weight": "w", "bias": "b", "preact": "z", "act": "a",
-                 "output": "yhat", "target": "y", "loss": "C"}
+        roles = self.spec.network.notation.roles_of(name)
         if len(roles) > 1:  # input and act share a name: x[k] is the input, x[l][k] the activation
             return "a" if groups >= 2 else "x"
-        return short[roles[0]] if roles else None
+        return roles[0] if roles else None
 
     # -- evaluation -------------------------------------------------------------------
 

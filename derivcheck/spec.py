@@ -19,10 +19,12 @@ from .errors import InputError, Location
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, OUTPUT_ONLY
 from .source import Source, read_source
 
+# notation key → default name; the default name is also the role's code inside derivcheck
 ROLE_DEFAULTS = {
     "input": "x", "weight": "w", "bias": "b", "preact": "z", "act": "a",
     "output": "yhat", "target": "y", "loss": "C",
 }
+_KEY_OF_ROLE = {role: key for key, role in ROLE_DEFAULTS.items()}
 TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "claims", "symbols", "data")
 NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation")
 CLAIM_KEYS = ("claim", "name", "for", "expect", "at", "note")
@@ -34,11 +36,16 @@ IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 
 @dataclass(frozen=True)
 class Notation:
-    names: dict[str, str]  # role → the user's name
+    names: dict[str, str]  # notation key (input, weight, …) → the user's name
     from_to: bool = False  # w[l][k,j] is the weight from k to j
 
-    def role_of(self, name: str) -> list[str]:
-        return [role for role, given in self.names.items() if given == name]
+    def roles_of(self, name: str) -> list[str]:
+        """The roles ('x', 'w', … 'C') the user's name stands for."""
+        return [ROLE_DEFAULTS[key] for key, given in self.names.items() if given == name]
+
+    def name_of(self, role: str) -> str:
+        """The user's name for a role ('w' → 'theta')."""
+        return self.names[_KEY_OF_ROLE[role]]
 
 
 @dataclass(frozen=True)
