@@ -239,19 +239,9 @@ class _FileChecker:
                 raise InputError(f"`for` ranges over '{var}', which the claim does not use", claim.for_range.loc)
             explicit[var] = range(model.index(claim.for_range.lo, {}), model.index(claim.for_range.hi, {}) + 1)
         order = layer_vars + [v for v in free if v not in layer_vars]
-        network = model.network
         results: list[_Instance] = []
         unresolved: list[str] = []
         undefined: list[str] = []
-
-        def spans(var: str, bindings: dict[str, int]) -> range | None:
-            if var in explicit:
-                return explicit[var]
-            if var in layer_vars:
-                return range(0, network.L + 1) if network else None
-            found = [o for side in (equation.lhs, equation.rhs)
-                     for o in model.ranges.occurrences(var, [side], bindings) if o.defined]
-            return span_of(found) if found else None
 
         def expand(position: int, bindings: dict[str, int]) -> None:
             if len(results) > MAX_INSTANCES:
@@ -262,17 +252,23 @@ class _FileChecker:
                     results.append(instance)
                 return
             var = order[position]
-            values = spans(var, bindings)
-            if values is None:
-                missing = [o.what for side in (equation.lhs, equation.rhs)
-                           for o in model.ranges.occurrences(var, [side], bindings) if not o.defined]
-                if missing and any(v in bindings for v in explicit):
-                    results.append(_Instance(dict(bindings), reason=missing[0]))
-                elif missing:
-                    undefined.append(missing[0])
-                else:
-                    unresolved.append(var)
-                return
+            if var in explicit:
+                values = explicit[var]
+            elif var in layer_vars:  # a layer letter indexes a, z, w or b: there is a network
+                values = range(0, model.network.L + 1)
+            else:
+                found = model.ranges.occurrences(var, [equation.lhs, equation.rhs], bindings)
+                defined = [o for o in found if o.defined]
+                if not defined:
+                    missing = [o.what for o in found]
+                    if missing and any(v in bindings for v in explicit):
+                        results.append(_Instance(dict(bindings), reason=missing[0]))
+                    elif missing:
+                        undefined.append(missing[0])
+                    else:
+                        unresolved.append(var)
+                    return
+                values = span_of(defined)
             for value in values:
                 expand(position + 1, {**bindings, var: value})
 
