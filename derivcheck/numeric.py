@@ -26,6 +26,7 @@ from .graph import Graph, as_expr
 PRECISION_DIGITS = (50, 100)  # a difference is real if it is the same at both precisions
 RTOL = 1e-7
 ATOL = 1e-30
+KINK = 1e-9  # closer than this to the kink of relu, abs or the step, a point is no sample (NaN)
 
 _U = sp.Symbol("u")
 _COEFFICIENTS = sp.symbols("c1:6")
@@ -45,11 +46,11 @@ def _np_sigmoid(x):
 
 
 def _np_step(x, *_):
-    return np.where(np.abs(x) < 1e-9, np.nan, (x > 0).astype(float))
+    return np.where(np.abs(x) < KINK, np.nan, (x > 0).astype(float))
 
 
 def _np_abs(x):
-    return np.where(np.abs(x) < 1e-12, np.nan, np.abs(x))
+    return np.where(np.abs(x) < KINK, np.nan, np.abs(x))
 
 
 def _np_softmax(index, *arguments):
@@ -70,7 +71,7 @@ def _mp_step(x, *_):
 NUMPY_FUNCTIONS = {
     sp.exp: np.exp, sp.log: np.log, sp.sin: np.sin, sp.cos: np.cos, sp.tanh: np.tanh,
     sp.Abs: _np_abs, sp.sign: np.sign, sp.Heaviside: _np_step, sigmoid: _np_sigmoid,
-    relu: lambda x: np.where(np.abs(x) < 1e-9, np.nan, np.maximum(x, 0.0)),
+    relu: lambda x: np.where(np.abs(x) < KINK, np.nan, np.maximum(x, 0.0)),
     softplus: lambda x: np.logaddexp(0.0, x), softmax: _np_softmax,
 }
 MPMATH_FUNCTIONS = {
