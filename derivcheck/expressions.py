@@ -16,11 +16,10 @@ import ast
 import math
 
 from .errors import InputError, Location
+from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .syntax import (BinOp, Call, Derivative, Equation, Expr, Indexed, Kronecker, Name, Neg, Num, Range, Scope,
                      Sum)
 
-MAX_TEXT = 5000
-MAX_DIGITS = 30
 PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identifier `fʹ`
 SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
 
@@ -69,9 +68,10 @@ class _Text:
 
 
 class _Parser:
-    def __init__(self, text: _Text, scope: Scope):
+    def __init__(self, text: _Text, scope: Scope, limits: Limits):
         self.text = text
         self.scope = scope
+        self.limits = limits
 
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> InputError:
         return InputError(message, self.text.location(node), hint)
@@ -118,9 +118,11 @@ class _Parser:
             raise self.fail(node, f"{self.snippet(node)!s} is not a number or a name",
                             "expected a number such as 2, 0.5 or 1e-3")
         literal = self.snippet(node)
-        if sum(ch.isdigit() for ch in literal) > MAX_DIGITS or not math.isfinite(value):
-            raise self.fail(node, f"number {literal} is too large or too long",
-                            f"at most {MAX_DIGITS} digits and within floating-point range")
+        if sum(ch.isdigit() for ch in literal) > self.limits.literal_digits:
+            shown = literal if len(literal) <= 40 else literal[:20] + "…" + literal[-10:]
+            raise over_limit(f"number {shown} is too long", "literal_digits", self.limits, loc)
+        if not math.isfinite(value):
+            raise self.fail(node, f"number {literal} is beyond floating-point range")
         return Num(literal, loc)
 
     def name(self, node: ast.Name, loc: Location) -> Name:
@@ -307,10 +309,9 @@ def _replace_base(node: ast.AST, new_base: ast.AST) -> ast.AST:
     return new_base
 
 
-def _python_tree(text: str, origin: Location) -> tuple[_Text, ast.AST]:
-    if len(text) > MAX_TEXT:
-        raise InputError(f"expression too long ({len(text)} characters)", origin,
-                         f"at most {MAX_TEXT}")
+def _python_tree(text: str, origin: Location, limits: Limits) -> tuple[_Text, ast.AST]:
+    if len(text) > limits.expression_chars:
+        raise over_limit(f"expression too long ({len(text):,} characters)", "expression_chars", limits, origin)
     lead = text[: len(text) - len(text.lstrip())]
     if "\n" not in lead:
         origin = Location(origin.path, origin.line, origin.col + len(lead))
@@ -323,25 +324,38 @@ def _python_tree(text: str, origin: Location) -> tuple[_Text, ast.AST]:
         reason = (exc.msg or "syntax error").replace("invalid syntax. ", "")
         raise InputError(f"cannot read '{text.strip()}': {reason}", where,
                          "expected a Python-like expression such as (a[L][j] - y[j]) * sigmoid'(z[L][j])") from None
-    except (RecursionError, MemoryError, ValueError):
-        raise InputError("expression too deeply nested or malformed", origin) from None
+    except (RecursionError, MemoryError):
+        raise over_limit("expression nested too deeply", "expression_depth", limits, origin) from None
+    except ValueError:
+        raise InputError("expression malformed (a null character?)", origin) from None
+    _check_depth(tree.body, rewritten, limits)
     return rewritten, tree.body
 
 
-def parse_equation(text: str, origin: Location, scope: Scope) -> Equation:
-    rewritten, node = _python_tree(text, origin)
-    return _guarded(lambda: _Parser(rewritten, scope).equation(node), origin)
+def _check_depth(root: ast.AST, text: _Text, limits: Limits) -> None:
+    """Before any recursive walk: the tree is no deeper than the limit."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limits.expression_depth:
+            raise over_limit("expression nested too deeply", "expression_depth", limits, text.location(node))
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
-def parse_expression(text: str, origin: Location, scope: Scope) -> Expr:
-    rewritten, node = _python_tree(text, origin)
-    return _guarded(lambda: _Parser(rewritten, scope).expr(node), origin)
+def parse_equation(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Equation:
+    rewritten, node = _python_tree(text, origin, limits)
+    return _guarded(lambda: _Parser(rewritten, scope, limits).equation(node), origin)
 
 
-def parse_range(text: str, origin: Location, scope: Scope) -> Range:
+def parse_expression(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Expr:
+    rewritten, node = _python_tree(text, origin, limits)
+    return _guarded(lambda: _Parser(rewritten, scope, limits).expr(node), origin)
+
+
+def parse_range(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Range:
     """`l in 1..L-1` as used by a claim's `for:`."""
-    rewritten, node = _python_tree(text, origin)
-    parser = _Parser(rewritten, scope)
+    rewritten, node = _python_tree(text, origin, limits)
+    parser = _Parser(rewritten, scope, limits)
 
     def build() -> Range:
         if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
@@ -353,9 +367,10 @@ def parse_range(text: str, origin: Location, scope: Scope) -> Range:
     return _guarded(build, origin)
 
 
-def parse_definition_head(text: str, origin: Location, scope: Scope) -> Name | Indexed | Call:
+def parse_definition_head(text: str, origin: Location, scope: Scope,
+                          limits: Limits = DEFAULT_LIMITS) -> Name | Indexed | Call:
     """A `let` key: `e`, `delta[l][j]`, `delta[L][j]` or `h(x, y)` (a function and its parameters)."""
-    rewritten, node = _python_tree(text, origin)
+    rewritten, node = _python_tree(text, origin, limits)
     base = node
     while isinstance(base, ast.Subscript):
         base = base.value
@@ -374,11 +389,11 @@ def parse_definition_head(text: str, origin: Location, scope: Scope) -> Name | I
     if node is base:
         return Name(base.id, origin)
     widened = Scope(scope.values | {base.id}, scope.functions)
-    return _guarded(lambda: _Parser(rewritten, widened).expr(node), origin)
+    return _guarded(lambda: _Parser(rewritten, widened, limits).expr(node), origin)
 
 
 def _guarded(build, origin: Location):
     try:
         return build()
     except RecursionError:
-        raise InputError("expression too deeply nested", origin) from None
+        raise InputError("expression nested too deeply", origin) from None

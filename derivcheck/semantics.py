@@ -19,11 +19,10 @@ from .errors import IndexRangeError, InputError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, generic_function, prime
 from .graph import Graph, Quantity
 from .indexing import LAYER_ROLES, IndexRanges, match_pattern
+from .limits import over_limit
 from .network import Network
 from .spec import LetSpec, Spec
 
-MAX_EXPONENT = 100
-MAX_NUMBER_BITS = 10_000
 MAX_LET_DEPTH = 64
 
 
@@ -94,11 +93,12 @@ class Model:
             if right == 0:
                 raise InputError("division by zero", node.loc)
             return left / right
-        if right.is_Number and abs(right) > MAX_EXPONENT:
-            raise InputError(f"exponent {right} is too large", node.loc, f"at most {MAX_EXPONENT}")
+        limits = self.spec.limits
+        if right.is_Number and abs(right) > limits.exponent:
+            raise over_limit(f"exponent {right} is too large", "exponent", limits, node.loc)
         if left.is_Rational and right.is_Number and (
-                (abs(left.p).bit_length() + left.q.bit_length()) * abs(right) > MAX_NUMBER_BITS):
-            raise InputError("number too large", node.loc, f"numbers are limited to {MAX_NUMBER_BITS} bits")
+                (abs(left.p).bit_length() + left.q.bit_length()) * abs(right) > limits.number_bits):
+            raise over_limit("number too large", "number_bits", limits, node.loc)
         return left ** right
 
     def _eval_Kronecker(self, node: sx.Kronecker, bindings, values) -> sp.Expr:

@@ -12,6 +12,7 @@ import math
 import yaml
 
 from .errors import InputError, Location
+from .limits import DEFAULT_LIMITS, Limits, over_limit
 
 
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -21,8 +22,9 @@ _PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null", "timestamp", "se
 class Source:
     """One derivation file: its path and node tree."""
 
-    def __init__(self, path: str, text: str):
+    def __init__(self, path: str, text: str, limits: Limits = DEFAULT_LIMITS):
         self.path = path
+        self.limits = limits
         try:
             self.root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
@@ -34,13 +36,23 @@ class Source:
         except RecursionError:
             raise InputError("YAML nested too deeply", Location(path, 1, 1)) from None
         if self.root is not None:
-            self._reject_tags(self.root)
+            self._check_nodes(self.root)
 
-    def _reject_tags(self, root: yaml.Node) -> None:
-        """Only plain YAML: a tag such as !!python/object is refused, never constructed."""
+    def _check_nodes(self, root: yaml.Node) -> None:
+        """Only plain YAML, and not too much of it once aliases are expanded.
+
+        A tag such as !!python/object is refused, never constructed. Aliases share
+        one node; counting every visit bounds what any later walk over the tree costs
+        (a "billion laughs" file stops here).
+        """
         stack = [root]
+        visited = 0
         while stack:
             node = stack.pop()
+            visited += 1
+            if visited > self.limits.yaml_nodes:
+                raise over_limit("too many YAML values (aliases expanded)", "yaml_nodes", self.limits,
+                                 self.where(node))
             if not node.tag.startswith(_STANDARD_TAG) or node.tag[len(_STANDARD_TAG):] not in _PLAIN_TAGS:
                 raise InputError(f"YAML tag '{node.tag}' is not allowed", self.where(node),
                                  "derivation files are plain YAML: text, numbers, lists and mappings")
@@ -108,12 +120,15 @@ class Source:
         return raw
 
 
-def read_source(path: str) -> Source:
+def read_source(path: str, limits: Limits = DEFAULT_LIMITS) -> Source:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read(limits.source_bytes + 1)
+        if len(data) > limits.source_bytes:
+            raise over_limit("file too large", "source_bytes", limits, Location(path, 1, 1))
+        text = data.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", Location(path, 1, 1)) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", Location(path, 1, 1)) from None
-    return Source(path, text)
+    return Source(path, text, limits)

@@ -17,6 +17,7 @@ from . import expressions as ex
 from . import syntax as sx
 from .errors import InputError, Location
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, OUTPUT_ONLY
+from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .source import Source, read_source
 
 # notation key → default name; the default name is also the role's code inside derivcheck
@@ -29,8 +30,6 @@ TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "cla
 NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation")
 CLAIM_KEYS = ("claim", "name", "for", "expect", "at", "note")
 ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
-MAX_NEURONS = 4096
-MAX_LAYERS = 32
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 
 
@@ -100,11 +99,18 @@ class Spec:
     lets: tuple[LetSpec, ...]
     claims: tuple[ClaimSpec, ...]
     scope: sx.Scope
+    limits: Limits = DEFAULT_LIMITS  # read under these; checked under them too
 
 
-def load_spec(path: str) -> Spec:
+def load_spec(path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
     """Read and validate a derivation file; raises InputError when the file as a whole is unusable."""
-    return _SpecReader(read_source(path)).read()
+    return _SpecReader(read_source(path, limits)).read()
+
+
+def parameter_count(sizes: tuple[int, ...], bias: str) -> int:
+    """Weights and biases of a network (a folded bias is the weight from neuron 0)."""
+    per_neuron = 1 if bias in ("true", "folded") else 0
+    return sum(sizes[l] * (sizes[l - 1] + per_neuron) for l in range(1, len(sizes)))
 
 
 def _unknown_key(key: str, allowed, where: Location, what: str) -> InputError:
@@ -116,6 +122,7 @@ def _unknown_key(key: str, allowed, where: Location, what: str) -> InputError:
 class _SpecReader:
     def __init__(self, source: Source):
         self.src = source
+        self.limits = source.limits
 
     def read(self) -> Spec:
         src = self.src
@@ -145,7 +152,7 @@ class _SpecReader:
         lets, values, functions = self.lets(top.get("let"), values, functions)
         scope = sx.Scope(frozenset(values), frozenset(functions))
         claims = self.claims(top["claims"], scope)
-        return Spec(src.path, title, network, symbols, data, lets, claims, scope)
+        return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits)
 
     # -- network ---------------------------------------------------------------------
 
@@ -161,9 +168,9 @@ class _SpecReader:
         sizes = tuple(src.integer(item, "a layer size") for item in src.sequence(fields["sizes"], "sizes"))
         if len(sizes) < 2:
             raise InputError("sizes needs at least an input and an output layer", src.where(fields["sizes"]))
-        if len(sizes) > MAX_LAYERS + 1 or max(sizes) > MAX_NEURONS:
-            raise InputError("network too large", src.where(fields["sizes"]),
-                             f"at most {MAX_LAYERS} layers of {MAX_NEURONS} neurons")
+        if len(sizes) - 1 > self.limits.layers:
+            raise over_limit(f"network too deep ({len(sizes) - 1} layers)", "layers", self.limits,
+                             src.where(fields["sizes"]))
         last = len(sizes) - 1
         activations = self.activations(fields, last)
         if top_notation is not None and "notation" in fields:
@@ -173,6 +180,12 @@ class _SpecReader:
         targets = self.choice(fields, "targets", ("any", "one_hot"), "any")
         reduction = self.choice(fields, "reduction", ("sum", "mean"), "sum")
         batch = src.integer(fields["batch"], "batch") if "batch" in fields else 1
+        count = parameter_count(sizes, bias)
+        if count > self.limits.parameters:
+            raise over_limit(f"network too large ({count:,} weights and biases)", "parameters", self.limits,
+                             src.where(fields["sizes"]))
+        if batch > self.limits.batch:
+            raise over_limit(f"batch too large ({batch:,} samples)", "batch", self.limits, src.where(fields["batch"]))
         loss = self.loss(fields.get("loss"), notation, activations[-1], batch)
         return NetworkSpec(sizes, activations, loss, bias, targets, batch, reduction, notation, src.where(node))
 
@@ -245,7 +258,7 @@ class _SpecReader:
             return text
         scope = sx.Scope(frozenset({notation.names["output"], notation.names["target"], "L"}),
                          frozenset(BUILTIN_FUNCTIONS))
-        return ex.parse_expression(text, self.src.text_origin(node), scope)
+        return ex.parse_expression(text, self.src.text_origin(node), scope, self.limits)
 
     # -- plain calculus ------------------------------------------------------------------
 
@@ -304,7 +317,8 @@ class _SpecReader:
         lets = []
         for key, key_node, value in src.mapping(node, "let"):
             origin = src.text_origin(key_node)
-            head = ex.parse_definition_head(key, origin, sx.Scope(frozenset(values), frozenset(functions)))
+            scope = sx.Scope(frozenset(values), frozenset(functions))
+            head = ex.parse_definition_head(key, origin, scope, self.limits)
             name = head.func if isinstance(head, sx.Call) else head.id
             existing = [let for let in lets if let.name == name]
             if isinstance(head, sx.Call):
@@ -322,7 +336,8 @@ class _SpecReader:
                 values.add(name)
                 body_scope = sx.Scope(frozenset(values), frozenset(functions))
             try:
-                body = ex.parse_expression(src.text(value, f"let {key}"), src.text_origin(value), body_scope)
+                body = ex.parse_expression(src.text(value, f"let {key}"), src.text_origin(value), body_scope,
+                                           self.limits)
                 lets.append(LetSpec(head, body, None, origin))
             except InputError as error:
                 lets.append(LetSpec(head, None, error, origin))
@@ -354,10 +369,11 @@ class _SpecReader:
                 expect = src.text(fields["expect"], "expect").lower()
                 if expect not in ("holds", "false"):
                     raise InputError(f"expect must be holds or false, not {expect!r}", src.where(fields["expect"]))
-            equation = ex.parse_equation(text, src.text_origin(fields["claim"]), scope)
+            equation = ex.parse_equation(text, src.text_origin(fields["claim"]), scope, self.limits)
             for_range = None
             if "for" in fields:
-                for_range = ex.parse_range(src.text(fields["for"], "for"), src.text_origin(fields["for"]), scope)
+                for_range = ex.parse_range(src.text(fields["for"], "for"), src.text_origin(fields["for"]), scope,
+                                           self.limits)
             at = self.point(fields["at"], scope) if "at" in fields else None
             return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where)
         except InputError as error:
@@ -367,8 +383,9 @@ class _SpecReader:
         src = self.src
         pairs = []
         for key, key_node, value in src.mapping(node, "at"):
-            variable = ex.parse_expression(key, src.text_origin(key_node), scope)
+            variable = ex.parse_expression(key, src.text_origin(key_node), scope, self.limits)
             if not isinstance(variable, (sx.Name, sx.Indexed)):
                 raise InputError(f"'{key}' is not a quantity", src.where(key_node), "e.g. at: {x: 3, w[2]: 0.5}")
-            pairs.append((variable, ex.parse_expression(src.text(value, key), src.text_origin(value), scope)))
+            pairs.append((variable, ex.parse_expression(src.text(value, key), src.text_origin(value), scope,
+                                                        self.limits)))
         return tuple(pairs)

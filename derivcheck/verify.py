@@ -3,14 +3,17 @@
 For each claim: enumerate the values of its free indices; build both sides as
 SymPy expressions over the model's graph (a derivative is the chain rule over
 the forward pass, never a claimed formula); compare them at random points in
-one vectorized batch; confirm any disagreement at high precision; then try a
-symbolic proof within the claim's time budget.
+one vectorized batch; confirm any disagreement at high precision. That gives
+every claim its numeric verdict quickly; then, claim by claim, a symbolic proof
+is tried within the claim's time budget (``FileChecker.numeric`` and
+``FileChecker.prove``: a supervisor can stop the slow second phase without
+losing the first).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -18,6 +21,7 @@ import sympy as sp
 from . import syntax as sx
 from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, UndefinedError
 from .indexing import span_of
+from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
                       sample_point_batch)
 from .proof import Prover, time_limit
@@ -25,7 +29,6 @@ from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
 
-MAX_INSTANCES = 20000
 MAX_POINT_LEAVES = 24
 MAX_COUNTEREXAMPLES = 3
 
@@ -36,6 +39,8 @@ class Options:
     points: int = 8  # random points per instance
     timeout: float = 3.0  # seconds of symbolic proof per claim
     prove: bool = True
+    file_timeout: float = 120.0  # seconds for a whole file (enforced by the runner's worker processes)
+    limits: Limits = DEFAULT_LIMITS
 
 
 @dataclass
@@ -47,9 +52,10 @@ class _Instance:
 
 
 def check_file(path: str, options: Options = Options()) -> FileResult:
+    """Check one file in this process (no deadline beyond the per-claim proof budget)."""
     start = time.perf_counter()
     try:
-        spec = load_spec(path)
+        spec = load_spec(path, options.limits)
     except InputError as error:
         return FileResult(path, path, error=str(error), seconds=time.perf_counter() - start)
     return check_spec(spec, options, start)
@@ -58,14 +64,18 @@ def check_file(path: str, options: Options = Options()) -> FileResult:
 def check_spec(spec: Spec, options: Options, start: float | None = None) -> FileResult:
     start = time.perf_counter() if start is None else start
     try:
-        checker = _FileChecker(spec, options)
+        checker = FileChecker(spec, options)
     except DerivcheckError as error:
         return FileResult(spec.path, spec.title, error=str(error), seconds=time.perf_counter() - start)
-    claims = tuple(checker.check(claim) for claim in spec.claims)
+    results = [checker.numeric(claim) for claim in spec.claims]
+    claims = tuple(checker.prove(claim, result) if checker.needs_proof(result) else result
+                   for claim, result in zip(spec.claims, results))
     return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start)
 
 
-class _FileChecker:
+class FileChecker:
+    """The claims of one file: numeric verdicts first (fast), then proofs (slow, interruptible)."""
+
     def __init__(self, spec: Spec, options: Options):
         self.spec = spec
         self.options = options
@@ -78,6 +88,7 @@ class _FileChecker:
         self._evaluator: Evaluator | None = None
         self._free_targets: Evaluator | None = None
         self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
+        self._holding: dict[int, tuple[list[_Instance], dict]] = {}  # claim number → instances to prove
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -99,20 +110,42 @@ class _FileChecker:
 
     # -- one claim ------------------------------------------------------------------------
 
-    def check(self, claim: ClaimSpec) -> ClaimResult:
-        start = time.perf_counter()
-        base = dict(number=claim.number, name=claim.name, text=claim.text, location=str(claim.loc),
+    def pending(self, claim: ClaimSpec, reason: str) -> ClaimResult:
+        """The result of a claim that was not checked, and why."""
+        return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=f"{claim.loc}: {reason}")
+
+    @staticmethod
+    def _header(claim: ClaimSpec) -> dict:
+        return dict(number=claim.number, name=claim.name, text=claim.text, location=str(claim.loc),
                     expect=claim.expect)
+
+    def numeric(self, claim: ClaimSpec) -> ClaimResult:
+        """The claim's numeric verdict at every instance: holds, false or error (no proof yet)."""
+        start = time.perf_counter()
         if claim.error is not None:
-            return ClaimResult(**base, verdict=Verdict.ERROR, error=str(claim.error))
+            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=str(claim.error))
         try:
             instances = self._instances(claim)
             evaluator, point = self._evaluator_for(claim)
             outcome = self._judge(claim, instances, evaluator, point)
         except (DerivcheckError, EvaluationError) as error:
-            return ClaimResult(**base, verdict=Verdict.ERROR, error=_one_line(error, claim),
+            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=_one_line(error, claim),
                                seconds=time.perf_counter() - start)
-        return ClaimResult(**base, **outcome, seconds=time.perf_counter() - start)
+        return ClaimResult(**self._header(claim), **outcome, seconds=time.perf_counter() - start)
+
+    def needs_proof(self, result: ClaimResult) -> bool:
+        return self.options.prove and result.verdict is Verdict.HOLDS
+
+    def prove(self, claim: ClaimSpec, result: ClaimResult) -> ClaimResult:
+        """The numeric result of a claim that holds, upgraded to proved when a proof comes in time."""
+        start = time.perf_counter()
+        if claim.number not in self._holding:  # a fresh checker (a restarted worker) rebuilds them
+            self._holding[claim.number] = (self._instances(claim), self._evaluator_for(claim)[1])
+        instances, point = self._holding.pop(claim.number)
+        proved, notes = self._prove(instances, point)
+        verdict = Verdict.PROVED if proved == result.instances else Verdict.HOLDS
+        return replace(result, verdict=verdict, proved=proved, notes=tuple(notes) + result.notes,
+                       seconds=result.seconds + time.perf_counter() - start)
 
     def _evaluator_for(self, claim: ClaimSpec) -> tuple[Evaluator, dict]:
         if claim.at is None:
@@ -148,16 +181,12 @@ class _FileChecker:
                     counterexamples.append(Counterexample(dict(instance.bindings), lhs, rhs,
                                                           self._point(instance, evaluator, index)))
         notes: list[str] = []
-        proved = 0
         if not failed:
-            proved, proof_notes = self._prove(holding, point)
-            notes.extend(proof_notes)
+            self._holding[claim.number] = (holding, point)
             if self.one_hot and not point and self._needs_one_hot(holding):
                 notes.append("holds only under `targets: one_hot` (targets summing to 1): "
                              "with other targets it is false")
-        verdict = Verdict.FALSE if failed else (
-            Verdict.PROVED if proved == len(instances) else Verdict.HOLDS)
-        return dict(verdict=verdict, instances=len(instances), proved=proved, failed=failed,
+        return dict(verdict=Verdict.FALSE if failed else Verdict.HOLDS, instances=len(instances), failed=failed,
                     counterexamples=tuple(counterexamples), notes=tuple(notes))
 
     def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, float, float] | None:
@@ -197,8 +226,6 @@ class _FileChecker:
         return point
 
     def _prove(self, instances: list[_Instance], point: dict) -> tuple[int, list[str]]:
-        if not self.options.prove:
-            return 0, []
         deadline = time.perf_counter() + self.options.timeout
         proved = 0
         try:
@@ -244,8 +271,8 @@ class _FileChecker:
         undefined: list[str] = []
 
         def expand(position: int, bindings: dict[str, int]) -> None:
-            if len(results) > MAX_INSTANCES:
-                raise InputError(f"more than {MAX_INSTANCES} instances", claim.loc, "check a smaller network")
+            if len(results) >= self.spec.limits.instances:
+                raise over_limit("too many index instances", "instances", self.spec.limits, claim.loc)
             if position == len(order):
                 instance = self._build(equation, bindings, explicit, undefined)
                 if instance is not None:

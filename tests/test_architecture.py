@@ -6,7 +6,7 @@ import re
 
 from conftest import ROOT
 
-ORDER = ["errors", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
+ORDER = ["errors", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
          "semantics", "numeric", "proof", "results", "verify", "gradients", "printing", "report", "cli",
          "__main__"]
 PACKAGE = ROOT / "derivcheck"

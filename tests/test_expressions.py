@@ -127,8 +127,10 @@ def test_claim_must_be_one_equation():
     assert "one '=' sign" in str(error("C = 1 = 2", equation=True))
 
 
-def test_number_too_long():
-    assert "is too large or too long" in str(error("1" * 40))
+def test_number_too_long_names_its_limit():
+    message = str(error("1" * 40))
+    assert "number " + "1" * 40 + " is too long (limit literal_digits = 30; --limit literal_digits=N" in message
+    assert "11111111111111111111…1111111111 is too long" in str(error("1" * 50))
 
 
 @pytest.mark.parametrize("text", [
