@@ -6,17 +6,23 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 
 from rich.console import Console
 
 from . import __version__
 from .errors import DerivcheckError
+from .limits import DESCRIPTIONS, NAMES, Limits, with_overrides
 from .results import FileResult
 
 CHECK_EXAMPLE = """examples:
   derivcheck check hw3.yaml
-  derivcheck check submissions/ --quiet
+  derivcheck check submissions/ --jobs 4 --quiet --junit grades.xml
   derivcheck check derivations --json > results.json
+  derivcheck check big.yaml --limit parameters=20000 --timeout 10
+
+limits (--limit NAME=VALUE raises one; defaults in parentheses):
+""" + "\n".join(f"  {name:<17} {DESCRIPTIONS[name]} ({getattr(Limits(), name):,})" for name in NAMES) + """
 
 exit status: 0 every verdict as expected, 1 some claim is not, 2 some file or claim could not be read"""
 
@@ -42,7 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--points", type=_positive_int, default=8, help="random points per instance (default 8)")
     check.add_argument("--timeout", type=_positive_float, default=3.0,
                        help="seconds of symbolic proof per claim (default 3)")
+    check.add_argument("--file-timeout", type=_positive_float, default=120.0,
+                       help="seconds for a whole file; claims not reached are reported (default 120)")
     check.add_argument("--no-proof", action="store_true", help="numeric checks only")
+    check.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                       help="files checked in parallel, each in its own process (default 1)")
+    check.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML to FILE")
+    check.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
+                       help="raise (or lower) a limit, see below; may be repeated")
 
     grad = commands.add_parser(
         "grad", help="print the true derivative of the loss for every weight and bias", epilog=GRAD_EXAMPLE,
@@ -51,7 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("path", metavar="FILE", help="a derivation file with a network")
     grad.add_argument("--param", help="one parameter only, e.g. 'w[2][1,3]'")
     grad.add_argument("--latex", action="store_true", help="LaTeX instead of text")
+    grad.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
+                      help="raise (or lower) a limit, as for check")
     return parser
+
+
+def _limit_setting(text: str) -> str:
+    try:
+        with_overrides([text])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _positive_int(text: str) -> int:
@@ -92,24 +115,51 @@ def derivation_files(paths: list[str]) -> tuple[list[str], list[FileResult]]:
 
 
 def run_check(args, console: Console) -> int:
-    from .verify import Options, check_file
+    from .runner import check_files
+    from .verify import Options
 
     start = time.perf_counter()
-    options = Options(seed=args.seed, points=args.points, timeout=args.timeout, prove=not args.no_proof)
-    files, results = derivation_files(args.paths)
-    for path in files:
-        try:
-            results.append(check_file(path, options))
-        except Exception as error:  # the last line of defence: one file's failure never stops the run
-            results.append(FileResult(path, path, error=f"{path}: internal error: {type(error).__name__}: {error}"))
+    options = Options(seed=args.seed, points=args.points, timeout=args.timeout, prove=not args.no_proof,
+                      file_timeout=args.file_timeout, limits=with_overrides(args.limit))
+    files, missing = derivation_files(args.paths)
+    with _progress_bar(len(files)) as advance:
+        results = missing + check_files(files, options, args.jobs, on_result=advance)
     seconds = time.perf_counter() - start
+    if args.junit:
+        from .export import to_junit
+        try:
+            with open(args.junit, "w", encoding="utf-8") as handle:
+                handle.write(to_junit(results, seconds))
+        except OSError as error:
+            raise DerivcheckError(f"cannot write {args.junit}: {error.strerror or error}") from None
     if args.json:
-        from .report import to_json
-        print(to_json(results, seconds))
+        from .export import to_json
+        print(to_json(results, seconds, options))
     else:
         from .report import RunReport
         console.print(RunReport(results, args.quiet, seconds), soft_wrap=True)
     return max((result.status for result in results), default=0)
+
+
+@contextmanager
+def _progress_bar(total: int):
+    """A transient progress bar on a terminal's standard error for runs of several files."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # refreshed only when a file finishes: no drawing thread while worker processes are forked
+    with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True, auto_refresh=False) as progress:
+        task = progress.add_task("files", total=total)
+        progress.refresh()
+
+        def advance(result: FileResult) -> None:
+            progress.advance(task)
+            progress.refresh()
+
+        yield advance
 
 
 def run_grad(args, console: Console) -> int:
@@ -117,7 +167,7 @@ def run_grad(args, console: Console) -> int:
     from .printing import as_latex, as_text, name_latex
     from .spec import load_spec
 
-    spec = load_spec(args.path)
+    spec = load_spec(args.path, with_overrides(args.limit))
     graph, gradients = true_gradients(spec, args.param)
     loss = spec.network.notation.names["loss"]
     for gradient in gradients:
@@ -133,6 +183,8 @@ def run_grad(args, console: Console) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")  # before NumPy loads: no BLAS threads, parallelism is --jobs
     console = Console(highlight=False)
     try:
         if args.command == "check":

@@ -1,8 +1,7 @@
-"""Rendering results: a rich terminal report and JSON for machines."""
+"""Rendering results for people: a rich terminal report."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from rich.table import Table
@@ -10,7 +9,6 @@ from rich.text import Text
 
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 
-JSON_SCHEMA_VERSION = 1
 STYLES = {Verdict.PROVED: "bold green", Verdict.HOLDS: "green", Verdict.FALSE: "bold red", Verdict.ERROR: "bold magenta"}
 
 
@@ -132,19 +130,3 @@ class RunReport:
         for result in self.results:
             yield FileReport(result, self.quiet)
         yield summary_line(self.results, self.seconds)
-
-
-def to_json(results: list[FileResult], seconds: float) -> str:
-    claims = [c for r in results for c in r.claims]
-    counts = Counter(c.verdict.value for c in claims)
-    document = {
-        "schema": JSON_SCHEMA_VERSION,
-        "status": max((r.status for r in results), default=0),
-        "seconds": round(seconds, 4),
-        "summary": {"files": len(results), "claims": len(claims),
-                    **{v.value: counts.get(v.value, 0) for v in Verdict},
-                    "unexpected": sum(1 for c in claims if not c.ok)},
-        "files": [r.to_dict() for r in results],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False)
-

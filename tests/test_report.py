@@ -1,13 +1,12 @@
-"""Terminal and JSON renderings, into a fixed-width console."""
+"""The terminal rendering, into a fixed-width console."""
 
 from __future__ import annotations
 
 import io
-import json
 
 from rich.console import Console
 
-from derivcheck.report import RunReport, to_json
+from derivcheck.report import RunReport
 from derivcheck.results import ClaimResult, Counterexample, FileResult, Verdict
 
 
@@ -54,13 +53,3 @@ def test_quiet_hides_what_is_as_expected_and_errors_are_one_line():
     text = rendered(results, quiet=True)
     assert "good.yaml" not in text
     assert long_error in text.splitlines()[0]
-
-
-def test_json_document():
-    document = json.loads(to_json([FileResult("f.yaml", "BP", (claim(), FALSE))], 0.5))
-    assert document["schema"] == 1 and document["status"] == 1
-    assert document["summary"] == {"files": 1, "claims": 2, "proved": 1, "holds": 0, "false": 1, "error": 0,
-                                   "unexpected": 1}
-    second = document["files"][0]["claims"][1]
-    assert second["verdict"] == "false" and second["ok"] is False
-    assert second["counterexamples"][1]["reason"].startswith("a[2][3] is out of range")

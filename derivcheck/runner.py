@@ -1,0 +1,264 @@
+"""Checking many files in worker processes that can be killed: deadlines, memory, parallelism.
+
+Each file is checked in its own process (forked where the system allows it, so
+a start costs milliseconds, not a fresh import of SymPy). The worker sends each
+claim's numeric verdict as soon as it has it and announces each proof before
+starting it. This process, the supervisor, enforces the deadlines, which hold
+even when SymPy never returns:
+
+- a proof that overruns its claim's budget (``Options.timeout`` plus a grace)
+  is killed; the claim keeps its numeric verdict with a note, and a new worker
+  goes on with the claims after it;
+- a file that overruns ``Options.file_timeout`` is stopped; claims not yet
+  checked are reported as such, and verdicts already sent stand;
+- a worker that dies (out of memory under ``limits.memory_mb``, a crash)
+  costs the claim it was working on, and the rest of the file goes on.
+
+Results come back in the order of the paths, whatever the order of finishing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection, wait
+
+from .errors import DerivcheckError
+from .results import ClaimResult, FileResult, Verdict
+from .spec import load_spec
+from .verify import FileChecker, Options
+
+GRACE = 1.0  # seconds a proof may overrun its in-process budget before its worker is killed
+
+
+def check_files(paths: list[str], options: Options, jobs: int = 1,
+                on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Check every file in a worker process, ``jobs`` at a time; results in the order of ``paths``."""
+    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    results: list[FileResult | None] = [None] * len(paths)
+    waiting = list(enumerate(paths))[::-1]
+    running: list[_Job] = []
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            index, path = waiting.pop()
+            running.append(_Job(index, path, options, context))
+        now = time.monotonic()
+        timeout = max(0.0, min(job.deadline() for job in running) - now)
+        by_connection = {job.connection: job for job in running}
+        for connection in wait(list(by_connection), timeout):
+            by_connection[connection].receive()
+        now = time.monotonic()
+        for job in running:
+            job.enforce_deadlines(now)
+        for job in [job for job in running if job.finished]:
+            running.remove(job)
+            results[job.index] = job.result()
+            if on_result is not None:
+                on_result(results[job.index])
+    return [result for result in results if result is not None]
+
+
+# -- the worker process ---------------------------------------------------------------------------
+
+
+def _work(path: str, options: Options, known: dict[int, ClaimResult], settled: frozenset[int],
+          connection: Connection) -> None:
+    """Check one file and send what happens: start, numeric/proof (before), result (after), done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
+    _limit_memory(options.limits.memory_mb)
+    try:
+        spec = load_spec(path, options.limits)
+        checker = FileChecker(spec, options)
+    except DerivcheckError as error:
+        connection.send(("error", str(error)))
+        return
+    except MemoryError:
+        connection.send(("error", f"{path}: out of memory while building the network "
+                                  f"(limit memory_mb = {options.limits.memory_mb:,})"))
+        return
+    except Exception as error:  # noqa: BLE001 — reported as this file's error, never a traceback
+        connection.send(("error", f"{path}: internal error: {type(error).__name__}: {error}"))
+        return
+    connection.send(("start", spec.title, [checker.pending(claim, "not checked") for claim in spec.claims]))
+    results = dict(known)
+    for index, claim in enumerate(spec.claims):
+        if index not in results and index not in settled:
+            connection.send(("numeric", index))
+            try:
+                results[index] = checker.numeric(claim)
+            except MemoryError:
+                results[index] = checker.pending(
+                    claim, f"out of memory (limit memory_mb = {options.limits.memory_mb:,})")
+            except Exception as error:  # noqa: BLE001 — one claim's failure never stops the file
+                results[index] = checker.pending(claim, f"internal error: {type(error).__name__}: {error}")
+            connection.send(("result", index, results[index]))
+    for index, claim in enumerate(spec.claims):
+        if index not in settled and checker.needs_proof(results[index]):
+            connection.send(("proof", index))
+            try:
+                proved = checker.prove(claim, results[index])
+            except Exception as error:  # noqa: BLE001 — the numeric verdict stands
+                proved = _with_note(results[index], f"symbolic proof failed ({type(error).__name__}); "
+                                                    "the verdict rests on the numeric checks")
+            connection.send(("result", index, proved))
+    connection.send(("done",))
+
+
+def _limit_memory(megabytes: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on this system: the other limits still bound the work
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = megabytes * 2**20
+    if soft == resource.RLIM_INFINITY or wanted < soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+        except (ValueError, OSError):
+            pass
+
+
+# -- the supervisor's view of one file ------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    index: int
+    path: str
+    options: Options
+    context: mp.context.BaseContext
+    started: float = field(default_factory=time.monotonic)
+    title: str | None = None
+    error: str | None = None
+    claims: list[ClaimResult] = field(default_factory=list)
+    known: set[int] = field(default_factory=set)  # claims with a numeric verdict
+    settled: set[int] = field(default_factory=set)  # claims that need nothing more
+    current: tuple[str, int] | None = None  # ("numeric" | "proof", claim index) being worked on
+    proof_deadline: float = float("inf")
+    finished: bool = False
+    restarts: int = 0
+
+    def __post_init__(self) -> None:
+        self._launch()
+
+    def _launch(self) -> None:
+        self.connection, child_end = self.context.Pipe(duplex=False)
+        known = {i: self.claims[i] for i in self.known}
+        self.process = self.context.Process(
+            target=_work, args=(self.path, self.options, known, frozenset(self.settled), child_end), daemon=True)
+        self.process.start()
+        child_end.close()
+        self.current, self.proof_deadline = None, float("inf")
+
+    def deadline(self) -> float:
+        return min(self.started + self.options.file_timeout, self.proof_deadline)
+
+    def receive(self) -> None:
+        try:
+            message = self.connection.recv()
+        except (EOFError, OSError):
+            self._ended()
+            return
+        kind = message[0]
+        if kind == "error":
+            self.error = message[1]
+            self._stop()
+        elif kind == "start":
+            self.title = message[1]
+            if not self.claims:
+                self.claims = list(message[2])
+        elif kind == "numeric":
+            self.current = ("numeric", message[1])
+        elif kind == "proof":
+            self.current = ("proof", message[1])
+            self.proof_deadline = time.monotonic() + self.options.timeout + GRACE
+        elif kind == "result":
+            index, result = message[1], message[2]
+            self.claims[index] = result
+            self.known.add(index)
+            if self.current == ("proof", index) or not (self.options.prove and result.verdict is Verdict.HOLDS):
+                self.settled.add(index)
+            self.current, self.proof_deadline = None, float("inf")
+        elif kind == "done":
+            self._stop()
+
+    def enforce_deadlines(self, now: float) -> None:
+        if self.finished:
+            return
+        if now >= self.started + self.options.file_timeout:
+            self._stop()
+            self._out_of_time()
+        elif now >= self.proof_deadline:
+            index = self.current[1]
+            self._stop()
+            self._settle(index, f"symbolic proof stopped: no answer within its {self.options.timeout:g} s budget; "
+                                "the verdict rests on the numeric checks")
+            self._restart()
+
+    def _ended(self) -> None:
+        """The worker died without saying done: the claim it was on pays for it."""
+        self.process.join(1)
+        code = self.process.exitcode
+        cause = (f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}")
+        cause += f"; out of memory under memory_mb = {self.options.limits.memory_mb:,}?"
+        self._stop()
+        if self.title is None:
+            self.error = f"{self.path}: the checking process ended while reading the file ({cause})"
+            return
+        phase, index = self.current or ("", -1)
+        if phase == "proof":
+            self._settle(index, f"symbolic proof stopped: the checking process ended ({cause}); "
+                                "the verdict rests on the numeric checks")
+        elif phase == "numeric":
+            self.claims[index] = _unchecked(self.claims[index], f"the checking process ended ({cause})")
+            self.known.add(index)
+            self.settled.add(index)
+        self._restart()
+
+    def _settle(self, index: int, note: str) -> None:
+        self.claims[index] = _with_note(self.claims[index], note)
+        self.settled.add(index)
+
+    def _restart(self) -> None:
+        self.restarts += 1
+        if self.restarts > len(self.claims):  # each restart settles a claim: this cannot loop
+            self.error = f"{self.path}: internal error: the checking process kept failing"
+            return
+        self.finished = False
+        self._launch()
+
+    def _stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
+        self.finished = True
+
+    def _out_of_time(self) -> None:
+        limit = f"the file's time limit of {self.options.file_timeout:g} s ran out (--file-timeout)"
+        if self.title is None:
+            self.error = f"{self.path}: stopped: {limit} while reading the file and building its network"
+            return
+        for index, claim in enumerate(self.claims):
+            if index not in self.known:
+                self.claims[index] = _unchecked(claim, f"not checked: {limit}")
+            elif index not in self.settled:
+                self.claims[index] = _with_note(claim, f"symbolic proof not finished: {limit}; "
+                                                       "the verdict rests on the numeric checks")
+
+    def result(self) -> FileResult:
+        seconds = time.monotonic() - self.started
+        if self.error is not None:
+            return FileResult(self.path, self.title or self.path, error=self.error, seconds=seconds)
+        return FileResult(self.path, self.title or self.path, tuple(self.claims), seconds=seconds)
+
+
+def _with_note(result: ClaimResult, note: str) -> ClaimResult:
+    return replace(result, notes=result.notes + (note,))
+
+
+def _unchecked(result: ClaimResult, reason: str) -> ClaimResult:
+    return replace(result, verdict=Verdict.ERROR, error=f"{result.location}: {reason}")
