@@ -316,12 +316,15 @@ def _python_tree(text: str, origin: Location, limits: Limits) -> tuple[_Text, as
     if "\n" not in lead:
         origin = Location(origin.path, origin.line, origin.col + len(lead))
     rewritten = _Text(text.strip(), origin)
+    _check_brackets(rewritten, limits)
     try:
         tree = ast.parse(rewritten.python, mode="eval")
     except SyntaxError as exc:
         offset = max((exc.offset or 1) - 1, 0)
         where = rewritten.at(rewritten.source[min(offset, len(rewritten.source) - 1)])
         reason = (exc.msg or "syntax error").replace("invalid syntax. ", "")
+        if "string literal" in reason:
+            reason = "quoted text is not part of an expression"
         raise InputError(f"cannot read '{text.strip()}': {reason}", where,
                          "expected a Python-like expression such as (a[L][j] - y[j]) * sigmoid'(z[L][j])") from None
     except (RecursionError, MemoryError):
@@ -330,6 +333,19 @@ def _python_tree(text: str, origin: Location, limits: Limits) -> tuple[_Text, as
         raise InputError("expression malformed (a null character?)", origin) from None
     _check_depth(tree.body, rewritten, limits)
     return rewritten, tree.body
+
+
+def _check_brackets(text: _Text, limits: Limits) -> None:
+    """Before Python's parser (which has its own, less helpful limit): brackets nest within the limit."""
+    depth = 0
+    for offset, ch in enumerate(text.python):
+        if ch in "([{":
+            depth += 1
+            if depth > limits.expression_depth:
+                raise over_limit("expression nested too deeply", "expression_depth", limits,
+                                 text.at(text.source[offset]))
+        elif ch in ")]}":
+            depth -= 1
 
 
 def _check_depth(root: ast.AST, text: _Text, limits: Limits) -> None:

@@ -15,6 +15,7 @@ from .errors import InputError, Location
 class Limits:
     source_bytes: int = 1_000_000  # size of one derivation file
     yaml_nodes: int = 100_000  # YAML values after alias expansion
+    yaml_depth: int = 50  # nesting of YAML lists and mappings
     expression_chars: int = 5_000  # characters of one expression
     expression_depth: int = 100  # nesting of one expression (parentheses, operators, calls)
     literal_digits: int = 30  # digits of one number literal
@@ -24,12 +25,14 @@ class Limits:
     parameters: int = 5_000  # weights and biases of a network
     batch: int = 256  # samples of a batch
     instances: int = 20_000  # index instances of one claim
+    sum_terms: int = 10_000  # terms of a sum, nested sums multiplied
     memory_mb: int = 4_096  # address space of a checking process (where the system can limit it)
 
 
 DESCRIPTIONS = {
     "source_bytes": "bytes of one derivation file",
     "yaml_nodes": "YAML values in one file, after expanding aliases",
+    "yaml_depth": "nesting depth of YAML lists and mappings",
     "expression_chars": "characters of one expression",
     "expression_depth": "nesting depth of one expression",
     "literal_digits": "digits of one number literal",
@@ -39,6 +42,7 @@ DESCRIPTIONS = {
     "parameters": "weights and biases of a network",
     "batch": "samples in a batch",
     "instances": "index instances of one claim",
+    "sum_terms": "terms of one sum (nested sums multiply)",
     "memory_mb": "megabytes of address space of a checking process",
 }
 

@@ -44,6 +44,7 @@ class Model:
             self.lets.setdefault(let.name, []).append(let)
         self._let_atoms: dict[tuple, sp.Expr] = {}
         self._in_progress: list[tuple] = []
+        self._sum_terms = 1  # terms of the sums enclosing the expression being evaluated
         self._loss_example: int | None = None  # while building a loss expression: its example
         self.ranges = IndexRanges(self)
         self.symbols: dict[str, sp.Symbol] = {}
@@ -198,7 +199,15 @@ class Model:
             span = range(self.index(node.lo, bindings), self.index(node.hi, bindings) + 1)
         else:
             span = self.ranges.infer(node.var, [node.body], bindings, node)
-        return sp.Add(*[self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span])
+        enclosing = self._sum_terms
+        limits = self.spec.limits
+        if enclosing * len(span) > limits.sum_terms:
+            raise over_limit(f"sum too long ({enclosing * len(span):,} terms)", "sum_terms", limits, node.loc)
+        self._sum_terms = enclosing * max(len(span), 1)
+        try:
+            return sp.Add(*[self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span])
+        finally:
+            self._sum_terms = enclosing
 
     def _eval_Derivative(self, node: sx.Derivative, bindings, values) -> sp.Expr:
         expr = self.evaluate(node.expr, bindings, values)
@@ -259,6 +268,7 @@ class Model:
                              "a recursive definition needs a specific instance such as delta[L][j]")
         label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
         self._in_progress.append(key)
+        enclosing, self._sum_terms = self._sum_terms, 1  # an instance is built once, on its own
         try:
             value = self.evaluate(let.body, inner)
         except IndexRangeError as error:
@@ -267,6 +277,7 @@ class Model:
             raise IndexRangeError(f"in {label}, {error.message}") from None
         finally:
             self._in_progress.pop()
+            self._sum_terms = enclosing
         layer = indices[0][0] if len(indices) > 1 and len(indices[0]) == 1 else None
         flat = tuple(i for group in (indices[1:] if layer is not None else indices) for i in group)
         symbol = self.graph.define(sp.Symbol(label), value, Quantity("let", name, layer, flat))
@@ -298,12 +309,20 @@ class Model:
         if let.error is not None:
             raise InputError(f"'{node.func}' is used here but its definition has an error ({let.error.location})",
                              node.loc)
-        if not node.primes:
-            return self.evaluate(let.body, {}, dict(zip(params, args)))
-        if len(params) != 1:
+        if node.primes and len(params) != 1:
             raise InputError(f"a prime needs a function of one argument; '{node.func}' has {len(params)}", node.loc)
-        dummy = sp.Dummy(params[0], real=True)
-        body = self.evaluate(let.body, {}, {params[0]: dummy})
+        key = ("function", node.func)
+        if key in self._in_progress:
+            raise InputError(f"'{node.func}' is used in its own definition", node.loc,
+                             "a function defined by let cannot call itself")
+        self._in_progress.append(key)
+        try:
+            if not node.primes:
+                return self.evaluate(let.body, {}, dict(zip(params, args)))
+            dummy = sp.Dummy(params[0], real=True)
+            body = self.evaluate(let.body, {}, {params[0]: dummy})
+        finally:
+            self._in_progress.pop()
         return sp.diff(self.graph.unfold(body), dummy, node.primes).xreplace({dummy: args[0]})
 
     # -- loss given as an expression ----------------------------------------------------------

@@ -295,7 +295,10 @@ class _SpecReader:
     def check_new_name(self, name: str, node: yaml.Node, taken) -> None:
         if not IDENTIFIER.match(name) or name.startswith("_"):
             raise InputError(f"'{name}' is not a valid name", self.src.where(node), "use letters, digits and _")
-        if name in taken or name in BUILTIN_FUNCTIONS or name in ex.SPECIAL_FUNCTIONS:
+        if name in ex.SPECIAL_FUNCTIONS:
+            raise InputError(f"'{name}' is reserved", self.src.where(node),
+                             "d, diff, sum and KroneckerDelta are part of the notation; choose another name")
+        if name in taken or name in BUILTIN_FUNCTIONS:
             raise InputError(f"'{name}' is already defined", self.src.where(node))
 
     def base_scope(self, network, symbols, data) -> tuple[set[str], set[str]]:

@@ -266,17 +266,15 @@ class FileChecker:
                 raise InputError(f"`for` ranges over '{var}', which the claim does not use", claim.for_range.loc)
             explicit[var] = range(model.index(claim.for_range.lo, {}), model.index(claim.for_range.hi, {}) + 1)
         order = layer_vars + [v for v in free if v not in layer_vars]
-        results: list[_Instance] = []
+        combinations: list[_Instance] = []  # enumerated first: a claim over the limit costs no building
         unresolved: list[str] = []
         undefined: list[str] = []
 
         def expand(position: int, bindings: dict[str, int]) -> None:
-            if len(results) >= self.spec.limits.instances:
+            if len(combinations) >= self.spec.limits.instances:
                 raise over_limit("too many index instances", "instances", self.spec.limits, claim.loc)
             if position == len(order):
-                instance = self._build(equation, bindings, explicit, undefined)
-                if instance is not None:
-                    results.append(instance)
+                combinations.append(_Instance(dict(bindings)))
                 return
             var = order[position]
             if var in explicit:
@@ -289,7 +287,7 @@ class FileChecker:
                 if not defined:
                     missing = [o.what for o in found]
                     if missing and any(v in bindings for v in explicit):
-                        results.append(_Instance(dict(bindings), reason=missing[0]))
+                        combinations.append(_Instance(dict(bindings), reason=missing[0]))
                     elif missing:
                         undefined.append(missing[0])
                     else:
@@ -300,6 +298,9 @@ class FileChecker:
                 expand(position + 1, {**bindings, var: value})
 
         expand(0, {})
+        results = [built for instance in combinations
+                   if (built := instance if instance.reason else self._build(equation, instance.bindings, explicit,
+                                                                             undefined)) is not None]
         if not results:
             if unresolved:
                 raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
 from conftest import network_file
+from derivcheck.cli import main
 
 GOOD = network_file("- name: BP3\n  claim: dC/db[l][j] = dC/dz[l][j]", "sizes: [2, 2]")
 WRONG = network_file("- name: wrong bias gradient\n  claim: dC/db[1][j] = 2 * dC/dz[1][j]", "sizes: [2, 2]")
@@ -119,3 +123,56 @@ def test_main_help_lists_the_commands(run):
 def test_the_readme_main_job_exits_0(run):
     result = run("check", "derivations", "--quiet")
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_jobs_junit_and_json_agree(run, write, tmp_path):
+    write(GOOD, "a.yaml")
+    write(WRONG, "b.yaml")
+    write(BROKEN, "c.yaml")
+    junit = tmp_path / "out" / "results.xml"
+    junit.parent.mkdir()
+    result = run("check", str(tmp_path), "--jobs", "2", "--json", "--junit", str(junit))
+    document = json.loads(result.stdout)
+    assert result.returncode == 2 and document["status"] == 2
+    assert [f["path"].rsplit("/", 1)[1] for f in document["files"]] == ["a.yaml", "b.yaml", "c.yaml"]
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "1")
+
+
+def test_junit_to_an_unwritable_place_is_one_line(run, write, tmp_path):
+    result = run("check", write(GOOD), "--junit", str(tmp_path / "no" / "such" / "dir" / "r.xml"))
+    assert result.returncode == 2 and "derivcheck: cannot write" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_limits_are_listed_and_can_be_raised(run, write):
+    assert "parameters        weights and biases of a network (5,000)" in run("check", "--help").stdout
+    path = write(network_file("- claim: dC/db[1][j] = dC/dz[1][j]", "sizes: [80, 80]"))
+    refused = run("check", path)
+    assert refused.returncode == 2
+    assert "network too large (6,480 weights and biases) (limit parameters = 5,000; --limit parameters=N" \
+        in refused.stdout
+    allowed = run("check", path, "--limit", "parameters=7000", "--no-proof")
+    assert allowed.returncode == 0, allowed.stdout
+
+
+@pytest.mark.parametrize("setting, message", [("parametres=9", "unknown limit 'parametres'"),
+                                              ("parameters=lots", "needs a whole number ≥ 1, not 'lots'"),
+                                              ("parameters", "needs a whole number ≥ 1, not ''")])
+def test_bad_limit_settings(run, write, setting, message):
+    result = run("check", write(GOOD), "--limit", setting)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_progress_bar_on_a_terminal_only(write, monkeypatch, capsys):
+    paths = [write(GOOD, "a.yaml"), write(GOOD, "b.yaml")]
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, expected in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert main(["check", *paths]) == 0
+        assert ("checking" in stream.getvalue() and "2/2" in stream.getvalue()) is expected
+    assert "2 files, 2 claims: 2 proved" in capsys.readouterr().out

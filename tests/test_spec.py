@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from derivcheck.errors import InputError
@@ -172,3 +174,43 @@ def test_unreadable_files(write, tmp_path):
 def test_let_function_defined_twice(write):
     assert "defined twice" in spec_error(write, "symbols: [x]\nlet:\n  h(u): u\n  h(v): 2*v\nclaims: []\n")
     assert "already defined" in spec_error(write, "symbols: [x]\nlet:\n  exp(u): u\nclaims: []\n")
+
+
+def test_yaml_11_coercions_read_as_written(write, check):
+    # YAML 1.1 would make these False, True, 8 (octal), a string and a date
+    result = check("""
+        symbols: [no, on, off, yes]
+        data: {v: [010, 1e3, 0x10, 2001-01-01]}
+        claims:
+          - claim: no * on = on * no
+          - claim: v[1] = 10
+          - claim: v[2] = 1000
+          - claim: off = yes
+            expect: false
+    """)
+    assert result.error and "a value of v must be a finite number, not '0x10'" in result.error
+    result = check("""
+        symbols: [no, on, off, yes]
+        data: {v: [010, 1e3]}
+        claims:
+          - claim: no * on = on * no
+          - claim: v[1] = 10
+          - claim: v[2] = 1000
+          - claim: off = yes
+            expect: false
+    """)
+    assert [c.verdict.value for c in result.claims] == ["proved", "proved", "proved", "false"]
+
+
+def test_every_yaml_message_has_line_and_column(write):
+    assert "'d' is reserved" in spec_error(write, "data: {d: [1]}\nclaims: []\n")
+    for text in ("claims: [\n", "claims:\n  - claim: x = 1\n  bad\n", "a: 1\na: 2\nclaims: []\n",
+                 "claims: !!set {}\n", "claims:\n  - {claim: 'x = 1', for: [1, 2]}\n"):
+        path = write(text)
+        try:
+            load_spec(path)
+        except InputError as error:
+            assert re.match(re.escape(path) + r":\d+:\d+: ", str(error)), str(error)
+        else:
+            spec = load_spec(path)
+            assert all(re.match(re.escape(path) + r":\d+:\d+: ", str(c.error)) for c in spec.claims)

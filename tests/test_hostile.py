@@ -1,0 +1,129 @@
+"""Hostile input: the corpus in tests/hostile/ and generated giants. Each is refused with one clear line,
+nothing from it runs, and time and memory stay bounded."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT, console_script
+from derivcheck.results import Verdict
+from derivcheck.verify import Options, check_file
+
+CORPUS = sorted((ROOT / "tests" / "hostile").glob("*.yaml"))
+PAYLOAD_MODULES = ("this", "antigravity", "webbrowser")  # what the corpus tries to import
+
+
+def messages(result) -> list[str]:
+    return [result.error] if result.error else [claim.error for claim in result.claims]
+
+
+def assert_refused_in_one_line(path: str, result) -> None:
+    assert result.error or all(claim.verdict is Verdict.ERROR for claim in result.claims), path
+    for message in messages(result):
+        assert re.match(re.escape(path) + r":\d+:\d+: \S", message), message
+        assert "\n" not in message and "Traceback" not in message
+
+
+def test_the_corpus_covers_the_attacks():
+    assert len(CORPUS) >= 20
+    for path in CORPUS:
+        assert path.read_text(encoding="utf-8").startswith("# "), f"{path.name}: say what it attacks"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
+def test_each_hostile_file_is_refused_with_clear_lines(path):
+    result = check_file(str(path), Options(timeout=1))
+    assert_refused_in_one_line(str(path), result)
+
+
+GIANTS = {
+    "file over a megabyte": ("source_bytes", "title: x\n" + "# padding\n" * 120_000 + "claims: []\n"),
+    "expression of 100,000 characters": ("expression_chars", "symbols: [x]\nclaims:\n  - claim: x = "
+                                         + "x + " * 25_000 + "x\n"),
+    "parentheses nested 2,000 deep": ("expression_depth", "symbols: [x]\nclaims:\n  - claim: x = "
+                                      + "(" * 2_000 + "x" + ")" * 2_000 + "\n"),
+    "expression nested 150 deep": ("expression_depth", "symbols: [x]\nclaims:\n  - claim: x = "
+                                   + "-" * 150 + "x\n"),
+    "sum of 2,000 terms": ("expression_depth", "symbols: [x]\nclaims:\n  - claim: x = " + "+".join(["x"] * 2000) + "\n"),
+    "YAML nested 10,000 deep": (None, "claims: " + "[" * 10_000 + "]" * 10_000 + "\n"),
+    "YAML list of 300,000 values": ("yaml_nodes", "data: {d: [" + "1," * 300_000 + "1]}\nclaims: []\n"),
+}
+
+
+@pytest.mark.parametrize("name", GIANTS)
+def test_giants_are_refused_quickly(name, tmp_path):
+    limit, text = GIANTS[name]
+    path = tmp_path / "giant.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = check_file(str(path), Options(timeout=1))
+    assert_refused_in_one_line(str(path), result)
+    if limit:
+        assert f"(limit {limit} = " in " ".join(messages(result))
+    assert result.seconds < 10
+
+
+PROBE = textwrap.dedent("""
+    import json, os, sys
+    events = []
+    WATCHED = ("exec", "os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn",
+               "socket.connect", "ctypes.dlopen", "import", "open", "os.remove", "os.rename", "shutil.rmtree")
+
+    def hook(event, args):
+        if not event.startswith(WATCHED):
+            return
+        if event == "exec":  # a module being imported is fine; code from a string is not
+            name = getattr(args[0], "co_filename", "")
+            if name.endswith(".py") or name.startswith("<frozen"):
+                return
+        if event == "import" and args[0].split(".")[0] not in {payload}:
+            return
+        if event == "open" and (not isinstance(args[1], str) or not set(args[1]) & set("wax+")):
+            return
+        events.append([event, repr(args)[:200]])
+
+    from derivcheck.runner import check_files
+    from derivcheck.verify import Options, check_file
+    check_file({warm_up!r})  # imports done before watching
+    sys.addaudithook(hook)
+    paths = sys.argv[1:]
+    for path in paths:
+        check_file(path, Options(timeout=1))
+    check_files(paths, Options(timeout=1), jobs=2)
+    {control}
+    print(json.dumps(events))
+""")
+
+
+def probe_events(tmp_path, control: str = "") -> list:
+    probe = PROBE.format(payload=PAYLOAD_MODULES, warm_up=str(ROOT / "derivations" / "format_example_bp1_bp4.yaml"),
+                         control=control)
+    completed = subprocess.run([sys.executable, "-c", probe, *map(str, CORPUS)], capture_output=True, text=True,
+                               cwd=tmp_path, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_nothing_from_any_input_runs(tmp_path):
+    assert probe_events(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []  # no file written ("touch pwned")
+
+
+def test_the_probe_sees_code_that_runs(tmp_path):
+    events = probe_events(tmp_path, control="eval(compile('1 + 1', '<input>', 'eval')); open('pwned', 'w').close()")
+    assert [event for event, _ in events] == ["exec", "open"]
+
+
+def test_the_whole_corpus_through_the_command_line_stays_small(tmp_path):
+    measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    command = [*console_script(), "check", str(ROOT / "tests" / "hostile"), "--jobs", "2", "--json"]
+    completed = subprocess.run([sys.executable, "-c", measure, *command], capture_output=True, text=True,
+                               cwd=tmp_path, timeout=300)
+    peak_kib = int(completed.stdout.strip())
+    assert peak_kib < 1024 * 1024, f"{peak_kib / 1024:.0f} MiB"
