@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 
 from .errors import InputError, Location
 from .limits import DEFAULT_LIMITS, Limits, over_limit
@@ -318,7 +319,9 @@ def _python_tree(text: str, origin: Location, limits: Limits) -> tuple[_Text, as
     rewritten = _Text(text.strip(), origin)
     _check_brackets(rewritten, limits)
     try:
-        tree = ast.parse(rewritten.python, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Python's warnings ("invalid decimal literal") are errors here
+            tree = ast.parse(rewritten.python, mode="eval")
     except SyntaxError as exc:
         offset = max((exc.offset or 1) - 1, 0)
         where = rewritten.at(rewritten.source[min(offset, len(rewritten.source) - 1)])

@@ -92,6 +92,7 @@ class Graph:
         self.quantities: dict[sp.Symbol, Quantity] = {}
         self._adjoints: dict[sp.Expr, dict[sp.Symbol, sp.Expr]] = {}
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
+        self._terms: dict[sp.Symbol, dict[sp.Symbol, list[sp.Expr]]] = {}
         self._labels = 0
 
     def leaf(self, symbol: sp.Symbol, kind: str, quantity: Quantity) -> sp.Symbol:
@@ -146,8 +147,23 @@ class Graph:
     def partial(self, node: sp.Symbol, symbol: sp.Symbol) -> sp.Expr:
         key = (node, symbol)
         if key not in self._partials:
-            self._partials[key] = local_derivative(self.definitions[node], symbol)
+            definition = self.definitions[node]
+            if definition.is_Add:  # a wide sum (z of a big layer): only the terms with the symbol
+                terms = self._terms_with(node).get(symbol, ())
+                self._partials[key] = sp.Add(*[local_derivative(term, symbol) for term in terms])
+            else:
+                self._partials[key] = local_derivative(definition, symbol)
         return self._partials[key]
+
+    def _terms_with(self, node: sp.Symbol) -> dict[sp.Symbol, list[sp.Expr]]:
+        """The terms of a sum definition, by the symbols they contain (built once per node)."""
+        if node not in self._terms:
+            index: dict[sp.Symbol, list[sp.Expr]] = defaultdict(list)
+            for term in self.definitions[node].args:
+                for symbol in term.free_symbols:
+                    index[symbol].append(term)
+            self._terms[node] = index
+        return self._terms[node]
 
     def _upstream(self, expr: sp.Expr) -> set[sp.Symbol]:
         seen: set[sp.Symbol] = set()

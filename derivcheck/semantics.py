@@ -201,9 +201,10 @@ class Model:
             span = self.ranges.infer(node.var, [node.body], bindings, node)
         enclosing = self._sum_terms
         limits = self.spec.limits
-        if enclosing * len(span) > limits.sum_terms:
-            raise over_limit(f"sum too long ({enclosing * len(span):,} terms)", "sum_terms", limits, node.loc)
-        self._sum_terms = enclosing * max(len(span), 1)
+        count = max(span.stop - span.start, 0)  # len() of a range beyond 2^63 overflows
+        if enclosing * count > limits.sum_terms:
+            raise over_limit(f"sum too long ({enclosing * count:,} terms)", "sum_terms", limits, node.loc)
+        self._sum_terms = enclosing * max(count, 1)
         try:
             return sp.Add(*[self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span])
         finally:

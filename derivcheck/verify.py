@@ -12,6 +12,7 @@ losing the first).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -214,7 +215,7 @@ class FileChecker:
     def _point(self, instance: _Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:
         graph = self.model.graph
         leaves = graph.upstream_leaves(instance.lhs) | graph.upstream_leaves(instance.rhs)
-        ordered = sorted(leaves, key=lambda s: str(s))[:MAX_POINT_LEAVES]
+        ordered = sorted(leaves, key=_natural_order)[:MAX_POINT_LEAVES]
         point: dict[str, float | str] = {graph.quantities[s].label(): float(evaluator.leaves[s][index])
                                          for s in ordered}
         if len(leaves) > MAX_POINT_LEAVES:
@@ -324,6 +325,11 @@ class FileChecker:
         if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)
         return _Instance(dict(bindings), lhs, rhs)
+
+
+def _natural_order(symbol: sp.Symbol) -> list:
+    """w[1][1,2] before w[1][1,10]: numbers in a name compare as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(symbol))]
 
 
 def _signed(value: float) -> str:

@@ -185,3 +185,8 @@ def test_error_text_is_one_line_with_place_and_hint():
     error = InputError("unknown name 'q'", Location("hw.yaml", 3, 7), "did you mean 'x'?")
     assert str(error) == "hw.yaml:3:7: unknown name 'q' (did you mean 'x'?)"
     assert str(InputError("no place")) == "no place"
+
+
+def test_python_warnings_become_clear_errors(capsys):
+    assert "invalid decimal literal" in str(error("1if x else 2"))
+    assert capsys.readouterr().err == ""

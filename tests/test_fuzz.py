@@ -1,14 +1,18 @@
-"""Property tests: any text gives a syntax tree or one clear InputError; any claim gives a verdict."""
+"""Property tests: any text gives a syntax tree or one clear InputError; any claim gives a verdict;
+any mutated derivation file gives verdicts or clear errors, never a crash or a hang."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from derivcheck import expressions as ex
 from derivcheck.errors import InputError, Location
 from derivcheck.results import Verdict
+from derivcheck.runner import check_files
 from derivcheck.verify import Options, check_file
+from mutations import mutate
 
 SCOPE = ex.Scope(frozenset({"w", "b", "z", "a", "x", "y", "yhat", "C", "L", "delta"}),
                  frozenset({"sigmoid", "exp", "log", "tanh"}))
@@ -54,3 +58,22 @@ claims:
     assert checked.verdict in Verdict
     if checked.verdict is Verdict.ERROR:
         assert checked.error.startswith(str(path) + ":")
+
+
+SEEDS = sorted((ROOT / "derivations").glob("*.yaml")) + sorted((ROOT / "tests" / "hostile").glob("*.yaml"))
+
+
+def assert_clear(path: str, result) -> None:
+    lines = [result.error] if result.error else [c.error for c in result.claims if c.error]
+    for line in lines:
+        assert line.startswith(path + ":") and "\n" not in line, line
+        assert "internal error" not in line and "time limit" not in line and "process ended" not in line, line
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SEEDS), st.randoms(use_true_random=False))
+def test_mutated_derivation_files_get_verdicts_or_clear_errors(tmp_path_factory, seed, rng):
+    path = tmp_path_factory.mktemp("mutant") / "m.yaml"
+    path.write_text(mutate(seed.read_text(encoding="utf-8"), rng), encoding="utf-8")
+    (result,) = check_files([str(path)], Options(timeout=0.5, points=3, file_timeout=60))
+    assert_clear(str(path), result)
