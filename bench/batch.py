@@ -68,9 +68,10 @@ def main() -> None:
               f"{isolated:.2f} s ({(isolated - in_process) / len(paths) * 1000:+.0f} ms per file)")
         hostile = run_cli(str(ROOT / "tests" / "hostile"))
         slowest = max(hostile["files"], key=lambda f: f["seconds"])
-        print(f"hostile corpus: {len(hostile['files'])} files, {hostile['summary']['claims']} claims, "
-              f"{hostile['summary']['error'] + hostile['summary']['file_errors']} refused, "
-              f"slowest {slowest['seconds']:.2f} s ({Path(slowest['path']).name}), "
+        summary = hostile["summary"]
+        print(f"hostile corpus: {summary['files']} files; {summary['file_errors']} refused whole, "
+              f"{summary['error']} of {summary['claims']} claims in the others refused; "
+              f"slowest file {slowest['seconds']:.2f} s ({Path(slowest['path']).name}), "
               f"whole run {hostile['seconds']:.1f} s")
     finally:
         shutil.rmtree(folder)

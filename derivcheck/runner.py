@@ -28,8 +28,8 @@ from multiprocessing.connection import Connection, wait
 
 from .errors import DerivcheckError
 from .results import ClaimResult, FileResult, Verdict
-from .spec import load_spec
-from .verify import FileChecker, Options
+from .spec import load_spec, parse_spec
+from .verify import FileChecker, Options, check_spec
 
 GRACE = 1.0  # seconds a proof may overrun its in-process budget before its worker is killed
 
@@ -37,7 +37,10 @@ GRACE = 1.0  # seconds a proof may overrun its in-process budget before its work
 def check_files(paths: list[str], options: Options, jobs: int = 1,
                 on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Check every file in a worker process, ``jobs`` at a time; results in the order of ``paths``."""
-    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    forking = "fork" in mp.get_all_start_methods()
+    context = mp.get_context("fork" if forking else "spawn")
+    if forking and len(paths) > 1:
+        _warm_up()
     results: list[FileResult | None] = [None] * len(paths)
     waiting = list(enumerate(paths))[::-1]
     running: list[_Job] = []
@@ -59,6 +62,24 @@ def check_files(paths: list[str], options: Options, jobs: int = 1,
             if on_result is not None:
                 on_result(results[job.index])
     return [result for result in results if result is not None]
+
+
+# A small derivation checked once in the supervisor before forking: the modules SymPy imports
+# lazily and its caches are then inherited by every worker instead of rebuilt in each.
+_WARM_UP = """
+network: {sizes: [2, 2, 2]}
+let:
+  delta[L][j]: (a[L][j] - y[j]) * sigmoid'(z[L][j])
+  delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])
+claims:
+  - claim: dC/dw[l][j,k] = delta[l][j] * a[l-1][k]
+  - claim: dC/dw[l][j,k] = delta[l][j] * a[l][k]
+    expect: false
+"""
+
+
+def _warm_up() -> None:
+    check_spec(parse_spec(_WARM_UP, "<warm-up>"), Options(points=2))
 
 
 # -- the worker process ---------------------------------------------------------------------------

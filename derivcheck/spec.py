@@ -107,6 +107,11 @@ def load_spec(path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
     return _SpecReader(read_source(path, limits)).read()
 
 
+def parse_spec(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
+    """``load_spec`` of a derivation given as text (``path`` names it in messages)."""
+    return _SpecReader(Source(path, text, limits)).read()
+
+
 def parameter_count(sizes: tuple[int, ...], bias: str) -> int:
     """Weights and biases of a network (a folded bias is the weight from neuron 0)."""
     per_neuron = 1 if bias in ("true", "folded") else 0

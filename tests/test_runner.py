@@ -11,8 +11,9 @@ import pytest
 
 from conftest import verdicts
 from derivcheck.limits import Limits
-from derivcheck.runner import GRACE, check_files
-from derivcheck.verify import FileChecker, Options, check_file
+from derivcheck.runner import _WARM_UP, GRACE, check_files
+from derivcheck.spec import parse_spec
+from derivcheck.verify import FileChecker, Options, check_file, check_spec
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="the misbehaving checker is patched in, which needs fork")
@@ -104,3 +105,7 @@ def test_results_come_in_the_order_of_the_paths(write, monkeypatch):
 def test_an_unreadable_file_is_one_error(write):
     (result,) = check_files([write("claims: [x = \n")], Options())
     assert result.error and result.error.count("\n") == 0 and "invalid YAML" in result.error
+
+
+def test_the_warm_up_derivation_checks_as_intended():
+    assert verdicts(check_spec(parse_spec(_WARM_UP, "<warm-up>"), Options())) == ["proved", "false"]
