@@ -125,19 +125,19 @@ def run_check(args, console: Console) -> int:
     with _progress_bar(len(files)) as advance:
         results = missing + check_files(files, options, args.jobs, on_result=advance)
     seconds = time.perf_counter() - start
-    if args.junit:
-        from .export import to_junit
-        try:
-            with open(args.junit, "w", encoding="utf-8") as handle:
-                handle.write(to_junit(results, seconds))
-        except OSError as error:
-            raise DerivcheckError(f"cannot write {args.junit}: {error.strerror or error}") from None
     if args.json:
         from .export import to_json
         print(to_json(results, seconds, options))
     else:
         from .report import RunReport
         console.print(RunReport(results, args.quiet, seconds), soft_wrap=True)
+    if args.junit:  # after the report: a file that cannot be written does not hide the results
+        from .export import to_junit
+        try:
+            with open(args.junit, "w", encoding="utf-8") as handle:
+                handle.write(to_junit(results, seconds))
+        except OSError as error:
+            raise DerivcheckError(f"cannot write {args.junit}: {error.strerror or error}") from None
     return max((result.status for result in results), default=0)
 
 

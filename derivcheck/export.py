@@ -10,6 +10,7 @@ from dataclasses import asdict
 from . import __version__
 from .report import counterexample_lines
 from .results import ClaimResult, FileResult, Verdict
+from .source import visible
 from .verify import Options
 
 # The number changes only when a field is removed or changes meaning; new fields may appear in any version.
@@ -41,11 +42,11 @@ def to_junit(results: list[FileResult], seconds: float) -> str:
     root = ET.Element("testsuites", name="derivcheck", time=f"{seconds:.3f}")
     totals = Counter()
     for result in results:
-        suite = ET.SubElement(root, "testsuite", name=result.path, time=f"{result.seconds:.3f}")
+        suite = ET.SubElement(root, "testsuite", name=visible(result.path), time=f"{result.seconds:.3f}")
         counts = Counter()
         if result.error:
             case = ET.SubElement(suite, "testcase", classname=_class_name(result.path), name="read the file")
-            ET.SubElement(case, "error", message=result.error, type="input").text = result.error
+            ET.SubElement(case, "error", message=visible(result.error), type="input").text = visible(result.error)
             counts.update(tests=1, errors=1)
         for claim in result.claims:
             counts.update(tests=1, **_junit_case(suite, result.path, claim))
@@ -60,16 +61,17 @@ def to_junit(results: list[FileResult], seconds: float) -> str:
 
 
 def _class_name(path: str) -> str:
-    return path.replace("/", ".").replace("\\", ".").removesuffix(".yaml").removesuffix(".yml")
+    return visible(path).replace("/", ".").replace("\\", ".").removesuffix(".yaml").removesuffix(".yml")
 
 
 def _junit_case(suite: ET.Element, path: str, claim: ClaimResult) -> dict[str, int]:
     title = claim.name if claim.name == f"claim {claim.number}" else f"claim {claim.number}: {claim.name}"
     case = ET.SubElement(suite, "testcase", classname=_class_name(path), name=f"{title}: {claim.text}",
-                         time=f"{claim.seconds:.3f}", file=path, line=claim.location.rsplit(":", 2)[-2])
+                         time=f"{claim.seconds:.3f}", file=visible(path), line=claim.location.rsplit(":", 2)[-2])
     notes = [f"note: {note}" for note in claim.notes]
     if claim.verdict is Verdict.ERROR:
-        ET.SubElement(case, "error", message=claim.error or "error", type="error").text = claim.error
+        ET.SubElement(case, "error", message=visible(claim.error or "error"), type="error").text = \
+            visible(claim.error or "error")
         return {"errors": 1}
     if claim.ok:
         if notes:
@@ -81,5 +83,6 @@ def _junit_case(suite: ET.Element, path: str, claim: ClaimResult) -> dict[str, i
     else:
         lines = [f"{claim.verdict.value} at every instance, but the file expects it to be false"]
         message = lines[0]
-    ET.SubElement(case, "failure", message=message, type=claim.verdict.value).text = "\n".join(lines + notes)
+    ET.SubElement(case, "failure", message=visible(message), type=claim.verdict.value).text = \
+        visible("\n".join(lines + notes))
     return {"failures": 1}

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .results import ClaimResult, Counterexample, FileResult, Verdict
+from .source import visible
 
 STYLES = {Verdict.PROVED: "bold green", Verdict.HOLDS: "green", Verdict.FALSE: "bold red", Verdict.ERROR: "bold magenta"}
 
@@ -55,19 +56,20 @@ class FileReport:
     def __rich_console__(self, console, options):
         result = self.result
         if result.error:
-            yield Text.assemble(("✗ ", "bold magenta"), (result.error, ""))
+            yield Text.assemble(("✗ ", "bold magenta"), (visible(result.error), ""))
             return
         shown = self.shown()
         if not shown:
             return
-        yield Text.assemble((result.path, "bold"), ("  " + result.title if result.title != result.path else "", "dim"))
+        title = "  " + result.title if result.title != result.path else ""
+        yield Text.assemble((visible(result.path), "bold"), (title, "dim"))
         yield self.table(shown)
         for claim in shown:
             lines = self.details(claim)
             if lines:
                 title = "" if claim.name == f"claim {claim.number}" else f" {claim.name}"
                 yield Text(f"  #{claim.number}{title}", style="bold")
-                yield from (Text("    " + line) for line in lines)
+                yield from (Text("    " + visible(line)) for line in lines)
         yield Text("")
 
     def shown(self) -> list[ClaimResult]:

@@ -20,7 +20,12 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser wher
 _STANDARD_TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null", "timestamp", "seq", "map"})
 # control characters (but tab and newline), and the bidirectional controls of "Trojan source" text
-_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Text safe to show on a terminal or in XML: control characters written as \\uXXXX."""
+    return CONTROL_CHARACTERS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 class Source:
@@ -86,7 +91,7 @@ class Source:
 
     def _reject_control_characters(self, node: yaml.ScalarNode) -> None:
         """No text that would drive a terminal (escape sequences) or reorder what a reader sees."""
-        found = _FORBIDDEN.search(node.value)
+        found = CONTROL_CHARACTERS.search(node.value)
         if found:
             raise InputError(f"control character U+{ord(found.group()):04X} is not allowed", self.where(node),
                              "remove it; escapes such as \\x1b in quoted YAML count too")

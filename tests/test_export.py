@@ -75,3 +75,10 @@ def test_junit_reports_a_wrong_expectation_of_false():
     root = ET.fromstring(to_junit([FileResult("g.yaml", "g", (claim(expect="false"),))], 0.1))
     assert root.find("testsuite/testcase/failure").get("message") == \
         "proved at every instance, but the file expects it to be false"
+
+
+def test_junit_is_well_formed_with_control_characters_in_paths():
+    results = [FileResult("hw\x1b.yaml", "hw", (FALSE,)), FileResult("b\x00.yaml", "b", error="b\x00.yaml:1:1: x")]
+    root = ET.fromstring(to_junit(results, 0.1))
+    assert root.find("testsuite").get("name") == "hw\\u001b.yaml"
+    assert root.findall("testsuite")[1].find("testcase/error").get("message") == "b\\u0000.yaml:1:1: x"

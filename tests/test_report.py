@@ -53,3 +53,10 @@ def test_quiet_hides_what_is_as_expected_and_errors_are_one_line():
     text = rendered(results, quiet=True)
     assert "good.yaml" not in text
     assert long_error in text.splitlines()[0]
+
+
+def test_control_characters_in_paths_are_shown_escaped():
+    text = rendered([FileResult("hw\x1b[2J.yaml", "hw", (FALSE,)),
+                     FileResult("bad\u202e.yaml", "bad", error="bad\u202e.yaml:1:1: invalid YAML")])
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "hw\\u001b[2J.yaml" in text and "bad\\u202e.yaml:1:1: invalid YAML" in text
