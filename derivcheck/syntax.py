@@ -165,3 +165,50 @@ def free_indices(node: Expr | Equation, scope: Scope) -> list[str]:
 
     visit(node, frozenset())
     return found
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+
+
+def to_text(node: Expr | Equation) -> str:
+    """A tree as derivcheck expression text (``w[l][k,j]``, ``sigmoid'(z[l][j])``, ``x^2``)."""
+    return _text(node, 0)
+
+
+def _text(node, context: int) -> str:
+    if isinstance(node, Equation):
+        return f"{_text(node.lhs, 0)} = {_text(node.rhs, 0)}"
+    if isinstance(node, Num):
+        return node.text
+    if isinstance(node, Name):
+        return node.id
+    if isinstance(node, Indexed):
+        return node.id + "".join("[" + ",".join(_text(item, 0).replace(" ", "") for item in group) + "]"
+                                 for group in node.groups)
+    if isinstance(node, Call):
+        return node.func + "'" * node.primes + "(" + ", ".join(_text(arg, 0) for arg in node.args) + ")"
+    if isinstance(node, Kronecker):
+        return f"[{_text(node.i, 0)} == {_text(node.j, 0)}]"
+    if isinstance(node, Sum):
+        bounds = "" if node.lo is None else \
+            f" in {_text(node.lo, 0).replace(' ', '')}..{_text(node.hi, 0).replace(' ', '')}"
+        return f"sum({node.var}{bounds}, {_text(node.body, 0)})"
+    if isinstance(node, Derivative):
+        simple = (Name, Indexed)
+        top = node.expr.id if isinstance(node.expr, Name) else None
+        numerator = f"d{top}" if top else (f"d{_text(node.expr, 0)}" if isinstance(node.expr, simple)
+                                         else f"d({_text(node.expr, 0)})")
+        return f"{numerator}/d{_text(node.var, 0)}" if isinstance(node.var, simple) else \
+            f"{numerator}/d({_text(node.var, 0)})"
+    if isinstance(node, Neg):
+        text = "-" + _text(node.operand, 3)
+        return f"({text})" if context > 1 else text
+    precedence = _PRECEDENCE[node.op]
+    right_context = precedence + (0 if node.op in "+*" else 1)  # a - (b - c), a / (b * c), a^(b^c) kept
+    if node.op == "**":
+        left, right = _text(node.left, precedence + 1), _text(node.right, precedence)
+        text = f"{left}^{right}"
+    else:
+        left, right = _text(node.left, precedence), _text(node.right, right_context)
+        text = f"{left} {node.op} {right}"
+    return f"({text})" if precedence < context else text

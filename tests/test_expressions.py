@@ -190,3 +190,16 @@ def test_error_text_is_one_line_with_place_and_hint():
 def test_python_warnings_become_clear_errors(capsys):
     assert "invalid decimal literal" in str(error("1if x else 2"))
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("text", [
+    "dC/dw[l][j,k] = delta[l][j] * a[l-1][k]",
+    "sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])",
+    "a - (b - x)", "x / (y * z[1][1])", "-x^2", "(-x)^2", "x^y^2", "(x^y)^2", "2 * (x + y)", "-(x + y)",
+    "x * (-y)", "sum(k in 1..L-1, x[k])", "[i == j] * x", "dC/dx", "da[1][j]/dz[1][j]", "x - (-y)",
+])
+def test_syntax_prints_back_to_the_same_tree(text):
+    parse_one = (lambda t: ex.parse_equation(t, AT, SCOPE)) if " = " in text else (lambda t: parse(t))
+    tree = parse_one(text)
+    assert sx.to_text(tree) == text
+    assert parse_one(sx.to_text(tree)) == tree
