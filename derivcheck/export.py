@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import asdict
 
 from . import __version__
-from .report import counterexample_lines
+from .report import counterexample_lines, diagnosis_lines
 from .results import ClaimResult, FileResult, Verdict
 from .source import visible
 from .verify import Options
@@ -80,6 +80,7 @@ def _junit_case(suite: ET.Element, path: str, claim: ClaimResult) -> dict[str, i
     if claim.verdict is Verdict.FALSE:
         lines = [line for example in claim.counterexamples for line in counterexample_lines(example)]
         message = f"false: {lines[0]}" if lines else "false"
+        lines += diagnosis_lines(claim)
     else:
         lines = [f"{claim.verdict.value} at every instance, but the file expects it to be false"]
         message = lines[0]

@@ -96,6 +96,7 @@ class FileReport:
         if claim.error:
             lines.append(claim.error)
         if claim.verdict is Verdict.FALSE:
+            lines.extend(diagnosis_lines(claim))
             # a mistake kept on purpose shows one failing instance; an unexpected one shows where
             shown = claim.counterexamples[:1] if claim.ok else claim.counterexamples
             shown_point = claim.ok
@@ -106,6 +107,16 @@ class FileReport:
                 lines.append(f"… {claim.failed - len(shown)} more false instance{'s' * (claim.failed - len(shown) > 1)}")
         lines.extend(f"note: {note}" for note in claim.notes)
         return lines
+
+
+def diagnosis_lines(claim: ClaimResult) -> list[str]:
+    """Why a false claim is false and, when an edit explains it, the claim made right."""
+    if claim.diagnosis is None:
+        return []
+    lines = [f"why: {claim.diagnosis.message}"]
+    if claim.diagnosis.corrected:
+        lines.append(f"right: {claim.diagnosis.corrected}")
+    return lines
 
 
 def summary_line(results: list[FileResult], seconds: float) -> Text:

@@ -31,6 +31,15 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """Why a claim is false: a stable code, a sentence, and the corrected claim when an edit explains it."""
+
+    code: str
+    message: str
+    corrected: str | None = None
+
+
+@dataclass(frozen=True)
 class ClaimResult:
     number: int
     name: str
@@ -44,6 +53,7 @@ class ClaimResult:
     counterexamples: tuple[Counterexample, ...] = ()
     error: str | None = None
     notes: tuple[str, ...] = ()
+    diagnosis: Diagnosis | None = None
     seconds: float = 0.0
 
     @property

@@ -209,6 +209,8 @@ def _text(node, context: int) -> str:
         left, right = _text(node.left, precedence + 1), _text(node.right, precedence)
         text = f"{left}^{right}"
     else:
-        left, right = _text(node.left, precedence), _text(node.right, right_context)
+        # -a * b reads as (-a) * b, as Python parses it
+        left = _text(node.left, 1 if isinstance(node.left, Neg) and node.op in "*/" else precedence)
+        right = _text(node.right, right_context)
         text = f"{left} {node.op} {right}"
     return f"({text})" if precedence < context else text

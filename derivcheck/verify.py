@@ -26,7 +26,8 @@ from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
                       sample_point_batch)
 from .proof import Prover, time_limit
-from .results import ClaimResult, Counterexample, FileResult, Verdict
+from .diagnose import Diagnoser
+from .results import ClaimResult, Counterexample, Diagnosis, FileResult, Verdict
 from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
 
@@ -165,10 +166,10 @@ class FileChecker:
     def _judge(self, claim: ClaimSpec, instances: list[_Instance], evaluator: Evaluator, point: dict) -> dict:
         counterexamples: list[Counterexample] = []
         holding: list[_Instance] = []
-        failed = 0
+        failing: list[_Instance] = []
         for instance in instances:
             if instance.reason is not None:
-                failed += 1
+                failing.append(instance)
                 if len(counterexamples) < MAX_COUNTEREXAMPLES:
                     counterexamples.append(Counterexample(dict(instance.bindings), reason=instance.reason))
                 continue
@@ -176,19 +177,118 @@ class FileChecker:
             if found is None:
                 holding.append(instance)
             else:
-                failed += 1
+                failing.append(instance)
                 if len(counterexamples) < MAX_COUNTEREXAMPLES:
                     index, lhs, rhs = found
                     counterexamples.append(Counterexample(dict(instance.bindings), lhs, rhs,
                                                           self._point(instance, evaluator, index)))
         notes: list[str] = []
-        if not failed:
+        diagnosis = None
+        if failing:
+            diagnosis = self._diagnose(claim, holding, failing, evaluator, point)
+        else:
             self._holding[claim.number] = (holding, point)
             if self.one_hot and not point and self._needs_one_hot(holding):
                 notes.append("holds only under `targets: one_hot` (targets summing to 1): "
                              "with other targets it is false")
-        return dict(verdict=Verdict.FALSE if failed else Verdict.HOLDS, instances=len(instances), failed=failed,
-                    counterexamples=tuple(counterexamples), notes=tuple(notes))
+        return dict(verdict=Verdict.FALSE if failing else Verdict.HOLDS, instances=len(instances),
+                    failed=len(failing), counterexamples=tuple(counterexamples), notes=tuple(notes),
+                    diagnosis=diagnosis)
+
+    # -- diagnoses -----------------------------------------------------------------------------
+
+    def _diagnose(self, claim: ClaimSpec, holding: list[_Instance], failing: list[_Instance],
+                  evaluator: Evaluator, point: dict) -> Diagnosis:
+        """Which common mistake makes the claim false (see ``diagnose``), within the claim's time budget."""
+        deadline = time.perf_counter() + self.options.timeout
+        network = self.model.network
+        if network is not None and not self.one_hot and not point and network.target_groups \
+                and self._holds_everywhere(holding + failing, self._batch(True)):
+            return Diagnosis("needs_one_hot", "holds only when the targets sum to 1 (one-hot labels): "
+                                              "add `targets: one_hot` to the network if that is meant")
+        diagnoser = Diagnoser(claim.equation, self.spec.scope, self.spec.network,
+                              lambda equation: self._edit_holds(claim, equation, failing, evaluator, deadline))
+        ratio = self._constant_ratio(failing, evaluator, diagnoser.edit_left)
+        found = (diagnoser.constant_factor(ratio) if ratio is not None else None) or diagnoser.search()
+        if found is None:
+            found = self._only_where_equal(claim, holding, failing) or diagnoser.index_hint()
+        if found is None:
+            late = time.perf_counter() > deadline
+            found = Diagnosis("unexplained", "no single common mistake explains the difference"
+                              + (" (the search stopped at the time limit)" if late else ""))
+        return found
+
+    def _holds_everywhere(self, instances: list[_Instance], evaluator: Evaluator) -> bool:
+        try:
+            return all(i.reason is None and self._disagreement(i, evaluator) is None for i in instances)
+        except EvaluationError:
+            return False
+
+    def _constant_ratio(self, failing: list[_Instance], evaluator: Evaluator, edit_left: bool) -> float | None:
+        """truth / formula when it is the same number at every point of the failing instances."""
+        ratios = []
+        for instance in failing[:5]:
+            if instance.reason is not None:
+                return None
+            formula, truth = (instance.lhs, instance.rhs) if edit_left else (instance.rhs, instance.lhs)
+            with np.errstate(all="ignore"):
+                ratios.append(np.asarray(evaluator.value(truth), dtype=float)
+                              / np.asarray(evaluator.value(formula), dtype=float))
+        values = np.concatenate([np.broadcast_to(r, (self.options.points,)) for r in ratios]) if ratios else None
+        if values is None or not np.isfinite(values).all():
+            return None
+        middle = float(np.median(values))
+        return middle if np.allclose(values, middle, rtol=1e-9, atol=0) else None
+
+    def _only_where_equal(self, claim: ClaimSpec, holding, failing) -> Diagnosis | None:
+        """False exactly where two indices differ: the off-diagonal terms are missing."""
+        letters = sx.free_indices(claim.equation, self.spec.scope)
+        softmax = self.spec.network is not None and self.spec.network.activations[-1] == "softmax"
+        jacobian = ": d(yhat[i])/d(z[L][j]) = yhat[i] * ([i == j] - yhat[j])" if softmax else ""
+        for first, second in ((a, b) for n, a in enumerate(letters) for b in letters[n + 1:]):
+            if not holding or any(i.reason for i in failing):
+                break
+            equal = [i.bindings[first] == i.bindings[second] for i in holding + failing]
+            if all(equal[:len(holding)]) and not any(equal[len(holding):]):
+                what = "the off-diagonal terms of the softmax Jacobian" if softmax else "the terms"
+                return Diagnosis("off_diagonal", f"holds only where {first} = {second}: {what} "
+                                                 f"({first} ≠ {second}) are missing{jacobian}")
+            if not any(equal[:len(holding)]) and all(equal[len(holding):]):
+                what = "the diagonal term of the softmax Jacobian" if softmax else "the term"
+                return Diagnosis("diagonal", f"holds only where {first} ≠ {second}: {what} "
+                                             f"({first} = {second}) is missing{jacobian}")
+        return None
+
+    def _edit_holds(self, claim: ClaimSpec, equation: sx.Equation, failing: list[_Instance],
+                    evaluator: Evaluator, deadline: float) -> bool:
+        """Whether an edited claim holds at every instance (the failing ones tried first)."""
+        if time.perf_counter() > deadline:
+            return False
+        edited = replace(claim, equation=equation)
+        free = sx.free_indices(equation, self.spec.scope)
+        if claim.for_range is not None and claim.for_range.var not in free:
+            edited = replace(edited, for_range=None)
+        try:
+            combinations, _, _ = self._combinations(edited)
+        except DerivcheckError:
+            return False
+        seen = [{k: v for k, v in f.bindings.items() if k in free} for f in failing[:3]]
+        ordered = sorted(combinations, key=lambda c: not any(
+            all(c.bindings.get(k) == v for k, v in s.items()) for s in seen))
+        checked = 0
+        for combination in ordered:
+            if combination.reason is not None:
+                return False
+            try:
+                instance = self._build(equation, combination.bindings, {}, [])
+                if instance is None:
+                    continue
+                if instance.reason is not None or self._disagreement(instance, evaluator) is not None:
+                    return False
+            except (DerivcheckError, EvaluationError):
+                return False
+            checked += 1
+        return checked > 0
 
     def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, float, float] | None:
         """A point where the two sides certainly differ: its index and both values; None if none."""
@@ -255,19 +355,41 @@ class FileChecker:
     # -- instances -----------------------------------------------------------------------------
 
     def _instances(self, claim: ClaimSpec) -> list[_Instance]:
+        combinations, unresolved, undefined = self._combinations(claim)
+        explicit = self._explicit(claim)
+        results = [built for instance in combinations
+                   if (built := instance if instance.reason else self._build(claim.equation, instance.bindings,
+                                                                             explicit, undefined)) is not None]
+        if not results:
+            if unresolved:
+                raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,
+                                 "a free index must index a quantity such as w, a, z, y or a data list")
+            raise InputError("the claim is not defined at any layer", claim.loc,
+                             undefined[0] if undefined else "check the layer indices")
+        return results
+
+    def _explicit(self, claim: ClaimSpec) -> dict[str, range]:
+        """The range a claim's `for:` gives its index."""
+        if claim.for_range is None:
+            return {}
+        free = sx.free_indices(claim.equation, self.spec.scope)
+        var = claim.for_range.var
+        if var not in free:
+            raise InputError(f"`for` ranges over '{var}', which the claim does not use", claim.for_range.loc)
+        return {var: range(self.model.index(claim.for_range.lo, {}), self.model.index(claim.for_range.hi, {}) + 1)}
+
+    def _combinations(self, claim: ClaimSpec) -> tuple[list[_Instance], list[str], list[str]]:
+        """The index values of every instance, before any is built (a claim over the limit costs no
+        building); an instance whose quantities are out of range carries the reason. Also the
+        letters whose values could not be told and what was undefined."""
         equation = claim.equation
         model = self.model
         free = sx.free_indices(equation, self.spec.scope)
         layer_vars = [v for v in free
                       if any(o.layer_slot for o in model.ranges.occurrences(v, [equation.lhs, equation.rhs], {}))]
-        explicit: dict[str, range] = {}
-        if claim.for_range is not None:
-            var = claim.for_range.var
-            if var not in free:
-                raise InputError(f"`for` ranges over '{var}', which the claim does not use", claim.for_range.loc)
-            explicit[var] = range(model.index(claim.for_range.lo, {}), model.index(claim.for_range.hi, {}) + 1)
+        explicit = self._explicit(claim)
         order = layer_vars + [v for v in free if v not in layer_vars]
-        combinations: list[_Instance] = []  # enumerated first: a claim over the limit costs no building
+        combinations: list[_Instance] = []
         unresolved: list[str] = []
         undefined: list[str] = []
 
@@ -299,16 +421,7 @@ class FileChecker:
                 expand(position + 1, {**bindings, var: value})
 
         expand(0, {})
-        results = [built for instance in combinations
-                   if (built := instance if instance.reason else self._build(equation, instance.bindings, explicit,
-                                                                             undefined)) is not None]
-        if not results:
-            if unresolved:
-                raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,
-                                 "a free index must index a quantity such as w, a, z, y or a data list")
-            raise InputError("the claim is not defined at any layer", claim.loc,
-                             undefined[0] if undefined else "check the layer indices")
-        return results
+        return combinations, unresolved, undefined
 
     def _build(self, equation: sx.Equation, bindings: dict[str, int], explicit: dict,
                undefined: list[str]) -> _Instance | None:

@@ -7,7 +7,7 @@ import re
 from conftest import ROOT
 
 ORDER = ["errors", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
-         "semantics", "numeric", "proof", "results", "verify", "runner", "gradients", "printing", "report", "export", "cli",
+         "semantics", "numeric", "proof", "results", "diagnose", "verify", "runner", "gradients", "printing", "report", "export", "cli",
          "__main__"]
 PACKAGE = ROOT / "derivcheck"
 
