@@ -149,7 +149,7 @@ class Diagnoser:
             layer = self._layer_of(node)
             if layer is None:
                 continue
-            for shifted in (_plus(layer, -1), _plus(layer, 1)):
+            for shifted in (_plus(layer, -1), _plus(layer, 1), _plus(layer, -2), _plus(layer, 2)):
                 new = replace(node, groups=((shifted,),) + node.groups[1:])
                 role = self._role(node)
                 if id(node) in inside_derivative:
@@ -191,8 +191,16 @@ class Diagnoser:
                            product, kept)
 
     def _missing_factors(self) -> Iterator[Edit]:
+        """A derivative of the activation, times the whole side or inside one of its sums; without a
+        network, a symbol (the inner derivative of a chain rule)."""
         network = self.network
+        places = [self.side] + [node.body for node in _nodes(self.side, sx.Sum)]
         if network is None:
+            for place in places:
+                for symbol in sorted(self.scope.values):
+                    factor = sx.Name(symbol, self.side_loc)
+                    yield Edit("missing_factor", f"the factor {symbol} is missing (an inner derivative?)",
+                               place, sx.BinOp("*", place, factor, self.side_loc))
             return
         layers = {}
         for node in _nodes(self.equation, sx.Indexed):
@@ -200,18 +208,29 @@ class Diagnoser:
             if layer is not None:
                 for candidate in (layer, _plus(layer, -1), _plus(layer, 1)):
                     layers.setdefault(sx.to_text(candidate), candidate)
-        single = all(size == 1 for size in network.sizes)  # z[2] stands for z[2][1]
-        letters = [None] if single else sx.free_indices(self.equation, self.scope)
         z_name = network.notation.names["preact"]
-        for layer in layers.values():
-            function = self._activation_at(layer)
-            if function is None:
-                continue
-            for letter in letters:
-                groups = ((layer,),) if letter is None else ((layer,), (sx.Name(letter, self.side_loc),))
-                factor = sx.Call(function, 1, (sx.Indexed(z_name, groups, self.side_loc),), self.side_loc)
-                yield Edit("missing_factor", f"the factor {_t(factor)} is missing",
-                           self.side, sx.BinOp("*", self.side, factor, self.side_loc))
+        for place in places:
+            letters = sx.free_indices(self.equation, self.scope) + [node.var for node in _nodes(self.side, sx.Sum)
+                                                                     if any(p is place for p in sx.walk(node))]
+            for layer in layers.values():
+                function = self._activation_at(layer)
+                if function is None:
+                    continue
+                for indices in self._neuron_indices(letters):
+                    groups = ((layer,),) + ((tuple(sx.Name(i, self.side_loc) for i in indices),) if indices else ())
+                    factor = sx.Call(function, 1, (sx.Indexed(z_name, groups, self.side_loc),), self.side_loc)
+                    yield Edit("missing_factor", f"the factor {_t(factor)} is missing",
+                               place, sx.BinOp("*", place, factor, self.side_loc))
+
+    def _neuron_indices(self, letters: list[str]) -> list[tuple[str, ...]]:
+        """The index tuples of a z: none for single neurons, then (j) or, in a batch, (j, s)."""
+        network = self.network
+        single = all(size == 1 for size in network.sizes) and network.batch == 1
+        if single:
+            return [()]
+        if network.batch > 1:
+            return [(first, second) for first in letters for second in letters if first != second]
+        return [(letter,) for letter in letters]
 
     def _renamed_indices(self) -> Iterator[Edit]:
         letters = sorted({node.id for node in _nodes(self.equation, sx.Name) if self.scope.is_index(node.id)}

@@ -9,7 +9,7 @@ import jsonschema
 
 from conftest import ROOT
 from derivcheck.export import to_json, to_junit
-from derivcheck.results import ClaimResult, Counterexample, FileResult, Verdict
+from derivcheck.results import ClaimResult, Counterexample, Diagnosis, FileResult, Verdict
 from derivcheck.verify import Options
 
 SCHEMA = json.loads((ROOT / "docs" / "results.schema.json").read_text(encoding="utf-8"))
@@ -24,7 +24,9 @@ def claim(**fields) -> ClaimResult:
 
 FALSE = claim(number=2, name="mistake", location="f.yaml:11:5", verdict=Verdict.FALSE, proved=0, failed=2,
               counterexamples=(Counterexample({"l": 1, "j": 2}, 0.5, 0.25, {"w[1][2,1]": 1.5}),
-                               Counterexample({"l": 2, "j": 3}, reason="a[2][3] is out of range")))
+                               Counterexample({"l": 2, "j": 3}, reason="a[2][3] is out of range")),
+              diagnosis=Diagnosis("activation_wrong_layer", "the activation of the wrong layer: a[l][k] should be "
+                                  "a[l-1][k]", "dC/dw[l][j,k] = delta[l][j] * a[l-1][k]"))
 KEPT = claim(number=3, name="claim 3", location="f.yaml:13:5", verdict=Verdict.FALSE, expect="false", failed=1,
              proved=0, counterexamples=(Counterexample({"j": 1}, 1.0, 2.0),))
 BROKEN = claim(number=4, name="claim 4", location="f.yaml:15:5", verdict=Verdict.ERROR, instances=0, proved=0,
@@ -43,6 +45,8 @@ def test_json_document_follows_the_schema_and_counts():
     second = document["files"][0]["claims"][1]
     assert second["verdict"] == "false" and second["ok"] is False
     assert second["counterexamples"][1]["reason"] == "a[2][3] is out of range"
+    assert second["diagnosis"] == {"code": "activation_wrong_layer", "corrected": "dC/dw[l][j,k] = delta[l][j] * a[l-1][k]",
+                                   "message": "the activation of the wrong layer: a[l][k] should be a[l-1][k]"}
 
 
 def test_the_schema_rejects_a_document_without_verdicts():
@@ -67,6 +71,7 @@ def test_junit_fails_unexpected_claims_and_errors_unreadable_ones():
     failure = cases[1].find("failure")
     assert failure.get("message") == "false: at l=1, j=2: left side = 0.5, right side = 0.25"
     assert "a[2][3] is out of range" in failure.text
+    assert "right: dC/dw[l][j,k] = delta[l][j] * a[l-1][k]" in failure.text
     assert cases[3].find("error").get("message") == "f.yaml:15:14: unknown function 'sigma'"
     assert bad.find("testcase/error").get("message").startswith("bad.yaml:3:1: invalid YAML")
 

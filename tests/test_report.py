@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 from derivcheck.report import RunReport
-from derivcheck.results import ClaimResult, Counterexample, FileResult, Verdict
+from derivcheck.results import ClaimResult, Counterexample, Diagnosis, FileResult, Verdict
 
 
 def claim(**fields) -> ClaimResult:
@@ -27,7 +27,7 @@ def rendered(results, quiet=False) -> str:
 FALSE = claim(number=2, name="mistake", verdict=Verdict.FALSE, proved=0, failed=2, counterexamples=(
     Counterexample({"l": 1, "j": 2}, 0.5, 0.25, {"w[1][2,1]": 1.5, "x[1]": -0.75}),
     Counterexample({"l": 2, "j": 3}, reason="a[2][3] is out of range: a[2][j] has j in 1..2"),
-))
+), diagnosis=Diagnosis("wrong_layer", "the wrong layer: a[l][j] should be a[l-1][j]", "dC/db[l][j] = a[l-1][j]"))
 
 
 def test_table_and_summary():
@@ -60,3 +60,10 @@ def test_control_characters_in_paths_are_shown_escaped():
                      FileResult("bad\u202e.yaml", "bad", error="bad\u202e.yaml:1:1: invalid YAML")])
     assert "\x1b" not in text and "\u202e" not in text
     assert "hw\\u001b[2J.yaml" in text and "bad\\u202e.yaml:1:1: invalid YAML" in text
+
+
+def test_a_diagnosis_comes_first_with_the_right_formula():
+    lines = rendered([FileResult("f.yaml", "BP", (FALSE,))]).splitlines()
+    why = lines.index("    why: the wrong layer: a[l][j] should be a[l-1][j]")
+    assert lines[why + 1] == "    right: dC/db[l][j] = a[l-1][j]"
+    assert lines[why + 2].startswith("    at l=1, j=2: left side = 0.5")
