@@ -90,6 +90,12 @@ class _Parser:
             raise self.fail(node, "a claim has one '=' sign", "write one equation per claim")
         raise self.fail(node, "a claim must be an equation", "expected `left side = right side`")
 
+    def chain(self, node: ast.AST) -> list[Expr]:
+        """The sides of `a = b = … = z`: a derivation written as one line."""
+        if isinstance(node, ast.Compare) and all(isinstance(op, ast.Eq) for op in node.ops):
+            return [self.expr(part) for part in [node.left, *node.comparators]]
+        raise self.fail(node, "a claim must be an equation", "expected `left side = right side`")
+
     def expr(self, node: ast.AST) -> Expr:
         loc = self.text.location(node)
         if isinstance(node, ast.Constant):
@@ -364,6 +370,12 @@ def _check_depth(root: ast.AST, text: _Text, limits: Limits) -> None:
 def parse_equation(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Equation:
     rewritten, node = _python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).equation(node), origin)
+
+
+def parse_chain(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> list[Expr]:
+    """`a = b = … = z` as its sides (two or more)."""
+    rewritten, node = _python_tree(text, origin, limits)
+    return _guarded(lambda: _Parser(rewritten, scope, limits).chain(node), origin)
 
 
 def parse_expression(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Expr:

@@ -95,8 +95,11 @@ class FileReport:
         lines: list[str] = []
         if claim.error:
             lines.append(claim.error)
+        if claim.steps:
+            lines.extend(step_lines(claim))
         if claim.verdict is Verdict.FALSE:
-            lines.extend(diagnosis_lines(claim))
+            if not claim.steps:
+                lines.extend(diagnosis_lines(claim))
             # a mistake kept on purpose shows one failing instance; an unexpected one shows where
             shown = claim.counterexamples[:1] if claim.ok else claim.counterexamples
             shown_point = claim.ok
@@ -116,6 +119,27 @@ def diagnosis_lines(claim: ClaimResult) -> list[str]:
     lines = [f"why: {claim.diagnosis.message}"]
     if claim.diagnosis.corrected:
         lines.append(f"right: {claim.diagnosis.corrected}")
+    return lines
+
+
+def step_lines(claim: ClaimResult) -> list[str]:
+    """A derivation step by step: each step's verdict against the one before, the first broken one
+    explained, and a later step that is right again."""
+    lines = []
+    for step in claim.steps:
+        if step.right_again:
+            word = "right again (equals step 1)"
+        elif step.verdict is Verdict.FALSE:
+            word = "✗ false"
+        else:
+            word = step.verdict.value
+        lines.append(f"step {step.number} {word}: = {step.text}")
+        if step.error:
+            lines.append(f"  {step.error}")
+        if step.diagnosis is not None:
+            lines.append(f"  why: {step.diagnosis.message}")
+            if step.diagnosis.corrected:
+                lines.append(f"  right: = {step.diagnosis.corrected}")
     return lines
 
 

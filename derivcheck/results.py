@@ -40,6 +40,21 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
+class StepResult:
+    """One step of a derivation: its expression checked against the one before."""
+
+    number: int  # the expression's position, from 2 (the first expression is step 1)
+    text: str
+    verdict: Verdict
+    instances: int = 0
+    proved: int = 0
+    counterexamples: tuple[Counterexample, ...] = ()
+    diagnosis: Diagnosis | None = None
+    error: str | None = None
+    right_again: bool = False  # after a broken step: equal to the first expression again
+
+
+@dataclass(frozen=True)
 class ClaimResult:
     number: int
     name: str
@@ -54,6 +69,7 @@ class ClaimResult:
     error: str | None = None
     notes: tuple[str, ...] = ()
     diagnosis: Diagnosis | None = None
+    steps: tuple[StepResult, ...] = ()
     seconds: float = 0.0
 
     @property

@@ -41,8 +41,12 @@ class Source:
             mark = exc.problem_mark or exc.context_mark
             where = Location(path, mark.line + 1, mark.column + 1) if mark else None
             raise InputError(f"invalid YAML: {exc.problem}", where) from None
+        except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
+            before = text[:exc.position]
+            where = Location(path, before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+            raise InputError(f"control character U+{exc.character:04X} is not allowed", where) from None
         except yaml.YAMLError as exc:
-            raise InputError(f"invalid YAML: {exc}", Location(path, 1, 1)) from None
+            raise InputError("invalid YAML: " + " ".join(str(exc).split()), Location(path, 1, 1)) from None
         except RecursionError:
             raise InputError("YAML nested too deeply", Location(path, 1, 1)) from None
         if self.root is not None:

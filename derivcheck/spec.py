@@ -28,7 +28,7 @@ ROLE_DEFAULTS = {
 _KEY_OF_ROLE = {role: key for key, role in ROLE_DEFAULTS.items()}
 TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "claims", "symbols", "data")
 NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation")
-CLAIM_KEYS = ("claim", "name", "for", "expect", "at", "note")
+CLAIM_KEYS = ("claim", "steps", "name", "for", "expect", "at", "note")
 ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 
@@ -87,6 +87,7 @@ class ClaimSpec:
     expect: str  # holds | false
     at: tuple[tuple[sx.Expr, sx.Expr], ...] | None
     loc: Location = field(compare=False)
+    steps: tuple[sx.Expr, ...] = ()  # a derivation: first = … = last, each step checked against the one before
 
 
 @dataclass(frozen=True)
@@ -370,22 +371,41 @@ class _SpecReader:
                     fields[key] = value
             if "name" in fields:
                 name = src.text(fields["name"], "name")
-            if "claim" not in fields:
-                raise InputError(f"claim {number} has no `claim:`", where, "expected `claim: lhs = rhs`")
-            text = src.text(fields["claim"], "claim")
             if "expect" in fields:
                 expect = src.text(fields["expect"], "expect").lower()
                 if expect not in ("holds", "false"):
                     raise InputError(f"expect must be holds or false, not {expect!r}", src.where(fields["expect"]))
-            equation = ex.parse_equation(text, src.text_origin(fields["claim"]), scope, self.limits)
+            if "claim" not in fields and "steps" not in fields:
+                raise InputError(f"claim {number} has no `claim:`", where,
+                                 "expected `claim: lhs = rhs`, or a list of `steps:`")
+            if "claim" in fields and "steps" in fields:
+                raise InputError(f"claim {number} has both `claim:` and `steps:`", where, "keep one")
+            if "steps" in fields:
+                steps, text = self.steps(fields["steps"], scope)
+            else:
+                text = src.text(fields["claim"], "claim")
+                steps = tuple(ex.parse_chain(text, src.text_origin(fields["claim"]), scope, self.limits))
+            equation = sx.Equation(steps[0], steps[-1], steps[0].loc)
+            steps = steps if len(steps) > 2 else ()
             for_range = None
             if "for" in fields:
                 for_range = ex.parse_range(src.text(fields["for"], "for"), src.text_origin(fields["for"]), scope,
                                            self.limits)
             at = self.point(fields["at"], scope) if "at" in fields else None
-            return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where)
+            return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where, steps)
         except InputError as error:
             return ClaimSpec(number, name, text, None, error, None, expect, None, where)
+
+    def steps(self, node: yaml.Node, scope: sx.Scope) -> tuple[tuple[sx.Expr, ...], str]:
+        """`steps:` — the expressions of a derivation, one per item; the text joins them with ' = '."""
+        src = self.src
+        items = src.sequence(node, "steps")
+        if len(items) < 2:
+            raise InputError("steps needs at least two expressions", src.where(node), "one per line of the derivation")
+        texts = [src.text(item, "a step") for item in items]
+        parsed = tuple(ex.parse_expression(text, src.text_origin(item), scope, self.limits)
+                       for text, item in zip(texts, items))
+        return parsed, " = ".join(" ".join(text.split()) for text in texts)
 
     def point(self, node: yaml.Node, scope: sx.Scope) -> tuple[tuple[sx.Expr, sx.Expr], ...]:
         src = self.src

@@ -27,7 +27,7 @@ from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_di
                       sample_point_batch)
 from .proof import Prover, time_limit
 from .diagnose import Diagnoser
-from .results import ClaimResult, Counterexample, Diagnosis, FileResult, Verdict
+from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
 from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
 
@@ -90,7 +90,7 @@ class FileChecker:
         self._evaluator: Evaluator | None = None
         self._free_targets: Evaluator | None = None
         self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
-        self._holding: dict[int, tuple[list[_Instance], dict]] = {}  # claim number → instances to prove
+        self._holding: dict[tuple, tuple[list[_Instance], dict]] = {}  # (number, equation) → instances to prove
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -124,6 +124,8 @@ class FileChecker:
     def numeric(self, claim: ClaimSpec) -> ClaimResult:
         """The claim's numeric verdict at every instance: holds, false or error (no proof yet)."""
         start = time.perf_counter()
+        if claim.steps and claim.error is None:
+            return self._numeric_steps(claim)
         if claim.error is not None:
             return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=str(claim.error))
         try:
@@ -139,15 +141,82 @@ class FileChecker:
         return self.options.prove and result.verdict is Verdict.HOLDS
 
     def prove(self, claim: ClaimSpec, result: ClaimResult) -> ClaimResult:
-        """The numeric result of a claim that holds, upgraded to proved when a proof comes in time."""
+        """The numeric result of a claim that holds, upgraded to proved when a proof comes in time
+        (for a derivation, every step; the claim's budget is shared between them)."""
         start = time.perf_counter()
-        if claim.number not in self._holding:  # a fresh checker (a restarted worker) rebuilds them
-            self._holding[claim.number] = (self._instances(claim), self._evaluator_for(claim)[1])
-        instances, point = self._holding.pop(claim.number)
-        proved, notes = self._prove(instances, point)
-        verdict = Verdict.PROVED if proved == result.instances else Verdict.HOLDS
-        return replace(result, verdict=verdict, proved=proved, notes=tuple(notes) + result.notes,
-                       seconds=result.seconds + time.perf_counter() - start)
+        if not claim.steps:
+            proved, notes = self._proved(claim, self.options.timeout)
+            verdict = Verdict.PROVED if proved == result.instances else Verdict.HOLDS
+            return replace(result, verdict=verdict, proved=proved, notes=tuple(notes) + result.notes,
+                           seconds=result.seconds + time.perf_counter() - start)
+        parts = self._step_claims(claim)
+        steps, notes = [], list(result.notes)
+        for part, step in zip(parts, result.steps):
+            proved, part_notes = self._proved(part, self.options.timeout / len(parts))
+            verdict = Verdict.PROVED if proved == step.instances else Verdict.HOLDS
+            steps.append(replace(step, verdict=verdict, proved=proved))
+            notes.extend(f"step {step.number}: {note}" for note in part_notes)
+        verdict = Verdict.PROVED if all(step.verdict is Verdict.PROVED for step in steps) else Verdict.HOLDS
+        return replace(result, verdict=verdict, proved=sum(step.proved for step in steps), steps=tuple(steps),
+                       notes=tuple(notes), seconds=result.seconds + time.perf_counter() - start)
+
+    def _proved(self, claim: ClaimSpec, budget: float) -> tuple[int, list[str]]:
+        key = (claim.number, claim.equation)
+        if key not in self._holding:  # a fresh checker (a restarted worker) rebuilds them
+            self._holding[key] = (self._instances(claim), self._evaluator_for(claim)[1])
+        instances, point = self._holding.pop(key)
+        return self._prove(instances, point, budget)
+
+    # -- derivations in steps ---------------------------------------------------------------------
+
+    @staticmethod
+    def _step_claims(claim: ClaimSpec) -> list[ClaimSpec]:
+        """Each step as a claim: the expression before it = the step."""
+        return [replace(claim, equation=sx.Equation(before, after, after.loc), steps=())
+                for before, after in zip(claim.steps, claim.steps[1:])]
+
+    def _numeric_steps(self, claim: ClaimSpec) -> ClaimResult:
+        """Every step against the one before; after a broken step, whether a later one is right again."""
+        start = time.perf_counter()
+        parts = [self.numeric(part) for part in self._step_claims(claim)]
+        steps: list[StepResult] = []
+        broken: int | None = None
+        notes: list[str] = []
+        for number, (expression, part) in enumerate(zip(claim.steps[1:], parts), start=2):
+            again = broken is not None and part.verdict is not Verdict.ERROR and self._agrees(
+                replace(claim, equation=sx.Equation(claim.steps[0], expression, expression.loc), steps=()))
+            if again:
+                notes.append(f"step {number} equals step 1 again: the slip at step {broken} was silently corrected")
+            if part.verdict is Verdict.FALSE and broken is None:
+                broken = number
+            diagnosis = None if again else _step_diagnosis(part.diagnosis, claim.steps[number - 2])
+            steps.append(StepResult(number, sx.to_text(expression), part.verdict, part.instances,
+                                    counterexamples=part.counterexamples[:1], diagnosis=diagnosis,
+                                    error=part.error, right_again=again))
+        errors = [part.error for part in parts if part.verdict is Verdict.ERROR]
+        first_broken = parts[broken - 2] if broken is not None else None
+        diagnosis = None
+        if broken is not None and steps[broken - 2].diagnosis is not None:
+            found = steps[broken - 2].diagnosis
+            texts = [sx.to_text(step) for step in claim.steps]
+            if found.corrected is not None:
+                texts[broken - 1] = found.corrected
+            diagnosis = Diagnosis(found.code, f"step {broken}: {found.message}",
+                                  " = ".join(texts) if found.corrected is not None else None)
+        verdict = Verdict.ERROR if errors else (Verdict.FALSE if broken is not None else Verdict.HOLDS)
+        return ClaimResult(**self._header(claim), verdict=verdict, instances=sum(p.instances for p in parts),
+                           failed=first_broken.failed if first_broken else 0,
+                           counterexamples=first_broken.counterexamples if first_broken else (),
+                           diagnosis=diagnosis,
+                           error=errors[0] if errors else None, notes=tuple(notes), steps=tuple(steps),
+                           seconds=time.perf_counter() - start)
+
+    def _agrees(self, claim: ClaimSpec) -> bool:
+        try:
+            evaluator, _ = self._evaluator_for(claim)
+            return self._holds_everywhere(self._instances(claim), evaluator)
+        except (DerivcheckError, EvaluationError):
+            return False
 
     def _evaluator_for(self, claim: ClaimSpec) -> tuple[Evaluator, dict]:
         if claim.at is None:
@@ -187,7 +256,7 @@ class FileChecker:
         if failing:
             diagnosis = self._diagnose(claim, holding, failing, evaluator, point)
         else:
-            self._holding[claim.number] = (holding, point)
+            self._holding[(claim.number, claim.equation)] = (holding, point)
             if self.one_hot and not point and self._needs_one_hot(holding):
                 notes.append("holds only under `targets: one_hot` (targets summing to 1): "
                              "with other targets it is false")
@@ -326,15 +395,15 @@ class FileChecker:
                                    f"{_signed(c[4])}·u²")
         return point
 
-    def _prove(self, instances: list[_Instance], point: dict) -> tuple[int, list[str]]:
-        deadline = time.perf_counter() + self.options.timeout
+    def _prove(self, instances: list[_Instance], point: dict, budget: float) -> tuple[int, list[str]]:
+        deadline = time.perf_counter() + budget
         proved = 0
         try:
             for instance in reversed(instances):  # deepest layer first: a recursion is proved by induction
                 with time_limit(deadline - time.perf_counter()):
                     proved += self._prove_one(instance, point)
         except ProofTimeout:
-            return proved, [f"symbolic proof stopped after {self.options.timeout:g} s "
+            return proved, [f"symbolic proof stopped after {budget:.3g} s "
                             f"({proved} of {len(instances)} instances proved); the verdict rests on the numeric checks"]
         except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, NotImplementedError):
             return proved, ["symbolic proof not attempted for every instance (SymPy could not simplify it)"]
@@ -438,6 +507,16 @@ class FileChecker:
         if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)
         return _Instance(dict(bindings), lhs, rhs)
+
+
+def _step_diagnosis(diagnosis: Diagnosis | None, before: sx.Expr) -> Diagnosis | None:
+    """A step's diagnosis with the corrected step alone (not the equation with the step before)."""
+    if diagnosis is None or diagnosis.corrected is None:
+        return diagnosis
+    head = sx.to_text(before) + " = "
+    if diagnosis.corrected.startswith(head):
+        return replace(diagnosis, corrected=diagnosis.corrected[len(head):])
+    return diagnosis
 
 
 def _natural_order(symbol: sp.Symbol) -> list:

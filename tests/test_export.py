@@ -10,6 +10,7 @@ import jsonschema
 from conftest import ROOT
 from derivcheck.export import to_json, to_junit
 from derivcheck.results import ClaimResult, Counterexample, Diagnosis, FileResult, Verdict
+from derivcheck.runner import check_files
 from derivcheck.verify import Options
 
 SCHEMA = json.loads((ROOT / "docs" / "results.schema.json").read_text(encoding="utf-8"))
@@ -87,3 +88,17 @@ def test_junit_is_well_formed_with_control_characters_in_paths():
     root = ET.fromstring(to_junit(results, 0.1))
     assert root.find("testsuite").get("name") == "hw\\u001b.yaml"
     assert root.findall("testsuite")[1].find("testcase/error").get("message") == "b\\u0000.yaml:1:1: x"
+
+
+def test_a_real_run_with_diagnoses_and_steps_follows_the_schema(write):
+    path = write("""
+        network: {sizes: [2, 2]}
+        claims:
+          - claim: dC/db[l][j] = 2 * dC/dz[l][j] = dC/dz[l][j]
+          - claim: dC/db[l][j] = -dC/dz[l][j]
+    """)
+    document = json.loads(to_json(check_files([path], Options()), 1.0, Options()))
+    jsonschema.validate(document, SCHEMA)
+    first, second = document["files"][0]["claims"]
+    assert first["steps"][0]["diagnosis"]["corrected"] == "dC/dz[l][j]" and first["steps"][1]["right_again"]
+    assert second["diagnosis"]["code"] == "sign"

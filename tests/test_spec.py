@@ -214,3 +214,8 @@ def test_every_yaml_message_has_line_and_column(write):
         else:
             spec = load_spec(path)
             assert all(re.match(re.escape(path) + r":\d+:\d+: ", str(c.error)) for c in spec.claims)
+
+
+def test_a_raw_control_character_is_one_line_with_its_place(write):
+    message = spec_error(write, "claims:\n  - claim: x\x00 = 1\n")
+    assert message == "2:13: control character U+0000 is not allowed"
