@@ -103,8 +103,12 @@ class FileReport:
             # a mistake kept on purpose shows one failing instance; an unexpected one shows where
             shown = claim.counterexamples[:1] if claim.ok else claim.counterexamples
             shown_point = claim.ok
+            broken = next((step.number for step in claim.steps if step.verdict is Verdict.FALSE), None)
             for example in shown:
-                lines.extend(counterexample_lines(example, with_point=not shown_point))
+                example_lines = counterexample_lines(example, with_point=not shown_point)
+                if broken is not None:  # a derivation's counterexamples are those of its first broken step
+                    example_lines[0] = f"step {broken} " + example_lines[0]
+                lines.extend(example_lines)
                 shown_point |= example.reason is None
             if claim.failed > len(shown):
                 lines.append(f"… {claim.failed - len(shown)} more false instance{'s' * (claim.failed - len(shown) > 1)}")

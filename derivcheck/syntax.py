@@ -170,6 +170,13 @@ def free_indices(node: Expr | Equation, scope: Scope) -> list[str]:
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
 
 
+def _differential(node) -> str:
+    """dC, dw[l][j,k] for one-letter names; d(yhat[i]), d(x^2) otherwise."""
+    if isinstance(node, (Name, Indexed)) and len(node.id) == 1:
+        return "d" + _text(node, 0)
+    return f"d({_text(node, 0)})"
+
+
 def to_text(node: Expr | Equation) -> str:
     """A tree as derivcheck expression text (``w[l][k,j]``, ``sigmoid'(z[l][j])``, ``x^2``)."""
     return _text(node, 0)
@@ -194,12 +201,7 @@ def _text(node, context: int) -> str:
             f" in {_text(node.lo, 0).replace(' ', '')}..{_text(node.hi, 0).replace(' ', '')}"
         return f"sum({node.var}{bounds}, {_text(node.body, 0)})"
     if isinstance(node, Derivative):
-        simple = (Name, Indexed)
-        top = node.expr.id if isinstance(node.expr, Name) else None
-        numerator = f"d{top}" if top else (f"d{_text(node.expr, 0)}" if isinstance(node.expr, simple)
-                                         else f"d({_text(node.expr, 0)})")
-        return f"{numerator}/d{_text(node.var, 0)}" if isinstance(node.var, simple) else \
-            f"{numerator}/d({_text(node.var, 0)})"
+        return f"{_differential(node.expr)}/{_differential(node.var)}"
     if isinstance(node, Neg):
         text = "-" + _text(node.operand, 3)
         return f"({text})" if context > 1 else text

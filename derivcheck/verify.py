@@ -180,15 +180,19 @@ class FileChecker:
         start = time.perf_counter()
         parts = [self.numeric(part) for part in self._step_claims(claim)]
         steps: list[StepResult] = []
-        broken: int | None = None
+        broken: int | None = None  # the first broken step
+        off_track: int | None = None  # the latest broken step not yet made good
         notes: list[str] = []
         for number, (expression, part) in enumerate(zip(claim.steps[1:], parts), start=2):
-            again = broken is not None and part.verdict is not Verdict.ERROR and self._agrees(
+            again = off_track is not None and part.verdict is not Verdict.ERROR and self._agrees(
                 replace(claim, equation=sx.Equation(claim.steps[0], expression, expression.loc), steps=()))
             if again:
-                notes.append(f"step {number} equals step 1 again: the slip at step {broken} was silently corrected")
-            if part.verdict is Verdict.FALSE and broken is None:
-                broken = number
+                notes.append(f"step {number} equals step 1 again: the slip at step {off_track} was silently "
+                             "corrected")
+                off_track = None
+            elif part.verdict is Verdict.FALSE and off_track is None:
+                off_track = number
+                broken = broken or number
             diagnosis = None if again else _step_diagnosis(part.diagnosis, claim.steps[number - 2])
             steps.append(StepResult(number, sx.to_text(expression), part.verdict, part.instances,
                                     counterexamples=part.counterexamples[:1], diagnosis=diagnosis,
@@ -313,7 +317,11 @@ class FileChecker:
         """False exactly where two indices differ: the off-diagonal terms are missing."""
         letters = sx.free_indices(claim.equation, self.spec.scope)
         softmax = self.spec.network is not None and self.spec.network.activations[-1] == "softmax"
-        jacobian = ": d(yhat[i])/d(z[L][j]) = yhat[i] * ([i == j] - yhat[j])" if softmax else ""
+        jacobian = ""
+        if softmax:
+            names = self.spec.network.notation.names
+            yhat, z = names["output"], names["preact"]
+            jacobian = f": d({yhat}[i])/d({z}[L][j]) = {yhat}[i] * ([i == j] - {yhat}[j])"
         for first, second in ((a, b) for n, a in enumerate(letters) for b in letters[n + 1:]):
             if not holding or any(i.reason for i in failing):
                 break

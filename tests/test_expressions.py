@@ -197,6 +197,7 @@ def test_python_warnings_become_clear_errors(capsys):
     "sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])",
     "a - (b - x)", "x / (y * z[1][1])", "-x^2", "(-x)^2", "x^y^2", "(x^y)^2", "2 * (x + y)", "-(x + y)",
     "x * (-y)", "sum(k in 1..L-1, x[k])", "[i == j] * x", "dC/dx", "da[1][j]/dz[1][j]", "x - (-y)",
+    "d(yhat[i])/dz[L][j]", "d(x^2 * y)/dx",
 ])
 def test_syntax_prints_back_to_the_same_tree(text):
     parse_one = (lambda t: ex.parse_equation(t, AT, SCOPE)) if " = " in text else (lambda t: parse(t))
