@@ -28,7 +28,8 @@ exit status: 0 every verdict as expected, 1 some claim is not, 2 some file or cl
 
 GRAD_EXAMPLE = """examples:
   derivcheck grad net.yaml
-  derivcheck grad net.yaml --param 'w[2][1,3]' --latex"""
+  derivcheck grad net.yaml --param 'w[2][1,3]' --latex
+  derivcheck grad net.yaml --expanded"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("path", metavar="FILE", help="a derivation file with a network")
     grad.add_argument("--param", help="one parameter only, e.g. 'w[2][1,3]'")
     grad.add_argument("--latex", action="store_true", help="LaTeX instead of text")
+    grad.add_argument("--expanded", action="store_true",
+                      help="each derivative written out in w, b, x, y, z and a, instead of over dC/dz and lets")
     grad.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
                       help="raise (or lower) a limit, as for check")
     return parser
@@ -168,16 +171,19 @@ def run_grad(args, console: Console) -> int:
     from .spec import load_spec
 
     spec = load_spec(args.path, with_overrides(args.limit))
-    graph, gradients = true_gradients(spec, args.param)
+    found = true_gradients(spec, args.param)
+    graph = found.graph
     loss = spec.network.notation.names["loss"]
-    for gradient in gradients:
+    lines = [] if args.expanded else [(symbol, as_text(symbol), value) for symbol, value in found.adjoints]
+    lines += [(g.parameter, f"d{loss}/d{g.label}", g.expr if args.expanded else g.compact) for g in found.gradients]
+    for symbol, label, value in lines:
         if args.latex:
-            print(r"\frac{\partial %s}{\partial %s} = %s" % (name_latex(loss),
-                                                           as_latex(gradient.parameter, graph),
-                                                           as_latex(gradient.expr, graph)))
+            left = as_latex(symbol, graph)
+            if symbol in {g.parameter for g in found.gradients}:
+                left = r"\frac{\partial %s}{\partial %s}" % (name_latex(loss), left)
+            print(f"{left} = {as_latex(value, graph)}")
         else:
-            console.print(f"d{loss}/d{gradient.label} = {as_text(gradient.expr)}", highlight=False,
-                          markup=False, soft_wrap=True)
+            console.print(f"{label} = {as_text(value)}", highlight=False, markup=False, soft_wrap=True)
     return 0
 
 

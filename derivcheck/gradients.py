@@ -1,25 +1,46 @@
-"""The true derivative of the loss for every weight and bias, written in the network's quantities."""
+"""The true derivative of the loss, written in the network's quantities: expanded, or compact.
+
+The compact form is what reverse-mode differentiation gives before anything is
+unfolded: each derivative over the adjoints ``dC/dz[l][j]`` (and ``dC/da[l][j]``),
+each adjoint defined by the next layer's — backpropagation written out. Where a
+``let`` of the file equals an adjoint at every sample point (``delta[l][j]``),
+its name stands in its place.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
 from . import expressions as ex
-from .errors import InputError, Location
+from . import syntax as sx
+from .errors import DerivcheckError, InputError, Location
 from .graph import BASE_ROLES, Graph
+from .numeric import EvaluationError, Evaluator, disagree, sample_point_batch
 from .semantics import Model
 from .spec import Spec
+
+SAMPLE_POINTS = 6
+
 
 @dataclass(frozen=True)
 class Gradient:
     parameter: sp.Symbol
     label: str
-    expr: sp.Expr  # over w, b, x, y and the forward pass's z and a
+    expr: sp.Expr  # expanded: over w, b, x, y and the forward pass's z and a
+    compact: sp.Expr  # over the adjoints (or the file's lets equal to them) and the forward pass
 
 
-def true_gradients(spec: Spec, parameter: str | None = None) -> tuple[Graph, list[Gradient]]:
+@dataclass(frozen=True)
+class Gradients:
+    graph: Graph
+    gradients: list[Gradient]
+    adjoints: list[tuple[sp.Symbol, sp.Expr]]  # the adjoints the compact forms use, output layer first
+
+
+def true_gradients(spec: Spec, parameter: str | None = None) -> Gradients:
     """dC/dθ for every weight and bias (or the one named, e.g. ``w[2][1,3]``)."""
     if spec.network is None:
         raise InputError("`grad` needs a file with a network", Location(spec.path, 1, 1))
@@ -36,9 +57,92 @@ def true_gradients(spec: Spec, parameter: str | None = None) -> tuple[Graph, lis
                              "e.g. --param 'w[2][1,3]' or --param 'b[1][2]'")
         targets = [symbol]
     rewrites = network.proof_rewrites()
+    compact = Compactor(model, sample_evaluator(model))
     gradients = []
     for symbol in targets:
         derivative = graph.derivative(network.C, symbol)
         unfolded = graph.unfold(derivative, keep=lambda s: graph.quantities[s].role in BASE_ROLES)
-        gradients.append(Gradient(symbol, graph.quantities[symbol].label(), unfolded.xreplace(rewrites)))
-    return graph, gradients
+        gradients.append(Gradient(symbol, graph.quantities[symbol].label(), unfolded.xreplace(rewrites),
+                                  compact(derivative)))
+    return Gradients(graph, gradients, compact.definitions([g.compact for g in gradients]))
+
+
+def sample_evaluator(model: Model) -> Evaluator:
+    network = model.network
+    leaves, functions = sample_point_batch(
+        model.graph, network.target_groups if network else [], network.generic_functions() if network else set(),
+        SAMPLE_POINTS, np.random.default_rng(7), bool(network and network.spec.targets == "one_hot"))
+    return Evaluator(model.graph, leaves, functions)
+
+
+class Compactor:
+    """Derivatives over adjoints, with the file's lets in place of the adjoints they equal."""
+
+    def __init__(self, model: Model, evaluator: Evaluator):
+        self.model = model
+        self.graph = model.graph
+        self.evaluator = evaluator
+        self.rewrites = model.network.proof_rewrites() if model.network else {}
+        self._loss = "∂" + model.spec.network.notation.names["loss"] + "/" if model.network else "\0"
+        self._names: dict[sp.Symbol, sp.Expr] = {}
+
+    def __call__(self, expr: sp.Expr) -> sp.Expr:
+        """The derivatives of the loss kept as dC/dz (or a let's name); any other derivative (of an
+        output, say) written out."""
+        expr = self.graph.unfold(expr, keep=lambda s: self._is_adjoint(s) or
+                                 self.graph.quantities[s].role in BASE_ROLES)
+        adjoints = [s for s in expr.free_symbols if self._is_adjoint(s)]
+        return expr.xreplace({a: self._name(a) for a in adjoints}).xreplace(self.rewrites)
+
+    def definitions(self, exprs: list[sp.Expr]) -> list[tuple[sp.Symbol, sp.Expr]]:
+        """Each adjoint the expressions use and no let names, with its compact definition; output first."""
+        needed: set[sp.Symbol] = set()
+        stack = [s for expr in exprs for s in expr.free_symbols if self._is_adjoint(s)]
+        while stack:
+            symbol = stack.pop()
+            if symbol in needed:
+                continue
+            needed.add(symbol)
+            stack.extend(s for s in self.graph.definitions[symbol].free_symbols
+                         if self._is_adjoint(s) and self._name(s) == s)
+        ordered = sorted(needed, key=self.graph.rank.__getitem__)
+        return [(s, self(self.graph.definitions[s])) for s in ordered]
+
+    def _is_adjoint(self, symbol: sp.Symbol) -> bool:
+        """An adjoint of the loss: dC/dz[l][j] or dC/da[l][j]."""
+        quantity = self.graph.quantities.get(symbol)
+        return quantity is not None and quantity.role == "adjoint" and quantity.name.startswith(self._loss)
+
+    def _name(self, adjoint: sp.Symbol) -> sp.Expr:
+        """A let instance equal to the adjoint at every sample point (delta[2][1] for dC/dz[2][1])."""
+        if adjoint not in self._names:
+            self._names[adjoint] = next((candidate for candidate in self._candidates(adjoint)
+                                         if self._equal(adjoint, candidate)), adjoint)
+        return self._names[adjoint]
+
+    def _candidates(self, adjoint: sp.Symbol):
+        quantity = self.graph.quantities[adjoint]
+        if quantity.layer is None or not quantity.name.endswith("/∂" + self._preact_name()):
+            return
+        here = Location("<compact>", 1, 1)
+        groups = ((sx.Num(str(quantity.layer), here),), tuple(sx.Num(str(i), here) for i in quantity.indices))
+        for name in self.model.lets:
+            try:
+                yield self.model.evaluate(sx.Indexed(name, groups, here), {})
+            except DerivcheckError:
+                continue
+
+    def _preact_name(self) -> str:
+        return self.model.spec.network.notation.names["preact"]
+
+    def same(self, first: sp.Expr, second: sp.Expr) -> bool:
+        """Equal at every sample point (the check before a compact form is shown)."""
+        return self._equal(first, second)
+
+    def _equal(self, first: sp.Expr, second: sp.Expr) -> bool:
+        try:
+            a = np.asarray(self.evaluator.value(first), dtype=float)
+            b = np.asarray(self.evaluator.value(second), dtype=float)
+        except EvaluationError:
+            return False
+        return bool(np.isfinite(a).all() and np.isfinite(b).all() and not disagree(a, b).any())

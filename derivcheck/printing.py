@@ -18,7 +18,7 @@ class NotationPrinter(StrPrinter):
     """Text in derivcheck's own expression syntax (names as the file writes them)."""
 
     def _print_Symbol(self, expr):
-        return expr.name
+        return expr.name.replace("∂", "d")  # an adjoint ∂C/∂z[2][1] as a claim writes it: dC/dz[2][1]
 
     def _print_Heaviside(self, expr):
         return f"relu'({self._print(expr.args[0])})"
@@ -37,17 +37,11 @@ class NetworkLatexPrinter(LatexPrinter):
         quantity = self.quantities.get(expr)
         if quantity is None:
             return super()._print_Symbol(expr)
-        name = translate(quantity.name)
-        if quantity.name == "yhat":
-            name = r"\hat{y}"
-        indices = ",".join(str(i) for i in quantity.indices) if any(i > 9 for i in quantity.indices) else (
-            "".join(str(i) for i in quantity.indices))
-        text = name
-        if quantity.layer is not None:
-            text += "^{(%d)}" % quantity.layer
-        if indices:
-            text += "_{%s}" % indices
-        return text
+        if quantity.role == "adjoint":  # ∂C/∂z with its layer and indices on the z
+            top, bottom = quantity.name.lstrip("∂").split("/∂", 1)
+            return r"\frac{\partial %s}{\partial %s}" % (_latex_name(top), _with_place(_latex_name(bottom),
+                                                                                          quantity))
+        return _with_place(_latex_name(quantity.name), quantity)
 
     def _print_sigmoid(self, expr, exp=None):
         return self._function(r"\sigma", expr, exp)
@@ -70,6 +64,19 @@ class NetworkLatexPrinter(LatexPrinter):
     def _function(self, name: str, expr, exp) -> str:
         body = r"%s\left(%s\right)" % (name, self._print(expr.args[0]))
         return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+def _latex_name(name: str) -> str:
+    return r"\hat{y}" if name == "yhat" else translate(name)
+
+
+def _with_place(name: str, quantity: Quantity) -> str:
+    """name^{(layer)}_{indices}: w^{(2)}_{13}, with commas once an index has two digits."""
+    indices = quantity.indices
+    text = name + ("^{(%d)}" % quantity.layer if quantity.layer is not None else "")
+    if indices:
+        text += "_{%s}" % ("," if any(i > 9 for i in indices) else "").join(str(i) for i in indices)
+    return text
 
 
 def as_text(expr: sp.Expr) -> str:

@@ -32,11 +32,13 @@ class Counterexample:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """Why a claim is false: a stable code, a sentence, and the corrected claim when an edit explains it."""
+    """Why a claim is false: a stable code, a sentence, the corrected claim when an edit explains it,
+    and otherwise the true value at a failing instance."""
 
     code: str
     message: str
     corrected: str | None = None
+    truth: str | None = None  # when nothing corrects it: the true value at a failing instance, compactly
 
 
 @dataclass(frozen=True)

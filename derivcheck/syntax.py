@@ -4,7 +4,7 @@ scope of names an expression may use, and walks over trees."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Union
 
 from .errors import Location
@@ -171,8 +171,8 @@ _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
 
 
 def _differential(node) -> str:
-    """dC, dw[l][j,k] for one-letter names; d(yhat[i]), d(x^2) otherwise."""
-    if isinstance(node, (Name, Indexed)) and len(node.id) == 1:
+    """dC, dL0, dw[l][j,k] for short names; d(yhat[i]), d(x^2) otherwise."""
+    if isinstance(node, (Name, Indexed)) and len(node.id) <= 2:
         return "d" + _text(node, 0)
     return f"d({_text(node, 0)})"
 
@@ -216,3 +216,27 @@ def _text(node, context: int) -> str:
         right = _text(node.right, right_context)
         text = f"{left} {node.op} {right}"
     return f"({text})" if precedence < context else text
+
+
+def bind(node, bindings: dict[str, int]):
+    """The tree with free index letters replaced by their values (w[l][j,k] at l=2, j=1, k=3 → w[2][1,3])."""
+    if isinstance(node, Name):
+        return Num(str(bindings[node.id]), node.loc) if node.id in bindings else node
+    if isinstance(node, Sum):
+        inner = {k: v for k, v in bindings.items() if k != node.var}
+        return replace(node, lo=None if node.lo is None else bind(node.lo, inner),
+                       hi=None if node.hi is None else bind(node.hi, inner), body=bind(node.body, inner))
+    changes = {}
+    for item in fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, tuple):
+            changes[item.name] = tuple(tuple(bind(v, bindings) for v in group) if isinstance(group, tuple)
+                                       else bind(group, bindings) for group in value)
+        elif isinstance(value, (Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Equation)):
+            changes[item.name] = bind(value, bindings)
+    bound = replace(node, **changes) if changes else node
+    if isinstance(bound, BinOp) and bound.op in "+-" and all(isinstance(side, Num) and side.text.isdigit()
+                                                              for side in (bound.left, bound.right)):
+        value = int(bound.left.text) + (1 if bound.op == "+" else -1) * int(bound.right.text)
+        return Num(str(value), bound.loc) if value >= 0 else bound  # l+1 at l=1 is 2
+    return bound

@@ -25,8 +25,10 @@ from .indexing import span_of
 from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
                       sample_point_batch)
+from .printing import as_text
 from .proof import Prover, time_limit
 from .diagnose import Diagnoser
+from .gradients import Compactor
 from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
 from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
@@ -91,6 +93,7 @@ class FileChecker:
         self._free_targets: Evaluator | None = None
         self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
         self._holding: dict[tuple, tuple[list[_Instance], dict]] = {}  # (number, equation) → instances to prove
+        self._compactor: Compactor | None = None
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -289,7 +292,27 @@ class FileChecker:
             late = time.perf_counter() > deadline
             found = Diagnosis("unexplained", "no single common mistake explains the difference"
                               + (" (the search stopped at the time limit)" if late else ""))
+        if found.corrected is None:
+            found = replace(found, truth=self._truth(claim, failing, evaluator, diagnoser.edit_left))
         return found
+
+    def _truth(self, claim: ClaimSpec, failing: list[_Instance], evaluator: Evaluator,
+               edit_left: bool) -> str | None:
+        """The true side at the first failing instance, compactly (over dC/dz or the file's lets),
+        checked equal to the ground truth."""
+        instance = next((i for i in failing if i.reason is None), None)
+        if instance is None:
+            return None
+        node = claim.equation.rhs if edit_left else claim.equation.lhs
+        truth = instance.rhs if edit_left else instance.lhs
+        if self._compactor is None or self._compactor.evaluator is not evaluator:
+            self._compactor = Compactor(self.model, evaluator)
+        compact = self._compactor(truth)
+        if not self._compactor.same(compact, truth):
+            return None
+        where = ", ".join(f"{name}={value}" for name, value in instance.bindings.items())
+        values = {**instance.bindings, **({"L": self.model.network.L} if self.model.network else {})}
+        return f"{'at ' + where + ': ' if where else ''}{sx.to_text(sx.bind(node, values))} = {as_text(compact)}"
 
     def _holds_everywhere(self, instances: list[_Instance], evaluator: Evaluator) -> bool:
         try:

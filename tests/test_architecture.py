@@ -7,8 +7,8 @@ import re
 from conftest import ROOT
 
 ORDER = ["errors", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
-         "semantics", "numeric", "proof", "results", "diagnose", "verify", "runner", "gradients", "printing", "report", "export", "cli",
-         "__main__"]
+         "semantics", "numeric", "proof", "results", "printing", "gradients", "diagnose", "verify", "runner",
+         "report", "export", "cli", "__main__"]
 PACKAGE = ROOT / "derivcheck"
 
 

@@ -92,16 +92,26 @@ def test_grad_text_and_latex(run, write):
     path = write(network_file("- claim: C = C", "sizes: [1, 1]\nbias: false"))
     text = run("grad", path)
     assert text.returncode == 0
-    assert text.stdout == "dC/dw[1][1,1] = a[1][1]*x[1]*(1 - a[1][1])*(a[1][1] - y[1])\n"
-    latex = run("grad", path, "--param", "w[1]", "--latex")
+    assert text.stdout == ("dC/da[1][1] = a[1][1] - y[1]\n"
+                           "dC/dz[1][1] = a[1][1]*dC/da[1][1]*(1 - a[1][1])\n"
+                           "dC/dw[1][1,1] = x[1]*dC/dz[1][1]\n")
+    assert run("grad", path, "--expanded").stdout == "dC/dw[1][1,1] = a[1][1]*x[1]*(1 - a[1][1])*(a[1][1] - y[1])\n"
+    latex = run("grad", path, "--param", "w[1]", "--latex", "--expanded")
     assert latex.stdout == (r"\frac{\partial C}{\partial w^{(1)}_{11}} = a^{(1)}_{1} x_{1} \left(1 - a^{(1)}_{1}\right)"
                             r" \left(a^{(1)}_{1} - y_{1}\right)" "\n")
 
 
+def test_grad_uses_the_files_lets(run):
+    result = run("grad", "derivations/format_example_bp1_bp4.yaml", "--param", "w[2][1,3]")
+    assert result.stdout == "dC/dw[2][1,3] = a[1][3]*delta[2][1]\n"
+
+
 def test_grad_in_the_files_notation(run):
-    result = run("grad", "derivations/seed003_generic_f_batch.yaml", "--param", "W[3][1,2]")
+    result = run("grad", "derivations/seed003_generic_f_batch.yaml", "--param", "W[3][1,2]", "--expanded")
     assert result.stdout.startswith("dL0/dW[3][1,2] = h[2][1,1]*")
     assert "f'(hhat[3][2,1])" in result.stdout
+    compact = run("grad", "derivations/seed003_generic_f_batch.yaml", "--param", "W[3][1,2]").stdout
+    assert "dL0/dW[3][1,2] = h[2][1,1]*dL0/dhhat[3][2,1] + h[2][1,2]*dL0/dhhat[3][2,2]" in compact
 
 
 def test_grad_rejects_a_non_parameter(run, write):

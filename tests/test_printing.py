@@ -5,10 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derivcheck.functions import generic_function, sigmoid
-from derivcheck.gradients import true_gradients
 from derivcheck.graph import Graph, Quantity
 from derivcheck.printing import as_latex, as_text, name_latex
-from derivcheck.spec import load_spec
 
 
 def test_symbols_in_network_notation():
@@ -35,10 +33,3 @@ def test_text_is_the_file_syntax():
     assert as_text(x ** 2 * sigmoid(x)) == "x[1]**2*sigmoid(x[1])"
     assert as_text(sp.Heaviside(x)) == "relu'(x[1])"
     assert name_latex("delta") == r"\delta"
-
-
-def test_gradient_is_written_with_activations(write):
-    spec = load_spec(write("network: {sizes: [1, 1], bias: false, loss: sse}\nclaims: []\n"))
-    graph, gradients = true_gradients(spec)
-    assert [g.label for g in gradients] == ["w[1][1,1]"]
-    assert as_text(gradients[0].expr) == "a[1][1]*x[1]*(1 - a[1][1])*(2*a[1][1] - 2*y[1])"
