@@ -58,6 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
                        help="raise (or lower) a limit, see below; may be repeated")
 
+    report = commands.add_parser(
+        "report", help="write a document of a derivation and its verdicts (Markdown or LaTeX)",
+        epilog=REPORT_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Check a derivation file and write a document: the network's equations, every claim in "
+                    "LaTeX math with its verdict, the diagnosis of a false one and the right formula.")
+    report.add_argument("path", metavar="FILE", help="a derivation file")
+    report.add_argument("--format", choices=("md", "tex"), default="md",
+                        help="md: Markdown with $$ math (GitHub, Jupyter); tex: a complete LaTeX document")
+    report.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
+    report.add_argument("--timeout", type=_positive_float, default=3.0,
+                        help="seconds of symbolic proof per claim (default 3)")
+    report.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
+                        help="raise (or lower) a limit, as for check")
+
     grad = commands.add_parser(
         "grad", help="print the true derivative of the loss for every weight and bias", epilog=GRAD_EXAMPLE,
         description="Print dC/dθ for every weight and bias, from the chain rule over the forward pass.",
@@ -70,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
                       help="raise (or lower) a limit, as for check")
     return parser
+
+
+REPORT_EXAMPLE = """examples:
+  derivcheck report hw3.yaml > hw3.md
+  derivcheck report hw3.yaml --format tex -o hw3.tex && pdflatex hw3.tex"""
 
 
 def _limit_setting(text: str) -> str:
@@ -165,6 +184,29 @@ def _progress_bar(total: int):
         yield advance
 
 
+def run_report(args, console: Console) -> int:
+    from .document import render
+    from .runner import check_files
+    from .spec import load_spec
+    from .verify import Options
+
+    options = Options(timeout=args.timeout, limits=with_overrides(args.limit))
+    spec = load_spec(args.path, options.limits)  # an unreadable file is one line on standard error
+    (result,) = check_files([args.path], options)
+    if result.error:
+        raise DerivcheckError(result.error)
+    text = render(spec, result, args.format)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise DerivcheckError(f"cannot write {args.output}: {error.strerror or error}") from None
+    else:
+        sys.stdout.write(text)
+    return result.status
+
+
 def run_grad(args, console: Console) -> int:
     from .gradients import true_gradients
     from .printing import as_latex, as_text, name_latex
@@ -195,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args, console)
+        if args.command == "report":
+            return run_report(args, console)
         return run_grad(args, console)
     except DerivcheckError as error:
         print(f"derivcheck: {error}", file=sys.stderr)

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 ORDER = ["errors", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
          "semantics", "numeric", "proof", "results", "printing", "gradients", "diagnose", "verify", "runner",
-         "report", "export", "cli", "__main__"]
+         "report", "export", "document", "cli", "__main__"]
 PACKAGE = ROOT / "derivcheck"
 
 

@@ -1,0 +1,306 @@
+"""Reports people read: a derivation file and its results as a Markdown or a LaTeX document.
+
+The document has the network's equations, the file's definitions, and every
+claim in LaTeX math with its verdict, the diagnosis of a false one, the right
+formula and a counterexample. Markdown uses ``$…$`` and ``$$…$$`` math, which
+GitHub and Jupyter render; LaTeX is a complete document for ``pdflatex``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from . import syntax as sx
+from .errors import InputError, Location
+from .expressions import parse_chain
+from .results import ClaimResult, Counterexample, FileResult, Verdict
+from .source import visible
+from .spec import ClaimSpec, NetworkSpec, Spec
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+          "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta",
+          "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
+_FUNCTIONS = {"sigmoid": r"\sigma", "σ": r"\sigma", "exp": r"\exp", "log": r"\log", "ln": r"\ln", "tanh": r"\tanh",
+              "sin": r"\sin", "cos": r"\cos", "relu": r"\operatorname{relu}", "softplus": r"\operatorname{softplus}",
+              "abs": r"\operatorname{abs}"}
+_VERDICT_WORDS = {Verdict.PROVED: "proved", Verdict.HOLDS: "holds (numerically, not proved)",
+                  Verdict.FALSE: "false", Verdict.ERROR: "could not be checked"}
+
+
+def render(spec: Spec, result: FileResult, form: str) -> str:
+    """The document: ``form`` is ``md`` or ``tex``."""
+    writer = _Markdown() if form == "md" else _Latex()
+    writer.title(spec.title)
+    if spec.network is not None:
+        writer.heading("The network")
+        writer.paragraph(_network_sentence(spec.network))
+        writer.equations(_network_equations(spec.network))
+    if spec.lets:
+        writer.heading("Definitions")
+        writer.equations([f"{latex(let.head)} = {latex(let.body)}" for let in spec.lets if let.body is not None])
+    writer.heading("Claims")
+    summary = ", ".join(f"{sum(c.verdict is v for c in result.claims)} {_VERDICT_WORDS[v].split(' ')[0]}"
+                        for v in Verdict if any(c.verdict is v for c in result.claims))
+    writer.paragraph(f"{len(result.claims)} claims: {summary}." if result.claims else "No claims.")
+    for claim, checked in zip(spec.claims, result.claims):
+        _claim(writer, claim, checked, spec.scope)
+    return writer.text()
+
+
+def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope) -> None:
+    mark = "" if checked.ok else " (not as expected)"
+    expected = " — a mistake kept on purpose" if checked.expect == "false" and checked.verdict is Verdict.FALSE else ""
+    writer.subheading(f"{checked.number}. {checked.name}: {_VERDICT_WORDS[checked.verdict]}{expected}{mark}")
+    if claim.equation is None:
+        writer.paragraph(f"Error: {checked.error}")
+        return
+    if claim.steps:
+        writer.equations([latex(claim.steps[0])] + [f"= {latex(step)}" for step in claim.steps[1:]], aligned=True)
+    else:
+        writer.equations([latex(claim.equation)])
+    if claim.for_range is not None:
+        writer.paragraph(f"For {claim.for_range.var} from {sx.to_text(claim.for_range.lo)} to "
+                         f"{sx.to_text(claim.for_range.hi)}.")
+    if checked.instances:
+        writer.paragraph(f"{checked.instances} instances checked; {checked.proved} proved symbolically, "
+                         f"{checked.failed} false.")
+    for step in checked.steps:
+        if step.verdict is Verdict.FALSE and not step.right_again:
+            writer.paragraph(f"Step {step.number} is false against the step before.")
+        if step.right_again:
+            writer.paragraph(f"Step {step.number} equals step 1 again: the slip before it was silently corrected.")
+    if checked.error:
+        writer.paragraph(f"Error: {checked.error}")
+    diagnosis = checked.diagnosis
+    if diagnosis is not None:
+        writer.paragraph(f"Why: {diagnosis.message}.")
+        if diagnosis.corrected:
+            writer.paragraph("The right formula:")
+            writer.equations([_latex_text(diagnosis.corrected, scope)])
+        if diagnosis.truth:
+            writer.paragraph(f"The true value: {diagnosis.truth}.")
+    if checked.counterexamples:
+        writer.paragraph("Counterexample: " + _counterexample(checked.counterexamples[0]))
+    for note in checked.notes:
+        writer.paragraph(f"Note: {note}.")
+
+
+def _counterexample(example: Counterexample) -> str:
+    where = f"at {example.instance_text()}: " if example.instance else ""
+    if example.reason:
+        return where + example.reason
+    return f"{where}left side {example.lhs:.10g}, right side {example.rhs:.10g}."
+
+
+def _network_sentence(network: NetworkSpec) -> str:
+    sizes = ", ".join(str(s) for s in network.sizes)
+    activations = ", ".join(network.activations)
+    loss = network.loss if isinstance(network.loss, str) else sx.to_text(network.loss)
+    parts = [f"Layers of {sizes} neurons (input first); activations {activations} for layers 1 to "
+             f"{network.last}; loss {loss}"]
+    if network.batch > 1:
+        parts.append(f"a batch of {network.batch} samples ({network.reduction})")
+    if network.targets == "one_hot":
+        parts.append("one-hot targets")
+    if network.bias != "true":
+        parts.append("no separate biases" if network.bias == "false" else "biases folded in as unit 0")
+    return "; ".join(parts) + "."
+
+
+def _network_equations(network: NetworkSpec) -> list[str]:
+    names = network.notation.names
+    w, b, z, a = (_name(names[key]) for key in ("weight", "bias", "preact", "act"))
+    pair = "kj" if network.notation.from_to else "jk"
+    bias = f" + {b}^{{(l)}}_{{j}}" if network.bias == "true" else ""
+    start = "0" if network.bias == "folded" else ""
+    total = rf"\sum_{{k{'=' + start if start else ''}}}"
+    equations = [rf"{z}^{{(l)}}_{{j}} = {total} {w}^{{(l)}}_{{{pair}}} {a}^{{(l-1)}}_{{k}}{bias}"]
+    hidden = set(network.activations[:-1])
+    if len(hidden) == 1:
+        equations.append(rf"{a}^{{(l)}}_{{j}} = {_function(hidden.pop())}\left({z}^{{(l)}}_{{j}}\right)"
+                         r" \quad (l < L)")
+    output = network.activations[-1]
+    yhat = _name(names["output"])
+    if output == "softmax":
+        equations.append(rf"{yhat}_{{j}} = {a}^{{(L)}}_{{j}} = \frac{{e^{{{z}^{{(L)}}_{{j}}}}}}"
+                         rf"{{\sum_{{k}} e^{{{z}^{{(L)}}_{{k}}}}}}")
+    else:
+        equations.append(rf"{yhat}_{{j}} = {a}^{{(L)}}_{{j}} = {_function(output)}\left({z}^{{(L)}}_{{j}}\right)")
+    return equations
+
+
+# -- expressions as LaTeX ------------------------------------------------------------------------------
+
+
+def latex(node) -> str:
+    """A derivcheck syntax tree as LaTeX: w[l][j,k] → w^{(l)}_{jk}, d(C)/d(w) → ∂C/∂w, sum(k, …) → Σ_k …."""
+    return _latex(node, 0)
+
+
+def _latex(node, context: int) -> str:
+    if isinstance(node, sx.Equation):
+        return f"{_latex(node.lhs, 0)} = {_latex(node.rhs, 0)}"
+    if isinstance(node, sx.Num):
+        return node.text
+    if isinstance(node, sx.Name):
+        return _name(node.id)
+    if isinstance(node, sx.Indexed):
+        return _indexed(node)
+    if isinstance(node, sx.Call):
+        args = ", ".join(_latex(arg, 0) for arg in node.args)
+        return rf"{_function(node.func)}{chr(39) * node.primes}\left({args}\right)"
+    if isinstance(node, sx.Kronecker):
+        return rf"\delta_{{{_latex(node.i, 0)}{_latex(node.j, 0)}}}"
+    if isinstance(node, sx.Sum):
+        bounds = "" if node.lo is None else f"={_latex(node.lo, 0)}}}^{{{_latex(node.hi, 0)}"
+        text = rf"\sum_{{{node.var}{bounds}}} {_latex(node.body, 2)}"
+        return rf"\left({text}\right)" if context > 2 else text
+    if isinstance(node, sx.Derivative):
+        return rf"\frac{{\partial {_latex(node.expr, 3)}}}{{\partial {_latex(node.var, 3)}}}"
+    if isinstance(node, sx.Neg):
+        text = "-" + _latex(node.operand, 3)
+        return rf"\left({text}\right)" if context > 1 else text
+    if node.op == "/":
+        return rf"\frac{{{_latex(node.left, 0)}}}{{{_latex(node.right, 0)}}}"
+    if node.op == "**":
+        return f"{_latex(node.left, 4)}^{{{_latex(node.right, 0)}}}"
+    if node.op == "*":
+        left = _latex(node.left, 2)
+        if isinstance(node.left, sx.Sum):  # a sum's body ends where the product goes on
+            left = rf"\left({left}\right)"
+        text = rf"{left} \, {_latex(node.right, 2)}"
+        return rf"\left({text}\right)" if context > 2 else text
+    text = f"{_latex(node.left, 1)} {node.op} {_latex(node.right, 2)}"
+    return rf"\left({text}\right)" if context > 1 else text
+
+
+def _indexed(node: sx.Indexed) -> str:
+    name = _name(node.id)
+    groups = [("" if all(len(_latex(item, 0)) == 1 for item in group) else ",").join(_latex(item, 0) for item in group)
+              for group in node.groups]
+    if len(groups) >= 2 and len(node.groups[0]) == 1:
+        return rf"{name}^{{({groups[0]})}}_{{{','.join(groups[1:])}}}"
+    return rf"{name}_{{{','.join(groups)}}}"
+
+
+def _name(name: str) -> str:
+    if name == "yhat":
+        return r"\hat{y}"
+    if len(name) == 1 and ord(name) > 127 and _tex_character(name):
+        return _tex_character(name)
+    if name in _GREEK:
+        return "\\" + name
+    match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+    if match:
+        return f"{_name(match.group(1))}_{{{match.group(2)}}}"
+    return name if len(name) == 1 else rf"\mathit{{{name}}}"
+
+
+def _function(name: str) -> str:
+    return _FUNCTIONS.get(name) or (_name(name) if len(name) == 1 or name in _GREEK else rf"\operatorname{{{name}}}")
+
+
+def _latex_text(text: str, scope: sx.Scope) -> str:
+    """A corrected claim (derivcheck text) as LaTeX, read by the same parser and scope as the file."""
+    try:
+        sides = parse_chain(text, Location("<report>", 1, 1), scope)
+    except InputError:
+        return r"\text{" + _escape_tex(text) + "}"
+    return " = ".join(latex(side) for side in sides)
+
+
+# -- the two forms --------------------------------------------------------------------------------------
+
+
+class _Markdown:
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def title(self, text: str) -> None:
+        self.parts.append(f"# {_escape_md(text)}")
+
+    def heading(self, text: str) -> None:
+        self.parts.append(f"## {_escape_md(text)}")
+
+    def subheading(self, text: str) -> None:
+        self.parts.append(f"### {_escape_md(text)}")
+
+    def paragraph(self, text: str) -> None:
+        self.parts.append(_escape_md(text))
+
+    def equations(self, lines: list[str], aligned: bool = False) -> None:
+        if aligned:
+            self.parts.append("$$\n\\begin{aligned}\n" + _aligned(lines) + "\n\\end{aligned}\n$$")
+            return
+        self.parts.extend(f"$$\n{line}\n$$" for line in lines)
+
+    def text(self) -> str:
+        return "\n\n".join(self.parts) + "\n"
+
+
+class _Latex:
+    def __init__(self):
+        self.parts: list[str] = []
+        self._title = ""
+
+    def title(self, text: str) -> None:
+        self._title = text
+
+    def heading(self, text: str) -> None:
+        self.parts.append(rf"\section*{{{_escape_tex(text)}}}")
+
+    def subheading(self, text: str) -> None:
+        self.parts.append(rf"\subsection*{{{_escape_tex(text)}}}")
+
+    def paragraph(self, text: str) -> None:
+        self.parts.append(_escape_tex(text))
+
+    def equations(self, lines: list[str], aligned: bool = False) -> None:
+        if aligned:
+            self.parts.append("\\begin{align*}\n" + _aligned(lines) + "\n\\end{align*}")
+            return
+        self.parts.extend(f"\\[\n{line}\n\\]" for line in lines)
+
+    def text(self) -> str:
+        head = ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{amsmath,amssymb}\n"
+                "\\usepackage[margin=2.5cm]{geometry}\n"
+                f"\\title{{{_escape_tex(self._title)}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n")
+        return head + "\n\n".join(self.parts) + "\n\\end{document}\n"
+
+
+def _aligned(lines: list[str]) -> str:
+    """The first expression, then each step on its own line aligned at its '='."""
+    first, rest = lines[0], lines[1:]
+    return " \\\\\n".join([first + " &" + rest[0]] + [" &" + line for line in rest[1:]])
+
+
+def _escape_md(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]<>#|$])", r"\\\1", visible(text))
+
+
+_TEX_TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+             "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_TEX_SYMBOLS = {"→": r"\rightarrow", "←": r"\leftarrow", "∂": r"\partial", "·": r"\cdot", "×": r"\times",
+                "−": "-", "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "∑": r"\sum", "⊙": r"\odot", "ŷ": r"\hat{y}",
+                "′": "'", "²": "^2", "ᵀ": r"^{\top}", "∇": r"\nabla", "η": r"\eta", "ε": r"\varepsilon"}
+
+
+def _tex_character(ch: str) -> str | None:
+    """A character pdflatex cannot typeset from UTF-8 as a math command (σ → \\sigma), or None."""
+    if ch in _TEX_SYMBOLS:
+        return _TEX_SYMBOLS[ch]
+    name = unicodedata.name(ch, "")
+    if name.startswith(("GREEK SMALL LETTER ", "GREEK CAPITAL LETTER ")) and " " not in name[20:].strip():
+        letter = name.rsplit(" ", 1)[1].lower()
+        letter = letter.capitalize() if "CAPITAL" in name else letter
+        return "\\" + letter if letter in _GREEK else None  # (no \\Alpha: it is an A)
+    return None
+
+
+def _escape_tex(text: str) -> str:
+    parts = []
+    for ch in visible(text):
+        command = _tex_character(ch) if ord(ch) > 127 else None
+        parts.append(rf"\ensuremath{{{command}}}" if command else _TEX_TEXT.get(ch, ch))
+    return "".join(parts)
