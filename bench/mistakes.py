@@ -128,6 +128,17 @@ CASES = [
         ("dC/dw[1] = (a[2] - y) * f'(z[2]) * w[2] * x", None, "missing_factor"),
         ("dC/dw[2] = (a[2] - y) * f'(z[2]) * a[2]", None, "activation_wrong_layer"),
     ]),
+    Case("vector form, sigmoid [2, 3, 2]", "{sizes: [2, 3, 2]}", SIGMOID_DELTAS, [
+        ("dC/dz[L] = (a[L] - y) * sigmoid'(z[L])", None),
+        ("dC/dz[l] = (w[l+1].T @ delta[l+1]) * sigmoid'(z[l])", "l in 1..L-1"),
+        ("dC/dw[l] = delta[l] @ a[l-1].T", None),
+    ], [
+        ("dC/dz[l] = (w[l+1] @ delta[l+1]) * sigmoid'(z[l])", "l in 1..L-1", "transpose"),
+        ("dC/dw[l] = a[l-1] @ delta[l].T", None, "transpose"),
+        ("dC/dw[l] = delta[l] @ a[l].T", None, "activation_wrong_layer"),
+        ("dC/dz[L] = (a[L] - y) * sigmoid(z[L])", None, "function_for_derivative"),
+        ("dC/dz[l] = w[l+1].T @ delta[l+1]", "l in 1..L-1", "missing_factor"),
+    ]),
     Case("plain calculus", None, "", [
         ("d(x^2 * y)/d(x) = 2 * x * y", None),
         ("d(sigmoid(x * y))/d(x) = sigmoid'(x * y) * y", None),

@@ -121,6 +121,7 @@ class Diagnoser:
     # -- the edits ---------------------------------------------------------------------------
 
     def _edits(self) -> Iterator[Edit]:
+        yield from self._transposes()
         yield from self._function_or_derivative()
         yield from self._layer_shifts()
         yield from self._swapped_indices()
@@ -141,6 +142,21 @@ class Diagnoser:
                 new = replace(call, primes=0)
                 yield Edit("derivative_for_function",
                            f"{_t(call)} is written where {_t(new)} is meant", call, new)
+
+    def _transposes(self) -> Iterator[Edit]:
+        """A matrix or vector in matrix notation (w[l], delta[l]: a layer and no neuron index) transposed,
+        or a transpose too many."""
+        for node in _nodes(self.side, sx.Transpose):
+            yield Edit("transpose", f"the transpose is wrong: {_t(node)} should be {_t(node.operand)}",
+                       node, node.operand)
+        transposed = {id(node.operand) for node in _nodes(self.side, sx.Transpose)}
+        for node in _nodes(self.side, sx.Indexed):
+            if id(node) not in transposed and self._is_matrix_notation(node):
+                new = sx.Transpose(node, node.loc)
+                yield Edit("transpose", f"a transpose is missing: {_t(node)} should be {_t(new)}", node, new)
+        if transposed or any(self._is_matrix_notation(node) for node in _nodes(self.side, sx.Indexed)):
+            whole = sx.Transpose(self.side, self.side_loc)
+            yield Edit("transpose", f"the {self.side_name} side is the transpose of the truth", self.side, whole)
 
     def _layer_shifts(self) -> Iterator[Edit]:
         inside_derivative = {id(node) for call in _nodes(self.side, sx.Call) if call.primes
@@ -216,7 +232,8 @@ class Diagnoser:
                 function = self._activation_at(layer)
                 if function is None:
                     continue
-                for indices in self._neuron_indices(letters):
+                vectors = any(self._is_matrix_notation(node) for node in _nodes(self.equation, sx.Indexed))
+                for indices in self._neuron_indices(letters) + ([()] if vectors else []):
                     groups = ((layer,),) + ((tuple(sx.Name(i, self.side_loc) for i in indices),) if indices else ())
                     factor = sx.Call(function, 1, (sx.Indexed(z_name, groups, self.side_loc),), self.side_loc)
                     yield Edit("missing_factor", f"the factor {_t(factor)} is missing",
@@ -262,10 +279,13 @@ class Diagnoser:
         """The layer index of a layered quantity: delta[l][j] → l; z[2] in a network of single neurons."""
         if len(node.groups) >= 2 and len(node.groups[0]) == 1:
             return node.groups[0][0]
-        single = self.network is not None and all(size == 1 for size in self.network.sizes)
-        if single and len(node.groups) == 1 and len(node.groups[0]) == 1 and self._role(node) in ("a", "z", "w", "b"):
-            return node.groups[0][0]
-        return None
+        layered = len(node.groups) == 1 and len(node.groups[0]) == 1 and self._role(node) in ("a", "z", "w", "b")
+        return node.groups[0][0] if layered else None  # z[2] of one neuron, or the vector z[l]
+
+    def _is_matrix_notation(self, node: sx.Indexed) -> bool:
+        """w[l], a[l], delta[l]: a layer and no neuron index, in a network with more than one neuron."""
+        return (self.network is not None and not all(size == 1 for size in self.network.sizes)
+                and len(node.groups) == 1 and len(node.groups[0]) == 1 and self._role(node) not in ("x", "y", "yhat"))
 
     def _role(self, node: sx.Indexed) -> str | None:
         if self.network is None:

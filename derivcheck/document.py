@@ -31,6 +31,7 @@ _VERDICT_WORDS = {Verdict.PROVED: "proved", Verdict.HOLDS: "holds (numerically, 
 def render(spec: Spec, result: FileResult, form: str) -> str:
     """The document: ``form`` is ``md`` or ``tex``."""
     writer = _Markdown() if form == "md" else _Latex()
+    vector = _vector_notation(spec)
     writer.title(spec.title)
     if spec.network is not None:
         writer.heading("The network")
@@ -38,17 +39,18 @@ def render(spec: Spec, result: FileResult, form: str) -> str:
         writer.equations(_network_equations(spec.network))
     if spec.lets:
         writer.heading("Definitions")
-        writer.equations([f"{latex(let.head)} = {latex(let.body)}" for let in spec.lets if let.body is not None])
+        writer.equations([f"{latex(let.head, vector)} = {latex(let.body, vector)}"
+                          for let in spec.lets if let.body is not None])
     writer.heading("Claims")
     summary = ", ".join(f"{sum(c.verdict is v for c in result.claims)} {_VERDICT_WORDS[v].split(' ')[0]}"
                         for v in Verdict if any(c.verdict is v for c in result.claims))
     writer.paragraph(f"{len(result.claims)} claims: {summary}." if result.claims else "No claims.")
     for claim, checked in zip(spec.claims, result.claims):
-        _claim(writer, claim, checked, spec.scope)
+        _claim(writer, claim, checked, spec.scope, vector)
     return writer.text()
 
 
-def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope) -> None:
+def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vector) -> None:
     mark = "" if checked.ok else " (not as expected)"
     expected = " — a mistake kept on purpose" if checked.expect == "false" and checked.verdict is Verdict.FALSE else ""
     writer.subheading(f"{checked.number}. {checked.name}: {_VERDICT_WORDS[checked.verdict]}{expected}{mark}")
@@ -56,9 +58,10 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope) -> N
         writer.paragraph(f"Error: {checked.error}")
         return
     if claim.steps:
-        writer.equations([latex(claim.steps[0])] + [f"= {latex(step)}" for step in claim.steps[1:]], aligned=True)
+        writer.equations([latex(claim.steps[0], vector)] + [f"= {latex(step, vector)}" for step in claim.steps[1:]],
+                         aligned=True)
     else:
-        writer.equations([latex(claim.equation)])
+        writer.equations([latex(claim.equation, vector)])
     if claim.for_range is not None:
         writer.paragraph(f"For {claim.for_range.var} from {sx.to_text(claim.for_range.lo)} to "
                          f"{sx.to_text(claim.for_range.hi)}.")
@@ -77,7 +80,7 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope) -> N
         writer.paragraph(f"Why: {diagnosis.message}.")
         if diagnosis.corrected:
             writer.paragraph("The right formula:")
-            writer.equations([_latex_text(diagnosis.corrected, scope)])
+            writer.equations([_latex_text(diagnosis.corrected, scope, vector)])
         if diagnosis.truth:
             writer.paragraph(f"The true value: {diagnosis.truth}.")
     if checked.counterexamples:
@@ -133,52 +136,79 @@ def _network_equations(network: NetworkSpec) -> list[str]:
 # -- expressions as LaTeX ------------------------------------------------------------------------------
 
 
-def latex(node) -> str:
-    """A derivcheck syntax tree as LaTeX: w[l][j,k] → w^{(l)}_{jk}, d(C)/d(w) → ∂C/∂w, sum(k, …) → Σ_k …."""
-    return _latex(node, 0)
+def latex(node, is_vector=lambda node: False) -> str:
+    """A derivcheck syntax tree as LaTeX: w[l][j,k] → w^{(l)}_{jk}, d(C)/d(w) → ∂C/∂w, sum(k, …) → Σ_k …,
+    w[l].T @ delta[l] → (w^{(l)})^⊤ δ^{(l)}; a product with a vector (``is_vector``) is entrywise: ⊙."""
+    return _latex(node, 0, is_vector)
 
 
-def _latex(node, context: int) -> str:
+def _vector_notation(spec: Spec):
+    """Whether a node is a vector or matrix in the file's notation: w[l], a[l], delta[l], y, x."""
+    network = spec.network
+    if network is None or all(size == 1 for size in network.sizes):
+        return lambda node: False
+    names = network.notation.names
+    layered = {names[key] for key in ("weight", "bias", "preact", "act")} | {let.name for let in spec.lets}
+    whole = {names[key] for key in ("input", "target", "output")}
+
+    def is_vector(node) -> bool:
+        if isinstance(node, sx.Indexed):
+            return node.id in layered and len(node.groups) == 1 and len(node.groups[0]) == 1
+        return isinstance(node, sx.Name) and node.id in whole
+
+    return is_vector
+
+
+def _latex(node, context: int, vector) -> str:
     if isinstance(node, sx.Equation):
-        return f"{_latex(node.lhs, 0)} = {_latex(node.rhs, 0)}"
+        return f"{_latex(node.lhs, 0, vector)} = {_latex(node.rhs, 0, vector)}"
     if isinstance(node, sx.Num):
         return node.text
     if isinstance(node, sx.Name):
         return _name(node.id)
     if isinstance(node, sx.Indexed):
-        return _indexed(node)
+        return _indexed(node, vector)
     if isinstance(node, sx.Call):
-        args = ", ".join(_latex(arg, 0) for arg in node.args)
+        args = ", ".join(_latex(arg, 0, vector) for arg in node.args)
         return rf"{_function(node.func)}{chr(39) * node.primes}\left({args}\right)"
     if isinstance(node, sx.Kronecker):
-        return rf"\delta_{{{_latex(node.i, 0)}{_latex(node.j, 0)}}}"
+        return rf"\delta_{{{_latex(node.i, 0, vector)}{_latex(node.j, 0, vector)}}}"
     if isinstance(node, sx.Sum):
-        bounds = "" if node.lo is None else f"={_latex(node.lo, 0)}}}^{{{_latex(node.hi, 0)}"
-        text = rf"\sum_{{{node.var}{bounds}}} {_latex(node.body, 2)}"
+        bounds = "" if node.lo is None else f"={_latex(node.lo, 0, vector)}}}^{{{_latex(node.hi, 0, vector)}"
+        text = rf"\sum_{{{node.var}{bounds}}} {_latex(node.body, 2, vector)}"
         return rf"\left({text}\right)" if context > 2 else text
     if isinstance(node, sx.Derivative):
-        return rf"\frac{{\partial {_latex(node.expr, 3)}}}{{\partial {_latex(node.var, 3)}}}"
+        return rf"\frac{{\partial {_latex(node.expr, 3, vector)}}}{{\partial {_latex(node.var, 3, vector)}}}"
+    if isinstance(node, sx.Transpose):
+        return rf"{_latex(node.operand, 5, vector)}^{{\top}}" if not isinstance(node.operand, sx.Indexed) else \
+            rf"\left({_latex(node.operand, 0, vector)}\right)^{{\top}}"
     if isinstance(node, sx.Neg):
-        text = "-" + _latex(node.operand, 3)
+        text = "-" + _latex(node.operand, 3, vector)
         return rf"\left({text}\right)" if context > 1 else text
     if node.op == "/":
-        return rf"\frac{{{_latex(node.left, 0)}}}{{{_latex(node.right, 0)}}}"
+        return rf"\frac{{{_latex(node.left, 0, vector)}}}{{{_latex(node.right, 0, vector)}}}"
     if node.op == "**":
-        return f"{_latex(node.left, 4)}^{{{_latex(node.right, 0)}}}"
-    if node.op == "*":
-        left = _latex(node.left, 2)
-        if isinstance(node.left, sx.Sum):  # a sum's body ends where the product goes on
-            left = rf"\left({left}\right)"
-        text = rf"{left} \, {_latex(node.right, 2)}"
+        return f"{_latex(node.left, 4, vector)}^{{{_latex(node.right, 0, vector)}}}"
+    if node.op in ("*", "@"):
+        left = _latex(node.left, 2, vector)
+        if isinstance(node.left, sx.Sum) or (isinstance(node.left, sx.BinOp) and node.left.op in ("*", "@")
+                                             and node.left.op != node.op):
+            left = rf"\left({left}\right)"  # a sum's body ends where the product goes on; A b ⊙ c
+        entrywise = node.op == "*" and all(any(vector(part) for part in sx.walk(side)) for side in (node.left,
+                                                                                                     node.right))
+        product = r"\odot" if entrywise else r"\,"
+        text = rf"{left} {product} {_latex(node.right, 2, vector)}"
         return rf"\left({text}\right)" if context > 2 else text
-    text = f"{_latex(node.left, 1)} {node.op} {_latex(node.right, 2)}"
+    text = f"{_latex(node.left, 1, vector)} {node.op} {_latex(node.right, 2, vector)}"
     return rf"\left({text}\right)" if context > 1 else text
 
 
-def _indexed(node: sx.Indexed) -> str:
+def _indexed(node: sx.Indexed, vector) -> str:
     name = _name(node.id)
-    groups = [("" if all(len(_latex(item, 0)) == 1 for item in group) else ",").join(_latex(item, 0) for item in group)
-              for group in node.groups]
+    items = [[_latex(item, 0, vector) for item in group] for group in node.groups]
+    groups = [("" if all(len(item) == 1 for item in group) else ",").join(group) for group in items]
+    if vector(node):  # w[l] → w^{(l)}
+        return rf"{name}^{{({groups[0]})}}"
     if len(groups) >= 2 and len(node.groups[0]) == 1:
         return rf"{name}^{{({groups[0]})}}_{{{','.join(groups[1:])}}}"
     return rf"{name}_{{{','.join(groups)}}}"
@@ -201,13 +231,13 @@ def _function(name: str) -> str:
     return _FUNCTIONS.get(name) or (_name(name) if len(name) == 1 or name in _GREEK else rf"\operatorname{{{name}}}")
 
 
-def _latex_text(text: str, scope: sx.Scope) -> str:
+def _latex_text(text: str, scope: sx.Scope, vector) -> str:
     """A corrected claim (derivcheck text) as LaTeX, read by the same parser and scope as the file."""
     try:
         sides = parse_chain(text, Location("<report>", 1, 1), scope)
     except InputError:
         return r"\text{" + _escape_tex(text) + "}"
-    return " = ".join(latex(side) for side in sides)
+    return " = ".join(latex(side, vector) for side in sides)
 
 
 # -- the two forms --------------------------------------------------------------------------------------

@@ -39,6 +39,10 @@ class IndexRangeError(DerivcheckError):
     """A quantity was indexed outside its range: makes a claim instance false."""
 
 
+class ShapeError(DerivcheckError):
+    """Vectors or matrices whose shapes do not fit: makes a claim instance false, naming both shapes."""
+
+
 class UndefinedError(DerivcheckError):
     """A quantity does not exist at a layer (z[0], w[L+1]): the instance is skipped."""
 

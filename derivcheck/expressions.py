@@ -19,13 +19,13 @@ import warnings
 from .errors import InputError, Location
 from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .syntax import (BinOp, Call, Derivative, Equation, Expr, Indexed, Kronecker, Name, Neg, Num, Range, Scope,
-                     Sum)
+                     Sum, Transpose)
 
 PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identifier `fʹ`
 SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
 
 
-_SAME_WIDTH = {"^": "**", "∂": "d", "·": "*", "×": "*", "⋅": "*", "−": "-", "\n": " "}
+_REWRITTEN = {"^": "**", "∂": "d", "·": "*", "×": "*", "⋅": "*", "⊙": "*", "−": "-", "ᵀ": ".T", "\n": " "}
 
 
 class _Text:
@@ -47,7 +47,7 @@ class _Text:
             elif ch == "=" and prev not in "=<>!" and text[i + 1:i + 2] != "=":
                 piece = "=="
             else:
-                piece = _SAME_WIDTH.get(ch, ch)
+                piece = _REWRITTEN.get(ch, ch)
             out.append(piece)
             source.extend([i] * len(piece))
             i += width
@@ -113,6 +113,8 @@ class _Parser:
             return self.call(node, loc)
         if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(node.elts[0], ast.Compare):
             return self.iverson(node.elts[0], loc)
+        if isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(node.ctx, ast.Load):
+            return Transpose(self.expr(node.value), loc)
         if isinstance(node, ast.Compare):
             raise self.fail(node, "an equation or comparison cannot stand inside an expression",
                             "only the claim itself has '=', and `[i == j]` is a Kronecker delta")
@@ -150,11 +152,11 @@ class _Parser:
             return self.product(node, loc)
         if isinstance(node.op, ast.RShift):
             raise self.fail(node, "a range a..b can only follow `in`", "e.g. sum(k in 1..n, …)")
-        ops = {ast.Add: "+", ast.Sub: "-", ast.Pow: "**"}
+        ops = {ast.Add: "+", ast.Sub: "-", ast.Pow: "**", ast.MatMult: "@"}
         op = ops.get(type(node.op))
         if op is None:
             raise self.fail(node, f"operator in '{self.snippet(node)}' is not allowed",
-                            "expected + - * / ^")
+                            "expected + - * / ^ @")
         return BinOp(op, self.expr(node.left), self.expr(node.right), loc)
 
     def product(self, node: ast.BinOp, loc: Location) -> Expr:

@@ -20,6 +20,7 @@ from .functions import BUILTIN_FUNCTIONS, generic_function, prime
 from .graph import Graph, Quantity
 from .indexing import LAYER_ROLES, IndexRanges, match_pattern
 from .limits import over_limit
+from .matrices import combine, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
 from .spec import LetSpec, Spec
 
@@ -84,6 +85,9 @@ class Model:
     def _eval_BinOp(self, node: sx.BinOp, bindings, values) -> sp.Expr:
         left = self.evaluate(node.left, bindings, values)
         right = self.evaluate(node.right, bindings, values)
+        if node.op == "@" or is_matrix(left) or is_matrix(right):
+            values_of_letters = {**bindings, **({"L": self.network.L} if self.network else {})}
+            return combine(sx.bind(node, values_of_letters), left, right)
         if node.op == "+":
             return left + right
         if node.op == "-":
@@ -101,6 +105,9 @@ class Model:
                 (abs(left.p).bit_length() + left.q.bit_length()) * abs(right) > limits.number_bits):
             raise over_limit("number too large", "number_bits", limits, node.loc)
         return left ** right
+
+    def _eval_Transpose(self, node: sx.Transpose, bindings, values) -> sp.Expr:
+        return transpose(self.evaluate(node.operand, bindings, values))
 
     def _eval_Kronecker(self, node: sx.Kronecker, bindings, values) -> sp.Expr:
         return sp.KroneckerDelta(self.index(node.i, bindings), self.index(node.j, bindings))
@@ -138,6 +145,8 @@ class Model:
     def _eval_Indexed(self, node: sx.Indexed, bindings, values) -> sp.Expr:
         name = node.id
         if name in self.lets:
+            if self._is_let_vector(name, node.groups):
+                return simplest(self._let_matrix(name, node, bindings))
             return self.let_instance(name, node.groups, bindings, node)
         if name in self.spec.data:
             if len(node.groups) != 1 or len(node.groups[0]) != 1:
@@ -172,6 +181,8 @@ class Model:
             indices.append(self._loss_example)  # in the per-example loss, yhat[j] is yhat[j, s]
         if len(indices) == expected - slots and network.is_single(role, layer):
             indices = [1] * slots + indices  # one-neuron shorthand: a[1] is a[1][1]
+        elif not indices and expected:
+            return self._network_matrix(role, layer)
         if len(indices) != expected:
             raise InputError(f"'{node.id}' takes {expected} indices after its layer, got {len(indices)}"
                              if role in LAYER_ROLES else
@@ -183,14 +194,51 @@ class Model:
         example = indices[slots] if example_slot else None
         return network.quantity(role, layer, neurons, example)
 
+    def _network_matrix(self, role: str, layer: int) -> sp.ImmutableMatrix:
+        """role[layer] as a matrix: w[l] with rows j and columns k (z[l] = w[l] @ a[l-1] + b[l]);
+        a, z, b, x, y and yhat as a column over the neurons, one column per example in a batch.
+        The unit 0 of a folded bias is left out."""
+        network = self.network
+        size = network.sizes[layer]
+        if role == "w":
+            return sp.ImmutableMatrix([[network.quantity("w", layer, (j, k), None)
+                                        for k in range(1, network.sizes[layer - 1] + 1)] for j in range(1, size + 1)])
+        examples = list(network.examples) if network.has_example_slot(role) else [None]
+        return sp.ImmutableMatrix([[network.quantity(role, layer, (j,), s) for s in examples]
+                                   for j in range(1, size + 1)])
+
+    def _is_let_vector(self, name: str, groups) -> bool:
+        """delta[l] for a let defined as delta[l][j] (or delta[l][j,s] in a batch)."""
+        shapes = {_shape(let.head) for let in self.lets[name]}
+        given = tuple(len(group) for group in groups)
+        return self.network is not None and given == (1,) and given not in shapes and \
+            any(len(shape) == 2 and shape[0] == 1 for shape in shapes)
+
+    def _let_matrix(self, name: str, node: sx.Indexed, bindings) -> sp.ImmutableMatrix:
+        layer = self.index(node.groups[0][0], bindings)
+        if not 0 <= layer <= self.network.L:
+            raise UndefinedError(f"{name}[{layer}] does not exist: layers 0..{self.network.L}")
+        width = max(_shape(let.head)[1] for let in self.lets[name] if len(_shape(let.head)) == 2)
+        columns = list(self.network.examples) if width == 2 else [None]
+        rows = []
+        for j in range(1, self.network.sizes[layer] + 1):
+            rows.append([self.let_instance(name, ((node.groups[0][0],), tuple(
+                sx.Num(str(i), node.loc) for i in ((j,) if s is None else (j, s)))), bindings, node)
+                for s in columns])
+        return sp.ImmutableMatrix(rows)
+
     def _eval_Call(self, node: sx.Call, bindings, values) -> sp.Expr:
         args = [self.evaluate(arg, bindings, values) for arg in node.args]
         if node.func in self.lets:
+            if any(is_matrix(arg) for arg in args):
+                raise InputError(f"'{node.func}' is defined for numbers, not vectors", node.loc)
             return self.let_function(node, args)
         if len(args) != 1:
             raise InputError(f"{node.func} takes one argument, got {len(args)}", node.loc)
         function = BUILTIN_FUNCTIONS.get(node.func) or generic_function(node.func)
-        return prime(function, node.primes, args[0]) if node.primes else function(args[0])
+        if node.primes:
+            return entrywise(lambda entry: prime(function, node.primes, entry), args[0])
+        return entrywise(function, args[0])
 
     def _eval_Sum(self, node: sx.Sum, bindings, values) -> sp.Expr:
         if node.var in bindings:
@@ -206,17 +254,23 @@ class Model:
             raise over_limit(f"sum too long ({enclosing * count:,} terms)", "sum_terms", limits, node.loc)
         self._sum_terms = enclosing * max(count, 1)
         try:
-            return sp.Add(*[self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span])
+            return total([self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span])
         finally:
             self._sum_terms = enclosing
 
     def _eval_Derivative(self, node: sx.Derivative, bindings, values) -> sp.Expr:
         expr = self.evaluate(node.expr, bindings, values)
         var = self.evaluate(node.var, bindings, values)
-        if not (isinstance(var, sp.Symbol) and self.graph.is_quantity(var)):
-            raise InputError(f"cannot differentiate with respect to {var}", node.var.loc,
+        if is_matrix(var) and is_matrix(expr):
+            raise InputError("the derivative of a vector by a vector (a Jacobian) is not supported", node.loc,
+                             "write it entry by entry, e.g. d(yhat[i])/d(z[L][j])")
+        variables = list(var) if is_matrix(var) else [var]
+        if not all(isinstance(v, sp.Symbol) and self.graph.is_quantity(v) for v in variables):
+            raise InputError(f"cannot differentiate with respect to {sx.to_text(node.var)}", node.var.loc,
                              "the variable must be a parameter, an input, a symbol or an intermediate quantity")
-        return self.graph.derivative(expr, var)
+        if is_matrix(var):  # dC/dw[l]: the gradient, in the shape of w[l]
+            return sp.ImmutableMatrix(var.applyfunc(lambda v: self.graph.derivative(expr, v)))
+        return entrywise(lambda entry: self.graph.derivative(entry, var), expr)
 
     # -- indices ---------------------------------------------------------------------------
 

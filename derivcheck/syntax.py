@@ -76,13 +76,19 @@ class Kronecker:
 
 
 @dataclass(frozen=True)
+class Transpose:
+    operand: "Expr"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Equation:
     lhs: "Expr"
     rhs: "Expr"
     loc: Location = field(compare=False)
 
 
-Expr = Union[Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker]
+Expr = Union[Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Transpose]
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ def children(node) -> list:
         return [item for group in node.groups for item in group]
     if isinstance(node, Call):
         return list(node.args)
-    if isinstance(node, Neg):
+    if isinstance(node, (Neg, Transpose)):
         return [node.operand]
     if isinstance(node, BinOp):
         return [node.left, node.right]
@@ -167,7 +173,13 @@ def free_indices(node: Expr | Equation, scope: Scope) -> list[str]:
     return found
 
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
+
+
+def _mixes_products(node: BinOp, operand) -> bool:
+    """@ next to * or /: the same precedence in Python, easily misread on paper."""
+    return isinstance(operand, BinOp) and node.op in ("*", "/", "@") and operand.op in ("*", "/", "@") \
+        and (node.op == "@") != (operand.op == "@")
 
 
 def _differential(node) -> str:
@@ -202,17 +214,21 @@ def _text(node, context: int) -> str:
         return f"sum({node.var}{bounds}, {_text(node.body, 0)})"
     if isinstance(node, Derivative):
         return f"{_differential(node.expr)}/{_differential(node.var)}"
+    if isinstance(node, Transpose):
+        return _text(node.operand, 5) + ".T"
     if isinstance(node, Neg):
         text = "-" + _text(node.operand, 3)
         return f"({text})" if context > 1 else text
     precedence = _PRECEDENCE[node.op]
-    right_context = precedence + (0 if node.op in "+*" else 1)  # a - (b - c), a / (b * c), a^(b^c) kept
+    right_context = precedence + (0 if node.op in ("+", "*") else 1)  # a - (b - c), a / (b * c), a^(b^c) kept
     if node.op == "**":
         left, right = _text(node.left, precedence + 1), _text(node.right, precedence)
         text = f"{left}^{right}"
     else:
-        # -a * b reads as (-a) * b, as Python parses it
-        left = _text(node.left, 1 if isinstance(node.left, Neg) and node.op in "*/" else precedence)
+        # -a * b reads as (-a) * b, as Python parses it; (A @ b) * c keeps its parentheses for people
+        left = _text(node.left, 1 if isinstance(node.left, Neg) and node.op in ("*", "/") else precedence)
+        if _mixes_products(node, node.left):
+            left = f"({left})"
         right = _text(node.right, right_context)
         text = f"{left} {node.op} {right}"
     return f"({text})" if precedence < context else text
@@ -232,7 +248,8 @@ def bind(node, bindings: dict[str, int]):
         if isinstance(value, tuple):
             changes[item.name] = tuple(tuple(bind(v, bindings) for v in group) if isinstance(group, tuple)
                                        else bind(group, bindings) for group in value)
-        elif isinstance(value, (Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Equation)):
+        elif isinstance(value, (Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Transpose,
+                                Equation)):
             changes[item.name] = bind(value, bindings)
     bound = replace(node, **changes) if changes else node
     if isinstance(bound, BinOp) and bound.op in "+-" and all(isinstance(side, Num) and side.text.isdigit()

@@ -20,9 +20,10 @@ import numpy as np
 import sympy as sp
 
 from . import syntax as sx
-from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, UndefinedError
+from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, ShapeError, UndefinedError
 from .indexing import span_of
 from .limits import DEFAULT_LIMITS, Limits, over_limit
+from .matrices import is_matrix, shape_text, simplest
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
                       sample_point_batch)
 from .printing import as_text
@@ -380,14 +381,12 @@ class FileChecker:
             if combination.reason is not None:
                 return False
             try:
-                instance = self._build(equation, combination.bindings, {}, [])
-                if instance is None:
-                    continue
-                if instance.reason is not None or self._disagreement(instance, evaluator) is not None:
-                    return False
+                for instance in self._build(equation, combination.bindings, {}, []):
+                    if instance.reason is not None or self._disagreement(instance, evaluator) is not None:
+                        return False
+                    checked += 1
             except (DerivcheckError, EvaluationError):
                 return False
-            checked += 1
         return checked > 0
 
     def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, float, float] | None:
@@ -458,8 +457,8 @@ class FileChecker:
         combinations, unresolved, undefined = self._combinations(claim)
         explicit = self._explicit(claim)
         results = [built for instance in combinations
-                   if (built := instance if instance.reason else self._build(claim.equation, instance.bindings,
-                                                                             explicit, undefined)) is not None]
+                   for built in ([instance] if instance.reason else
+                                 self._build(claim.equation, instance.bindings, explicit, undefined))]
         if not results:
             if unresolved:
                 raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,
@@ -524,20 +523,29 @@ class FileChecker:
         return combinations, unresolved, undefined
 
     def _build(self, equation: sx.Equation, bindings: dict[str, int], explicit: dict,
-               undefined: list[str]) -> _Instance | None:
+               undefined: list[str]) -> list[_Instance]:
+        """The instance at these index values; for sides that are matrices, one per entry."""
         try:
             lhs = self.model.evaluate(equation.lhs, bindings)
             rhs = self.model.evaluate(equation.rhs, bindings)
-        except IndexRangeError as error:
-            return _Instance(dict(bindings), reason=error.message)
+        except (IndexRangeError, ShapeError) as error:
+            return [_Instance(dict(bindings), reason=error.message)]
         except UndefinedError as error:
             if any(var in bindings for var in explicit):
-                return _Instance(dict(bindings), reason=error.message)
+                return [_Instance(dict(bindings), reason=error.message)]
             undefined.append(error.message)
-            return None
+            return []
         if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)
-        return _Instance(dict(bindings), lhs, rhs)
+        lhs, rhs = simplest(lhs), simplest(rhs)
+        if not (is_matrix(lhs) or is_matrix(rhs)):
+            return [_Instance(dict(bindings), lhs, rhs)]
+        if not (is_matrix(lhs) and is_matrix(rhs)) or lhs.shape != rhs.shape:
+            shapes = " = ".join(shape_text(side) if is_matrix(side) else "a number" for side in (lhs, rhs))
+            return [_Instance(dict(bindings), reason=f"the two sides have different shapes: {shapes}")]
+        rows, cols = lhs.shape
+        return [_Instance({**bindings, **({"row": r + 1, "col": c + 1} if cols > 1 else {"entry": r + 1})},
+                          lhs[r, c], rhs[r, c]) for r in range(rows) for c in range(cols)]
 
 
 def _step_diagnosis(diagnosis: Diagnosis | None, before: sx.Expr) -> Diagnosis | None:

@@ -40,25 +40,31 @@ def claim(results, file: str, name: str):
     return matches[0]
 
 
-@pytest.mark.parametrize("file, name", [
-    ("seed000_sigmoid_chain_rule.yaml", "the note's line with an extra factor f"),
-    ("seed000_one_neuron_backprop.yaml", "the note's ∂e/∂w2 with σ(z2) for σ'(z2)"),
-    ("seed000_one_neuron_backprop.yaml", "the note's ∂e/∂w1 with σ'(z)[1 - σ(z)]"),
-    ("seed001_theta_chain.yaml", "the note's ∂J/∂θ(2)"),
-    ("seed001_theta_chain.yaml", "the note's (1)"),
-    ("seed001_delta_equations.yaml", "the note's (8)"),
-    ("seed002_index_form.yaml", "the note's z_j^l with w_kj"),
-    ("seed002_index_form.yaml", "the note's ∂C/∂w_jk^{L-1}"),
-    ("seed002_index_form.yaml", "the note's δ_j^l = δ_j^{l+1} w_jk^{l+1}"),
-    ("seed003_generic_f_batch.yaml", "the note's recursion with W_ml^(3)"),
-    ("seed003_generic_f_batch.yaml", "the note's ∂L/∂W_ke^(2)"),
-    ("seed004_general_delta_recursion.yaml", "the open question, without the summation over j"),
-    ("seed004_general_delta_recursion.yaml", "the note's δ^(l) = (W^(l+1) δ^(l+1))"),
-    ("seed004_cross_entropy_any_targets.yaml", "ŷ_c - y_c without sum_k y_k = 1"),
+@pytest.mark.parametrize("file, name, code", [
+    ("seed000_sigmoid_chain_rule.yaml", "the note's line with an extra factor f", "extra_factor"),
+    ("seed000_one_neuron_backprop.yaml", "the note's ∂e/∂w2 with σ(z2) for σ'(z2)", "function_for_derivative"),
+    ("seed000_one_neuron_backprop.yaml", "the note's ∂e/∂w1 with σ'(z)[1 - σ(z)]", "derivative_for_function"),
+    ("seed001_theta_chain.yaml", "the note's ∂J/∂θ(2)", "unexplained"),
+    ("seed001_theta_chain.yaml", "the note's (1)", "missing_factor"),
+    ("seed001_delta_equations.yaml", "the note's (8)", "swapped_indices"),
+    ("seed001_delta_equations.yaml", "vector form of the note's (8)", "transpose"),
+    ("seed002_index_form.yaml", "the note's z_j^l with w_kj", "swapped_indices"),
+    ("seed002_index_form.yaml", "the note's ∂C/∂w_jk^{L-1}", "unexplained"),
+    ("seed002_index_form.yaml", "the note's δ_j^l = δ_j^{l+1} w_jk^{l+1}", "index_on_one_side"),
+    ("seed003_generic_f_batch.yaml", "the note's recursion with W_ml^(3)", "swapped_indices"),
+    ("seed003_generic_f_batch.yaml", "the note's ∂L/∂W_ke^(2)", "wrong_index"),
+    ("seed004_general_delta_recursion.yaml", "the open question, without the summation over j", "missing_sum"),
+    ("seed004_general_delta_recursion.yaml", "the note's δ^(l) = (W^(l+1) δ^(l+1))", "swapped_indices"),
+    ("seed004_cross_entropy_any_targets.yaml", "ŷ_c - y_c without sum_k y_k = 1", "needs_one_hot"),
+    ("seed004_vector_form.yaml", "the same without the transpose", "transpose"),
+    ("seed000_steps.yaml", "df/dx of the logistic function, line by line", "extra_factor"),
 ])
-def test_the_notes_mistakes_are_caught(results, file, name):
+def test_the_notes_mistakes_are_caught_and_explained(results, file, name, code):
     found = claim(results, file, name)
     assert found.verdict is Verdict.FALSE and found.counterexamples
+    assert found.diagnosis.code == code, found.diagnosis
+    if code == "unexplained":
+        assert found.diagnosis.truth  # the true value is shown instead
 
 
 @pytest.mark.parametrize("file, name", [

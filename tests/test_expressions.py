@@ -149,7 +149,7 @@ def test_number_too_long_names_its_limit():
     "open('f')",
     "eval('1')",
     "sympify('x')",
-    "x @ y",
+    "x.real",
     "~x",
     "x ** -y if 1 else 2",
     "(yield)",
