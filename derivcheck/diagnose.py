@@ -41,13 +41,13 @@ class Diagnoser:
     """Edits of one false claim, tried in order until one holds."""
 
     def __init__(self, equation: sx.Equation, scope: sx.Scope, network: NetworkSpec | None,
-                 holds: Callable[[sx.Equation], bool]):
+                 holds: Callable[[sx.Equation], bool], right_only: bool = False):
         self.equation = equation
         self.scope = scope
         self.network = network
         self.holds = holds
         # the student's formula: the side without a derivative (the right side when both or neither have one)
-        self.edit_left = _has_derivative(equation.rhs) and not _has_derivative(equation.lhs)
+        self.edit_left = not right_only and _has_derivative(equation.rhs) and not _has_derivative(equation.lhs)
         self.side = equation.lhs if self.edit_left else equation.rhs
         self.other = equation.rhs if self.edit_left else equation.lhs
         self.side_name = "left" if self.edit_left else "right"

@@ -148,11 +148,11 @@ class _Parser:
         return Name(ident, loc)
 
     def binop(self, node: ast.BinOp, loc: Location) -> Expr:
-        if isinstance(node.op, (ast.Mult, ast.Div)):
+        if isinstance(node.op, (ast.Mult, ast.Div, ast.MatMult)):
             return self.product(node, loc)
         if isinstance(node.op, ast.RShift):
             raise self.fail(node, "a range a..b can only follow `in`", "e.g. sum(k in 1..n, …)")
-        ops = {ast.Add: "+", ast.Sub: "-", ast.Pow: "**", ast.MatMult: "@"}
+        ops = {ast.Add: "+", ast.Sub: "-", ast.Pow: "**"}
         op = ops.get(type(node.op))
         if op is None:
             raise self.fail(node, f"operator in '{self.snippet(node)}' is not allowed",
@@ -160,11 +160,13 @@ class _Parser:
         return BinOp(op, self.expr(node.left), self.expr(node.right), loc)
 
     def product(self, node: ast.BinOp, loc: Location) -> Expr:
-        """A chain of * and /, in which each `dX / dY` pair is a derivative (so dC/da * da/dz works)."""
+        """A chain of *, / and @, in which each `dX / dY` pair is a derivative (so dC/da * da/dz and
+        w[l].T @ dC/dz[l] work)."""
         factors: list[tuple[str, ast.AST]] = []
         current: ast.AST = node
-        while isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Mult, ast.Div)):
-            factors.append(("*" if isinstance(current.op, ast.Mult) else "/", current.right))
+        symbols = {ast.Mult: "*", ast.Div: "/", ast.MatMult: "@"}
+        while isinstance(current, ast.BinOp) and type(current.op) in symbols:
+            factors.append((symbols[type(current.op)], current.right))
             current = current.left
         factors.append(("*", current))
         factors.reverse()

@@ -83,12 +83,14 @@ class Compactor:
         self.graph = model.graph
         self.evaluator = evaluator
         self.rewrites = model.network.proof_rewrites() if model.network else {}
-        self._loss = "∂" + model.spec.network.notation.names["loss"] + "/" if model.network else "\0"
+        names = model.spec.network.notation.names if model.network else {}
+        self._loss = "∂" + names["loss"] + "/" if names else "\0"
+        self._preact = "∂" + names["preact"] if names else "\0"
         self._names: dict[sp.Symbol, sp.Expr] = {}
 
     def __call__(self, expr: sp.Expr) -> sp.Expr:
-        """The derivatives of the loss kept as dC/dz (or a let's name); any other derivative (of an
-        output, say) written out."""
+        """The derivatives of the loss by pre-activations kept as dC/dz (or a let's name); any other
+        derivative (dC/da, or one of an output) written out."""
         expr = self.graph.unfold(expr, keep=lambda s: self._is_adjoint(s) or
                                  self.graph.quantities[s].role in BASE_ROLES)
         adjoints = [s for s in expr.free_symbols if self._is_adjoint(s)]
@@ -109,9 +111,15 @@ class Compactor:
         return [(s, self(self.graph.definitions[s])) for s in ordered]
 
     def _is_adjoint(self, symbol: sp.Symbol) -> bool:
-        """An adjoint of the loss: dC/dz[l][j] or dC/da[l][j]."""
+        """An adjoint of the loss by a pre-activation: dC/dz[l][j] (δ in most notes)."""
         quantity = self.graph.quantities.get(symbol)
-        return quantity is not None and quantity.role == "adjoint" and quantity.name.startswith(self._loss)
+        return quantity is not None and quantity.role == "adjoint" and quantity.name == self._loss + self._preact
+
+    def one_level(self, expr: sp.Expr) -> sp.Expr:
+        """An adjoint alone (dC/dz[1][1]) as its definition, one layer down the backpropagation."""
+        if self._is_adjoint(expr):
+            return self(self.graph.definitions[expr])
+        return self(expr)
 
     def _name(self, adjoint: sp.Symbol) -> sp.Expr:
         """A let instance equal to the adjoint at every sample point (delta[2][1] for dC/dz[2][1])."""
@@ -122,7 +130,7 @@ class Compactor:
 
     def _candidates(self, adjoint: sp.Symbol):
         quantity = self.graph.quantities[adjoint]
-        if quantity.layer is None or not quantity.name.endswith("/∂" + self._preact_name()):
+        if quantity.layer is None:
             return
         here = Location("<compact>", 1, 1)
         groups = ((sx.Num(str(quantity.layer), here),), tuple(sx.Num(str(i), here) for i in quantity.indices))
@@ -131,9 +139,6 @@ class Compactor:
                 yield self.model.evaluate(sx.Indexed(name, groups, here), {})
             except DerivcheckError:
                 continue
-
-    def _preact_name(self) -> str:
-        return self.model.spec.network.notation.names["preact"]
 
     def same(self, first: sp.Expr, second: sp.Expr) -> bool:
         """Equal at every sample point (the check before a compact form is shown)."""

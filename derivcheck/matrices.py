@@ -74,11 +74,16 @@ def transpose(value: Value) -> Value:
     return sp.ImmutableMatrix(value.T) if is_matrix(value) else value
 
 
-def total(terms: list[Value]) -> Value:
+def total(terms: list[Value], node: sx.Sum) -> Value:
     """The sum of numbers or of matrices of one shape."""
-    if any(is_matrix(term) for term in terms):
-        return reduce(lambda a, b: a + b, terms)
-    return sp.Add(*terms)
+    if not any(is_matrix(term) for term in terms):
+        return sp.Add(*terms)
+    shapes = {term.shape if is_matrix(term) else None for term in terms}
+    if len(shapes) > 1:
+        shown = ", ".join(sorted(shape_text(t) if is_matrix(t) else "a number" for t in {
+            (term.shape if is_matrix(term) else None): term for term in terms}.values()))
+        raise ShapeError(f"the terms of {sx.to_text(node)} have different shapes: {shown}")
+    return reduce(lambda a, b: a + b, terms)
 
 
 def _broadcast(left, right):

@@ -254,7 +254,7 @@ class Model:
             raise over_limit(f"sum too long ({enclosing * count:,} terms)", "sum_terms", limits, node.loc)
         self._sum_terms = enclosing * max(count, 1)
         try:
-            return total([self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span])
+            return total([self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span], node)
         finally:
             self._sum_terms = enclosing
 

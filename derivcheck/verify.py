@@ -95,6 +95,7 @@ class FileChecker:
         self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
         self._holding: dict[tuple, tuple[list[_Instance], dict]] = {}  # (number, equation) → instances to prove
         self._compactor: Compactor | None = None
+        self.diagnose_definitions = True  # off in the checkers that test an edited definition
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -288,7 +289,8 @@ class FileChecker:
         ratio = self._constant_ratio(failing, evaluator, diagnoser.edit_left)
         found = (diagnoser.constant_factor(ratio) if ratio is not None else None) or diagnoser.search()
         if found is None:
-            found = self._only_where_equal(claim, holding, failing) or diagnoser.index_hint()
+            found = self._only_where_equal(claim, holding, failing) \
+                or self._in_a_definition(claim, len(holding) + len(failing), deadline) or diagnoser.index_hint()
         if found is None:
             late = time.perf_counter() > deadline
             found = Diagnosis("unexplained", "no single common mistake explains the difference"
@@ -308,12 +310,47 @@ class FileChecker:
         truth = instance.rhs if edit_left else instance.lhs
         if self._compactor is None or self._compactor.evaluator is not evaluator:
             self._compactor = Compactor(self.model, evaluator)
-        compact = self._compactor(truth)
+        compact = self._compactor.one_level(truth)  # dC/dz[1][1] alone says nothing: one layer down
         if not self._compactor.same(compact, truth):
             return None
         where = ", ".join(f"{name}={value}" for name, value in instance.bindings.items())
         values = {**instance.bindings, **({"L": self.model.network.L} if self.model.network else {})}
         return f"{'at ' + where + ': ' if where else ''}{sx.to_text(sx.bind(node, values))} = {as_text(compact)}"
+
+    def _in_a_definition(self, claim: ClaimSpec, instances: int, deadline: float) -> Diagnosis | None:
+        """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
+        holds (each edit is tried on a fresh model of the file, so only while the budget lasts)."""
+        if not self.diagnose_definitions:
+            return None
+        used = {node.id for node in sx.walk(claim.equation) if isinstance(node, (sx.Name, sx.Indexed))}
+        for let in self.spec.lets:
+            if let.name not in used or let.body is None or isinstance(let.head, sx.Call):
+                continue
+            definition = sx.Equation(let.head, let.body, let.loc)
+            diagnoser = Diagnoser(definition, self.spec.scope, self.spec.network, right_only=True,
+                                  holds=lambda edited, let=let: self._holds_with(claim, let, edited.rhs, instances,
+                                                                                  deadline))
+            found = diagnoser.search()
+            if found is not None:
+                head = sx.to_text(let.head)
+                corrected = found.corrected.replace(" = ", ": ", 1) if found.corrected else None
+                return Diagnosis(found.code, f"the definition of {head} (line {let.loc.line}) is wrong: "
+                                             f"{found.message}", corrected)
+        return None
+
+    def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, instances: int, deadline: float) -> bool:
+        """Whether the claim holds at every one of its instances with the let's body replaced."""
+        if time.perf_counter() > deadline:
+            return False
+        lets = tuple(replace(other, body=body) if other is let else other for other in self.spec.lets)
+        try:
+            checker = FileChecker(replace(self.spec, lets=lets), replace(self.options, prove=False))
+        except DerivcheckError:
+            return False
+        checker.diagnose_definitions = False
+        checker._diagnose = lambda *args: None  # only the verdict matters here
+        result = checker.numeric(claim)
+        return result.verdict is Verdict.HOLDS and result.instances == instances  # none lost to an edit
 
     def _holds_everywhere(self, instances: list[_Instance], evaluator: Evaluator) -> bool:
         try:
@@ -376,7 +413,7 @@ class FileChecker:
         seen = [{k: v for k, v in f.bindings.items() if k in free} for f in failing[:3]]
         ordered = sorted(combinations, key=lambda c: not any(
             all(c.bindings.get(k) == v for k, v in s.items()) for s in seen))
-        checked = 0
+        checked: list[dict] = []
         for combination in ordered:
             if combination.reason is not None:
                 return False
@@ -384,10 +421,12 @@ class FileChecker:
                 for instance in self._build(equation, combination.bindings, {}, []):
                     if instance.reason is not None or self._disagreement(instance, evaluator) is not None:
                         return False
-                    checked += 1
+                    checked.append(instance.bindings)
             except (DerivcheckError, EvaluationError):
                 return False
-        return checked > 0
+        # every failing instance is still there: an edit that leaves a quantity undefined explains nothing
+        return all(any(all(done.get(k) == v for k, v in wanted.items()) for done in checked)
+                   for wanted in ({k: v for k, v in f.bindings.items() if k in free} for f in failing))
 
     def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, float, float] | None:
         """A point where the two sides certainly differ: its index and both values; None if none."""

@@ -92,8 +92,7 @@ def test_grad_text_and_latex(run, write):
     path = write(network_file("- claim: C = C", "sizes: [1, 1]\nbias: false"))
     text = run("grad", path)
     assert text.returncode == 0
-    assert text.stdout == ("dC/da[1][1] = a[1][1] - y[1]\n"
-                           "dC/dz[1][1] = a[1][1]*dC/da[1][1]*(1 - a[1][1])\n"
+    assert text.stdout == ("dC/dz[1][1] = a[1][1]*(1 - a[1][1])*(a[1][1] - y[1])\n"
                            "dC/dw[1][1,1] = x[1]*dC/dz[1][1]\n")
     assert run("grad", path, "--expanded").stdout == "dC/dw[1][1,1] = a[1][1]*x[1]*(1 - a[1][1])*(a[1][1] - y[1])\n"
     latex = run("grad", path, "--param", "w[1]", "--latex", "--expanded")

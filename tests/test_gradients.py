@@ -25,9 +25,15 @@ def test_the_expanded_gradient_is_written_with_activations(write):
 def test_the_compact_gradient_is_backpropagation_written_out(write):
     found = true_gradients(load_spec(write(network_file("[]", "sizes: [2, 1]\nbias: false"))), "w[1][1,2]")
     assert [f"{as_text(s)} = {as_text(v)}" for s, v in found.adjoints] == [
-        "dC/da[1][1] = a[1][1] - y[1]", "dC/dz[1][1] = a[1][1]*dC/da[1][1]*(1 - a[1][1])"]
+        "dC/dz[1][1] = a[1][1]*(1 - a[1][1])*(a[1][1] - y[1])"]
     assert as_text(found.gradients[0].compact) == "x[2]*dC/dz[1][1]"
-    assert as_latex(found.adjoints[1][0], found.graph) == r"\frac{\partial C}{\partial z^{(1)}_{1}}"
+    assert as_latex(found.adjoints[0][0], found.graph) == r"\frac{\partial C}{\partial z^{(1)}_{1}}"
+
+
+def test_a_hidden_layer_is_written_through_the_layer_above(write):
+    found = true_gradients(load_spec(write(network_file("[]", "sizes: [1, 2, 1]\nbias: false"))), "w[1][2,1]")
+    hidden = dict((as_text(s), as_text(v)) for s, v in found.adjoints)["dC/dz[1][2]"]
+    assert hidden == "a[1][2]*w[2][1,2]*dC/dz[2][1]*(1 - a[1][2])"
 
 
 def test_a_let_equal_to_an_adjoint_takes_its_place(write):

@@ -95,3 +95,11 @@ def test_different_shapes_and_jacobians(check):
     assert first.counterexamples[0].reason == "the two sides have different shapes: (3×2) = (3×3)"
     assert first.diagnosis.code == "activation_wrong_layer"
     assert second.verdict.value == "error" and "(a Jacobian) is not supported" in second.error
+
+
+def test_a_sum_of_matrices_of_different_shapes_is_false_there(check):
+    result = check(network_file("- claim: sum(m in 1..2, w[m]) = w[1]", "sizes: [2, 3, 3]"))
+    (claim,) = result.claims
+    assert claim.verdict.value == "false"
+    assert claim.counterexamples[0].reason == \
+        "the terms of sum(m in 1..2, w[m]) have different shapes: (3×2), (3×3)"
