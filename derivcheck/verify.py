@@ -35,6 +35,7 @@ from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
 
 MAX_POINT_LEAVES = 24
+DEFINITION_SEARCH_SECONDS = 1.5  # each edit of a let rebuilds the model: a short search
 MAX_COUNTEREXAMPLES = 3
 
 
@@ -322,6 +323,7 @@ class FileChecker:
         holds (each edit is tried on a fresh model of the file, so only while the budget lasts)."""
         if not self.diagnose_definitions:
             return None
+        deadline = min(deadline, time.perf_counter() + DEFINITION_SEARCH_SECONDS)
         used = {node.id for node in sx.walk(claim.equation) if isinstance(node, (sx.Name, sx.Indexed))}
         for let in self.spec.lets:
             if let.name not in used or let.body is None or isinstance(let.head, sx.Call):

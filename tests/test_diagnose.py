@@ -108,3 +108,13 @@ def test_plain_calculus_mistakes(check):
     assert [(c.diagnosis.code, c.diagnosis.corrected) for c in result.claims] == [
         ("factor", "d(x^2 * y)/dx = 2 * x * y"),
         ("function_for_derivative", "d(sigmoid(x))/dx = sigmoid'(x)")]
+
+
+def test_a_mistake_inside_a_definition_is_found_there(check):
+    wrong = DELTAS.replace("w[l+1][k,j]", "w[l+1][j,k]")
+    result = check(network_file("- claim: dC/dz[l][j] = delta[l][j]", "sizes: [2, 2, 2]", let=wrong))
+    diagnosis = result.claims[0].diagnosis
+    # w[l+2] would also "fix" it by leaving delta[1] undefined: an edit must keep every failing instance
+    assert (diagnosis.code, diagnosis.corrected) == (
+        "swapped_indices", "delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])")
+    assert diagnosis.message.startswith("the definition of delta[l][j] (line 6) is wrong: a transposed weight")
