@@ -117,4 +117,4 @@ def test_a_mistake_inside_a_definition_is_found_there(check):
     # w[l+2] would also "fix" it by leaving delta[1] undefined: an edit must keep every failing instance
     assert (diagnosis.code, diagnosis.corrected) == (
         "swapped_indices", "delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])")
-    assert diagnosis.message.startswith("the definition of delta[l][j] (line 6) is wrong: a transposed weight")
+    assert diagnosis.message.startswith("the definition of delta[l][j] (line 5) is wrong: a transposed weight")
