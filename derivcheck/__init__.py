@@ -2,9 +2,9 @@
 
 Modules import only those before them in this order:
 errors → limits → source → syntax → expressions → functions → spec (reading a
-file) → graph → network → indexing → semantics (the model) → numeric → proof →
-results → verify → runner → gradients (checking) → printing → report → export
-(rendering) → cli.
+file) → graph → network → indexing → matrices → semantics (the model) →
+numeric → proof → results → printing → gradients → diagnose → verify → runner
+(checking) → report → export → document (rendering) → cli.
 """
 
 __version__ = "0.1.0"

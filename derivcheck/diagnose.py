@@ -312,14 +312,14 @@ class Diagnoser:
 
 
 def _same_mistake_twice(edits: list[Edit], side: sx.Expr) -> Iterator[tuple[Edit, Edit]]:
-    """Pairs of edits of one kind on separate parts of the side (at most 200 pairs)."""
+    """Pairs of edits of one kind on separate parts of the side (at most 60 pairs)."""
     count = 0
     for n, first in enumerate(edits):
         for second in edits[n + 1:]:
             if first.code != second.code or first.target is second.target or side in (first.target, second.target):
                 continue
             count += 1
-            if count > 200:
+            if count > 60:
                 return
             yield first, second
 

@@ -125,7 +125,7 @@ class Compactor:
         """A let instance equal to the adjoint at every sample point (delta[2][1] for dC/dz[2][1])."""
         if adjoint not in self._names:
             self._names[adjoint] = next((candidate for candidate in self._candidates(adjoint)
-                                         if self._equal(adjoint, candidate)), adjoint)
+                                         if self.same(adjoint, candidate)), adjoint)
         return self._names[adjoint]
 
     def _candidates(self, adjoint: sp.Symbol):
@@ -141,10 +141,7 @@ class Compactor:
                 continue
 
     def same(self, first: sp.Expr, second: sp.Expr) -> bool:
-        """Equal at every sample point (the check before a compact form is shown)."""
-        return self._equal(first, second)
-
-    def _equal(self, first: sp.Expr, second: sp.Expr) -> bool:
+        """Equal at every sample point (a let for an adjoint; a compact form before it is shown)."""
         try:
             a = np.asarray(self.evaluator.value(first), dtype=float)
             b = np.asarray(self.evaluator.value(second), dtype=float)

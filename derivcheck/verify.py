@@ -35,7 +35,8 @@ from .semantics import Model
 from .spec import ClaimSpec, Spec, load_spec
 
 MAX_POINT_LEAVES = 24
-DEFINITION_SEARCH_SECONDS = 1.5  # each edit of a let rebuilds the model: a short search
+DIAGNOSIS_SECONDS = 1.0  # the search for the mistake in a false claim (at most --timeout)
+DEFINITION_SEARCH_SECONDS = 0.5  # of it, inside definitions: each edit of a let rebuilds the model
 MAX_COUNTEREXAMPLES = 3
 
 
@@ -96,7 +97,7 @@ class FileChecker:
         self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
         self._holding: dict[tuple, tuple[list[_Instance], dict]] = {}  # (number, equation) → instances to prove
         self._compactor: Compactor | None = None
-        self.diagnose_definitions = True  # off in the checkers that test an edited definition
+        self.explains = True  # diagnoses of false claims (off in the checkers that test an edited definition)
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -264,7 +265,7 @@ class FileChecker:
         notes: list[str] = []
         diagnosis = None
         if failing:
-            diagnosis = self._diagnose(claim, holding, failing, evaluator, point)
+            diagnosis = self._diagnose(claim, holding, failing, evaluator, point) if self.explains else None
         else:
             self._holding[(claim.number, claim.equation)] = (holding, point)
             if self.one_hot and not point and self._needs_one_hot(holding):
@@ -279,7 +280,7 @@ class FileChecker:
     def _diagnose(self, claim: ClaimSpec, holding: list[_Instance], failing: list[_Instance],
                   evaluator: Evaluator, point: dict) -> Diagnosis:
         """Which common mistake makes the claim false (see ``diagnose``), within the claim's time budget."""
-        deadline = time.perf_counter() + self.options.timeout
+        deadline = time.perf_counter() + min(self.options.timeout, DIAGNOSIS_SECONDS)
         network = self.model.network
         if network is not None and not self.one_hot and not point and network.target_groups \
                 and self._holds_everywhere(holding + failing, self._batch(True)):
@@ -321,8 +322,6 @@ class FileChecker:
     def _in_a_definition(self, claim: ClaimSpec, instances: int, deadline: float) -> Diagnosis | None:
         """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
         holds (each edit is tried on a fresh model of the file, so only while the budget lasts)."""
-        if not self.diagnose_definitions:
-            return None
         deadline = min(deadline, time.perf_counter() + DEFINITION_SEARCH_SECONDS)
         used = {node.id for node in sx.walk(claim.equation) if isinstance(node, (sx.Name, sx.Indexed))}
         for let in self.spec.lets:
@@ -349,8 +348,7 @@ class FileChecker:
             checker = FileChecker(replace(self.spec, lets=lets), replace(self.options, prove=False))
         except DerivcheckError:
             return False
-        checker.diagnose_definitions = False
-        checker._diagnose = lambda *args: None  # only the verdict matters here
+        checker.explains = False  # only the verdict matters here
         result = checker.numeric(claim)
         return result.verdict is Verdict.HOLDS and result.instances == instances  # none lost to an edit
 
