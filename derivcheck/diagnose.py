@@ -1,8 +1,8 @@
 """Why a claim is false: the common mistakes, each found by testing an edited claim, never by guessing.
 
 A diagnosis is a small edit of the claim's syntax tree — σ written for σ',
-a layer one off, a weight's indices swapped, a factor missing or extra, a sum
-missing, a constant factor — such that the edited claim holds at every
+a layer one off, a weight's indices swapped, a transpose or a sum missing, a
+factor missing or extra, a constant factor — such that the edited claim holds at every
 instance. The edited claim is then the right formula in the user's own
 notation. The edits are tried on the side that is the student's formula (the
 side without a derivative, or the right side), most common mistakes first;

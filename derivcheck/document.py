@@ -2,8 +2,8 @@
 
 The document has the network's equations, the file's definitions, and every
 claim in LaTeX math with its verdict, the diagnosis of a false one, the right
-formula and a counterexample. Markdown uses ``$…$`` and ``$$…$$`` math, which
-GitHub and Jupyter render; LaTeX is a complete document for ``pdflatex``.
+formula and a counterexample. Markdown uses ``$$…$$`` math, which GitHub and
+Jupyter render; LaTeX is a complete document for ``pdflatex``.
 """
 
 from __future__ import annotations
@@ -66,13 +66,12 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vect
         writer.paragraph(f"For {claim.for_range.var} from {sx.to_text(claim.for_range.lo)} to "
                          f"{sx.to_text(claim.for_range.hi)}.")
     if checked.instances:
-        writer.paragraph(f"{checked.instances} instances checked; {checked.proved} proved symbolically, "
+        plural = "s" if checked.instances != 1 else ""
+        writer.paragraph(f"{checked.instances} instance{plural} checked; {checked.proved} proved symbolically, "
                          f"{checked.failed} false.")
-    for step in checked.steps:
+    for step in checked.steps:  # a step right again is in the notes
         if step.verdict is Verdict.FALSE and not step.right_again:
             writer.paragraph(f"Step {step.number} is false against the step before.")
-        if step.right_again:
-            writer.paragraph(f"Step {step.number} equals step 1 again: the slip before it was silently corrected.")
     if checked.error:
         writer.paragraph(f"Error: {checked.error}")
     diagnosis = checked.diagnosis

@@ -51,7 +51,7 @@ def test_markdown_has_the_network_the_definitions_and_every_verdict(write):
     assert "### 1. BP4: proved" in text and "### 2. a\\[l\\] for a\\[l-1\\]: false (not as expected)" in text
     assert "Why: the activation of the wrong layer: a\\[l\\]\\[k\\] should be a\\[l-1\\]\\[k\\]." in text
     assert ("$$\n" r"\frac{\partial C}{\partial w^{(l)}_{jk}} = \delta^{(l)}_{j} \, a^{(l - 1)}_{k}" "\n$$") in text
-    assert "\\begin{aligned}" in text and "Step 3 equals step 1 again" in text
+    assert "\\begin{aligned}" in text and "step 3 equals step 1 again" in text
     assert text.count("$$") % 2 == 0
 
 
