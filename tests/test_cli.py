@@ -118,7 +118,7 @@ def test_grad_rejects_a_non_parameter(run, write):
     assert result.returncode == 2 and "is not a weight or a bias" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["check", "grad"])
+@pytest.mark.parametrize("command", ["check", "report", "grad"])
 def test_every_command_has_help_with_an_example(run, command):
     result = run(command, "--help")
     assert result.returncode == 0 and "examples:" in result.stdout and f"derivcheck {command} " in result.stdout
@@ -126,7 +126,7 @@ def test_every_command_has_help_with_an_example(run, command):
 
 def test_main_help_lists_the_commands(run):
     output = run("--help").stdout
-    assert "check" in output and "grad" in output
+    assert "check" in output and "report" in output and "grad" in output
 
 
 def test_the_readme_main_job_exits_0(run):
