@@ -57,7 +57,7 @@ def true_gradients(spec: Spec, parameter: str | None = None) -> Gradients:
                              "e.g. --param 'w[2][1,3]' or --param 'b[1][2]'")
         targets = [symbol]
     rewrites = network.proof_rewrites()
-    compact = Compactor(model, sample_evaluator(model))
+    compact = Compactor(model, _sample_evaluator(model))
     gradients = []
     for symbol in targets:
         derivative = graph.derivative(network.C, symbol)
@@ -67,7 +67,7 @@ def true_gradients(spec: Spec, parameter: str | None = None) -> Gradients:
     return Gradients(graph, gradients, compact.definitions([g.compact for g in gradients]))
 
 
-def sample_evaluator(model: Model) -> Evaluator:
+def _sample_evaluator(model: Model) -> Evaluator:
     network = model.network
     leaves, functions = sample_point_batch(
         model.graph, network.target_groups if network else [], network.generic_functions() if network else set(),

@@ -13,20 +13,22 @@ from .errors import InputError, Location
 
 @dataclass(frozen=True)
 class Limits:
-    source_bytes: int = 1_000_000  # size of one derivation file
-    yaml_nodes: int = 100_000  # YAML values after alias expansion
-    yaml_depth: int = 50  # nesting of YAML lists and mappings
-    expression_chars: int = 5_000  # characters of one expression
-    expression_depth: int = 100  # nesting of one expression (parentheses, operators, calls)
-    literal_digits: int = 30  # digits of one number literal
-    exponent: int = 100  # |n| of a constant exponent x^n
-    number_bits: int = 10_000  # bits of an exact number built from literals (9^9^9)
-    layers: int = 32  # layers of a network, not counting the input
-    parameters: int = 5_000  # weights and biases of a network
-    batch: int = 256  # samples of a batch
-    instances: int = 20_000  # index instances of one claim
-    sum_terms: int = 10_000  # terms of a sum, nested sums multiplied
-    memory_mb: int = 4_096  # address space of a checking process (where the system can limit it)
+    """The defaults; what each bounds is in DESCRIPTIONS."""
+
+    source_bytes: int = 1_000_000
+    yaml_nodes: int = 100_000
+    yaml_depth: int = 50
+    expression_chars: int = 5_000
+    expression_depth: int = 100
+    literal_digits: int = 30
+    exponent: int = 100
+    number_bits: int = 10_000
+    layers: int = 32
+    parameters: int = 5_000
+    batch: int = 256
+    instances: int = 20_000
+    sum_terms: int = 10_000
+    memory_mb: int = 4_096
 
 
 DESCRIPTIONS = {

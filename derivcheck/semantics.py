@@ -15,7 +15,7 @@ from fractions import Fraction
 import sympy as sp
 
 from . import syntax as sx
-from .errors import IndexRangeError, InputError, UndefinedError
+from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, generic_function, prime
 from .graph import Graph, Quantity
 from .indexing import LAYER_ROLES, IndexRanges, match_pattern
@@ -86,8 +86,11 @@ class Model:
         left = self.evaluate(node.left, bindings, values)
         right = self.evaluate(node.right, bindings, values)
         if node.op == "@" or is_matrix(left) or is_matrix(right):
-            values_of_letters = {**bindings, **({"L": self.network.L} if self.network else {})}
-            return combine(sx.bind(node, values_of_letters), left, right)
+            try:
+                return combine(node, left, right)
+            except ShapeError:  # said again with the instance's layers: w[2] @ delta[2], not w[l] @ delta[l]
+                return combine(sx.bind(node, {**bindings, **({"L": self.network.L} if self.network else {})}),
+                               left, right)
         if node.op == "+":
             return left + right
         if node.op == "-":

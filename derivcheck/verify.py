@@ -93,7 +93,7 @@ class FileChecker:
                              network.softmax_outputs() if network else [],
                              network.target_groups if network else [], self.one_hot)
         self._evaluator: Evaluator | None = None
-        self._free_targets: Evaluator | None = None
+        self._other_targets: Evaluator | None = None
         self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
         self._holding: dict[tuple, tuple[list[_Instance], dict]] = {}  # (number, equation) → instances to prove
         self._compactor: Compactor | None = None
@@ -110,6 +110,13 @@ class FileChecker:
         for symbol, value in (fixed or {}).items():
             leaves[symbol] = np.full(self.options.points, float(value))
         return Evaluator(self.model.graph, leaves, functions)
+
+    @property
+    def other_targets(self) -> Evaluator:
+        """Points with targets off the simplex in a one-hot network, and on it otherwise."""
+        if self._other_targets is None:
+            self._other_targets = self._batch(not self.one_hot)
+        return self._other_targets
 
     @property
     def evaluator(self) -> Evaluator:
@@ -283,7 +290,7 @@ class FileChecker:
         deadline = time.perf_counter() + min(self.options.timeout, DIAGNOSIS_SECONDS)
         network = self.model.network
         if network is not None and not self.one_hot and not point and network.target_groups \
-                and self._holds_everywhere(holding + failing, self._batch(True)):
+                and self._holds_everywhere(holding + failing, self.other_targets):
             return Diagnosis("needs_one_hot", "holds only when the targets sum to 1 (one-hot labels): "
                                               "add `targets: one_hot` to the network if that is meant")
         diagnoser = Diagnoser(claim.equation, self.spec.scope, self.spec.network,
@@ -486,9 +493,7 @@ class FileChecker:
         return sp.simplify(difference.rewrite(sp.exp)) == 0
 
     def _needs_one_hot(self, instances: list[_Instance]) -> bool:
-        if self._free_targets is None:
-            self._free_targets = self._batch(False)
-        return any(self._disagreement(instance, self._free_targets) is not None for instance in instances)
+        return any(self._disagreement(instance, self.other_targets) is not None for instance in instances)
 
     # -- instances -----------------------------------------------------------------------------
 
