@@ -55,15 +55,24 @@ class Source:
     def _check_nesting(self, text: str) -> None:
         """Before composing (which recurses, in C with libyaml): the nesting is within the limit."""
         depth = 0
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > self.limits.yaml_depth:
-                    mark = event.start_mark
-                    raise over_limit("YAML nested too deeply", "yaml_depth", self.limits,
-                                     Location(self.path, mark.line + 1, mark.column + 1))
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
+        events = yaml.parse(text, Loader=_LOADER)
+        try:
+            for event in events:
+                if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                    depth += 1
+                    if depth > self.limits.yaml_depth:
+                        raise self._too_deep(event.start_mark)
+                elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                    depth -= 1
+        except yaml.MarkedYAMLError as exc:
+            # libyaml ≥ 0.2.5 (PyYAML 6.0.4's wheels) scans ahead and stops deep nesting itself
+            if "nesting depth" in str(exc.problem):
+                raise self._too_deep(exc.problem_mark) from None
+            raise
+
+    def _too_deep(self, mark) -> InputError:
+        where = Location(self.path, mark.line + 1, mark.column + 1) if mark else Location(self.path, 1, 1)
+        return over_limit("YAML nested too deeply", "yaml_depth", self.limits, where)
 
     def _check_nodes(self, root: yaml.Node) -> None:
         """Only plain YAML, and not too much of it once aliases are expanded.

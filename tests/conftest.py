@@ -20,6 +20,13 @@ def console_script() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "derivcheck"]
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that run the console script are marked `console` (CI runs them against one set of versions)."""
+    for item in items:
+        if "run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.console)
+
+
 @pytest.fixture
 def write(tmp_path):
     """write(text, name='d.yaml') → path of a new derivation file (text is dedented)."""
