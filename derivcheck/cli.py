@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -115,21 +116,42 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def derivation_files(paths: list[str]) -> tuple[list[str], list[FileResult]]:
-    """The files named or found in folders (sorted), and a result for each path that is missing."""
-    files, missing = [], []
+def derivation_files(paths: list[str]) -> list[str | FileResult]:
+    """In the order of the arguments: each file to check (a folder's YAML files sorted), or a result
+    saying why a path cannot be checked (missing, not a regular file, an unreadable folder)."""
+    entries: list[str | FileResult] = []
     for path in paths:
         if os.path.isdir(path):
-            found = sorted(os.path.join(root, name) for root, _, names in os.walk(path)
-                           for name in names if name.endswith((".yaml", ".yml")))
-            if not found:
-                missing.append(FileResult(path, path, error=f"{path}: no *.yaml files in this folder"))
-            files.extend(found)
+            entries.extend(_folder_files(path))
         elif os.path.isfile(path):
-            files.append(path)
+            entries.append(path)
+        elif os.path.exists(path):
+            entries.append(FileResult(path, path, error=f"{path}: not a regular file (a pipe or a device)"))
         else:
-            missing.append(FileResult(path, path, error=f"{path}: no such file or folder"))
-    return files, missing
+            entries.append(FileResult(path, path, error=f"{path}: no such file or folder"))
+    return entries
+
+
+def _folder_files(folder: str) -> list[str | FileResult]:
+    """A folder's *.yaml and *.yml files, sorted; links that lead out of the folder are not followed."""
+    top = os.path.realpath(folder)
+    found: list[str | FileResult] = []
+
+    def unreadable(error: OSError) -> None:
+        name = error.filename or folder
+        found.append(FileResult(name, name, error=f"{name}: cannot read folder: {error.strerror or error}"))
+
+    for root, folders, names in os.walk(folder, onerror=unreadable):
+        folders.sort()
+        for name in names:
+            path = os.path.join(root, name)
+            inside = os.path.commonpath([top, os.path.realpath(path)]) == top
+            if name.endswith((".yaml", ".yml")) and inside and os.path.isfile(path):
+                found.append(path)
+    found.sort(key=lambda entry: entry if isinstance(entry, str) else entry.path)
+    if not found:
+        found.append(FileResult(folder, folder, error=f"{folder}: no *.yaml files in this folder"))
+    return found
 
 
 # The commands import the checking modules when they run, not at start-up: SymPy alone takes
@@ -143,9 +165,11 @@ def run_check(args, console: Console) -> int:
     start = time.perf_counter()
     options = Options(seed=args.seed, points=args.points, timeout=args.timeout, prove=not args.no_proof,
                       file_timeout=args.file_timeout, limits=with_overrides(args.limit))
-    files, missing = derivation_files(args.paths)
+    entries = derivation_files(args.paths)
+    files = [entry for entry in entries if isinstance(entry, str)]
     with _progress_bar(len(files)) as advance:
-        results = missing + check_files(files, options, args.jobs, on_result=advance)
+        checked = iter(check_files(files, options, args.jobs, on_result=advance))
+    results = [next(checked) if isinstance(entry, str) else entry for entry in entries]
     seconds = time.perf_counter() - start
     if args.json:
         from .export import to_json
@@ -229,11 +253,16 @@ def run_grad(args, console: Console) -> int:
     return 0
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")  # before NumPy loads: no BLAS threads, parallelism is --jobs
     console = Console(highlight=False)
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a grader's time limit: like Ctrl-C, workers and all
     try:
         if args.command == "check":
             return run_check(args, console)

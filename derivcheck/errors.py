@@ -49,3 +49,7 @@ class UndefinedError(DerivcheckError):
 
 class ProofTimeout(DerivcheckError):
     """The symbolic proof ran out of its time budget."""
+
+
+class OutOfTime(DerivcheckError):
+    """A phase of the work ran out of its time: building the model, a claim's numeric checks, a diagnosis."""

@@ -17,7 +17,7 @@ import math
 import warnings
 
 from .errors import InputError, Location
-from .limits import DEFAULT_LIMITS, Limits, over_limit
+from .limits import DEFAULT_LIMITS, Limits, check_number_literal, over_limit
 from .syntax import (BinOp, Call, Derivative, Equation, Expr, Indexed, Kronecker, Name, Neg, Num, Range, Scope,
                      Sum, Transpose)
 
@@ -127,9 +127,7 @@ class _Parser:
             raise self.fail(node, f"{self.snippet(node)!s} is not a number or a name",
                             "expected a number such as 2, 0.5 or 1e-3")
         literal = self.snippet(node)
-        if sum(ch.isdigit() for ch in literal) > self.limits.literal_digits:
-            shown = literal if len(literal) <= 40 else literal[:20] + "…" + literal[-10:]
-            raise over_limit(f"number {shown} is too long", "literal_digits", self.limits, loc)
+        check_number_literal(literal, self.limits, loc)
         if not math.isfinite(value):
             raise self.fail(node, f"number {literal} is beyond floating-point range")
         return Num(literal, loc)
@@ -279,6 +277,8 @@ class _Parser:
             raise self.fail(node, "d(…) must be divided by d(variable)", "write d(expr)/d(var)")
         if base not in self.scope.functions:
             raise self.fail(node.func, f"unknown function '{base}'", self.scope.suggest(base))
+        if primes > self.limits.derivative_order:
+            raise over_limit(f"too many primes on '{base}' ({primes})", "derivative_order", self.limits, loc)
         return Call(base, primes, tuple(self.expr(arg) for arg in node.args), loc)
 
     def sum(self, node: ast.Call, loc: Location) -> Sum:

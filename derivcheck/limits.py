@@ -6,6 +6,7 @@ A file over a limit gets one clear error naming the limit and how to raise it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 
 from .errors import InputError, Location
@@ -26,8 +27,12 @@ class Limits:
     layers: int = 32
     parameters: int = 5_000
     batch: int = 256
+    forward_terms: int = 20_000
     instances: int = 20_000
     sum_terms: int = 10_000
+    build_terms: int = 200_000
+    let_depth: int = 100
+    derivative_order: int = 10
     memory_mb: int = 4_096
 
 
@@ -43,8 +48,12 @@ DESCRIPTIONS = {
     "layers": "layers of a network (input not counted)",
     "parameters": "weights and biases of a network",
     "batch": "samples in a batch",
+    "forward_terms": "terms of a network's forward pass: weights and biases × samples",
     "instances": "index instances of one claim",
     "sum_terms": "terms of one sum (nested sums multiply)",
+    "build_terms": "terms of sums and let-function calls built for one claim, in all",
+    "let_depth": "definitions (let) nested inside one another",
+    "derivative_order": "primes on one function (f'' is 2)",
     "memory_mb": "megabytes of address space of a checking process",
 }
 
@@ -64,6 +73,29 @@ def with_overrides(settings: list[str], base: Limits = DEFAULT_LIMITS) -> Limits
             raise ValueError(f"limit {name} needs a whole number ≥ 1, not {value!r}")
         changes[name] = int(value)
     return replace(base, **changes)
+
+
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d{1,9}))?")
+_BITS_PER_DIGIT = 3.33  # log2(10), rounded up
+
+
+def check_number_literal(literal: str, limits: Limits, location: Location | None) -> None:
+    """A number as written in a file: decimal, within literal_digits, and small enough exactly
+    (1e-99999999 is a fraction of 332 million bits) for number_bits."""
+    match = _DECIMAL.fullmatch(literal)
+    if match is None:
+        raise InputError(f"number {_shown(literal)} is not a decimal number", location,
+                         "write numbers in decimal, such as 2, 0.5 or 1e-3")
+    digits = sum(ch.isdigit() for ch in match.group(1))
+    if digits > limits.literal_digits:
+        raise over_limit(f"number {_shown(literal)} is too long", "literal_digits", limits, location)
+    if (digits + abs(int(match.group(2) or 0))) * _BITS_PER_DIGIT > limits.number_bits:
+        raise over_limit(f"number {_shown(literal)} is too large or too small to hold exactly", "number_bits",
+                         limits, location)
+
+
+def _shown(literal: str) -> str:
+    return literal if len(literal) <= 40 else literal[:20] + "…" + literal[-10:]
 
 
 def over_limit(what: str, name: str, limits: Limits, location: Location | None) -> InputError:

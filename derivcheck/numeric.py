@@ -24,8 +24,13 @@ from .functions import is_generic, relu, sigmoid, softmax, softplus
 from .graph import Graph, as_expr
 
 PRECISION_DIGITS = (50, 100)  # a difference is real if it is the same at both precisions
-RTOL = 1e-7
-ATOL = 1e-30
+# Float values that differ by more than this, relative to the larger, are certified at high precision;
+# a correct claim's rounding noise stays far below it. There is no absolute tolerance: scale never
+# hides a difference.
+RTOL = 1e-10
+# Below this magnitude (or beyond float's range) float cannot tell two values apart: such points are
+# always decided at high precision.
+TINY = 1e-280
 KINK = 1e-9  # closer than this to the kink of relu, abs or the step, a point is no sample (NaN)
 
 _U = sp.Symbol("u")
@@ -74,16 +79,62 @@ NUMPY_FUNCTIONS = {
     relu: lambda x: np.where(np.abs(x) < KINK, np.nan, np.maximum(x, 0.0)),
     softplus: lambda x: np.logaddexp(0.0, x), softmax: _np_softmax,
 }
+MP_ARGUMENT = 1e6  # beyond this, mpmath's exp and periodic functions cost more than a point is worth
+
+
+def _bounded(function):
+    """The mpmath function, with no value (NaN) at arguments beyond MP_ARGUMENT."""
+    def bounded(*args):
+        if any(abs(arg) > MP_ARGUMENT for arg in args):
+            return mpmath.mpf("nan")
+        return function(*args)
+    return bounded
+
+
 MPMATH_FUNCTIONS = {
-    sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tanh: mpmath.tanh,
-    sp.Abs: abs, sp.sign: mpmath.sign, sp.Heaviside: _mp_step, sigmoid: lambda x: 1 / (1 + mpmath.exp(-x)),
-    relu: lambda x: max(x, mpmath.mpf(0)), softplus: lambda x: mpmath.log(1 + mpmath.exp(x)),
-    softmax: _mp_softmax,
+    sp.exp: _bounded(mpmath.exp), sp.log: mpmath.log, sp.sin: _bounded(mpmath.sin),
+    sp.cos: _bounded(mpmath.cos), sp.tanh: _bounded(mpmath.tanh), sp.Abs: abs, sp.sign: mpmath.sign,
+    sp.Heaviside: _mp_step, sigmoid: _bounded(lambda x: 1 / (1 + mpmath.exp(-x))),
+    relu: lambda x: max(x, mpmath.mpf(0)), softplus: _bounded(lambda x: mpmath.log(1 + mpmath.exp(x))),
+    softmax: _bounded(_mp_softmax),
 }
 
 
 class EvaluationError(Exception):
     """An expression contains something that has no numeric meaning here."""
+
+
+# How each kind of leaf is sampled: values in [low, high], of either sign when `signed`; the one
+# place these ranges live (the sampling and the report of where a claim was checked both read it).
+SAMPLING = {
+    "target": (0.1, 0.9, False),
+    "positive": (0.3, 2.5, False),
+    "negative": (-2.5, -0.3, False),
+}
+MAGNITUDE = (0.3, 1.6, True)  # every other leaf (weights, biases, inputs, symbols)
+_KIND_NAMES = {"weight": "weights", "bias": "biases", "input": "inputs", "target": "targets"}
+
+
+def sampling_region(graph: Graph, leaves: set[sp.Symbol], one_hot: bool, fixed: dict) -> str:
+    """Where a claim's random points lie, in words: each group of leaves with its range."""
+    groups: dict[tuple, list[str]] = {}
+    for symbol in sorted(leaves - set(fixed), key=str):
+        kind = graph.leaves[symbol]
+        name = _KIND_NAMES.get(kind, graph.quantities[symbol].label())
+        names = groups.setdefault(SAMPLING.get(kind, MAGNITUDE), [])
+        if name not in names:
+            names.append(name)
+    parts = []
+    for (low, high, signed), names in groups.items():
+        where = f"in ±[{low:g}, {high:g}]" if signed else f"in [{low:g}, {high:g}]"
+        if one_hot and "targets" in names:
+            names = [n for n in names if n != "targets"]
+            parts.append("targets on the simplex (summing to 1)")
+        if names:
+            parts.append(f"{', '.join(names)} {where}")
+    if fixed:
+        parts.insert(0, "at the point of `at:`" + (" (the rest random)" if parts else ""))
+    return "; ".join(parts) if parts else "no random values (the claim is made of numbers)"
 
 
 def sample_point_batch(graph: Graph, groups: list[list[sp.Symbol]], generic: set[str], count: int,
@@ -96,15 +147,14 @@ def sample_point_batch(graph: Graph, groups: list[list[sp.Symbol]], generic: set
     """
     values: dict[sp.Symbol, np.ndarray] = {}
     for symbol, kind in graph.leaves.items():
-        magnitude = rng.uniform(0.3, 1.6, count)
-        if kind == "target":
-            values[symbol] = rng.uniform(0.1, 0.9, count)
-        elif kind == "positive":
-            values[symbol] = rng.uniform(0.3, 2.5, count)
-        elif kind == "negative":
-            values[symbol] = -rng.uniform(0.3, 2.5, count)
-        else:
+        magnitude = rng.uniform(*MAGNITUDE[:2], count)  # drawn for every leaf: the stream stays as it was
+        low, high, signed = SAMPLING.get(kind, MAGNITUDE)
+        if signed:
             values[symbol] = magnitude * rng.choice([-1.0, 1.0], count)
+        elif low < 0:
+            values[symbol] = -rng.uniform(-high, -low, count)
+        else:
+            values[symbol] = rng.uniform(low, high, count)
     if one_hot:
         for group in groups:
             simplex = rng.dirichlet(np.ones(len(group)), count)
@@ -122,27 +172,40 @@ def sample_point_batch(graph: Graph, groups: list[list[sp.Symbol]], generic: set
 class Evaluator:
     """Values of expressions over a graph at fixed leaf values (arrays, or mpmath scalars)."""
 
-    def __init__(self, graph: Graph, leaves: dict, functions: dict, digits: int | None = None):
+    def __init__(self, graph: Graph, leaves: dict, functions: dict, digits: int | None = None,
+                 exact: dict[sp.Symbol, sp.Expr] | None = None):
         self.graph = graph
         self.leaves = leaves
         self.functions = functions
         self.digits = digits
+        self.exact = exact or {}  # leaves given exactly (an `at:` point): high precision starts from these
         self.precise = digits is not None
         self.table = MPMATH_FUNCTIONS if self.precise else NUMPY_FUNCTIONS
         self._memo: dict[sp.Expr, object] = {}
+        self._at_points: dict[tuple[int, int], Evaluator] = {}
 
-    @classmethod
-    def at_point(cls, batch: "Evaluator", index: int, digits: int) -> "Evaluator":
-        """An evaluator at point ``index`` of a float batch, with ``digits`` significant digits."""
-        leaves = {symbol: mpmath.mpf(float(values[index])) for symbol, values in batch.leaves.items()}
-        functions = {name: tuple(mpmath.mpf(float(c[index])) for c in coefficients)
-                     for name, coefficients in batch.functions.items()}
-        return cls(batch.graph, leaves, functions, digits)
+    def at_point(self, index: int, digits: int) -> "Evaluator":
+        """The evaluator at point ``index`` of this float batch with ``digits`` significant digits
+        (kept with the batch: its values are reused)."""
+        key = (index, digits)
+        if key not in self._at_points:
+            leaves = {symbol: mpmath.mpf(float(values[index])) for symbol, values in self.leaves.items()}
+            functions = {name: tuple(mpmath.mpf(float(c[index])) for c in coefficients)
+                         for name, coefficients in self.functions.items()}
+            precise = Evaluator(self.graph, leaves, functions, digits)
+            for symbol, value in self.exact.items():  # sqrt(2) as sqrt(2), not as its nearest float
+                leaves[symbol] = precise.value(value)
+            precise._memo.clear()
+            self._at_points[key] = precise
+        return self._at_points[key]
 
     def value(self, expr: sp.Expr):
         if self.precise:
             with mpmath.workdps(self.digits):
-                return self._value(as_expr(expr))
+                try:
+                    return self._value(as_expr(expr))
+                except (ArithmeticError, ValueError):  # 1/0 at an exact point, an exponent past any size
+                    return mpmath.mpf("nan")
         with np.errstate(all="ignore"):
             return self._value(as_expr(expr))
 
@@ -212,12 +275,14 @@ class Evaluator:
 
 
 def disagree(lhs, rhs) -> np.ndarray:
-    """Points where two float batches differ beyond float noise (NaN never disagrees: it is no point)."""
+    """Points where float cannot say that two batches agree: a relative difference beyond float
+    noise, or values too small or too large for float to resolve (NaN is no point: never here)."""
     lhs, rhs = np.broadcast_arrays(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float))
     with np.errstate(all="ignore"):
         scale = np.maximum(np.abs(lhs), np.abs(rhs))
-        far = np.abs(lhs - rhs) > RTOL * scale + ATOL
-    return far & np.isfinite(lhs) & np.isfinite(rhs)
+        far = np.abs(lhs - rhs) > RTOL * scale
+        unresolved = (scale < TINY) | np.isinf(scale)
+    return (far | unresolved) & ~np.isnan(lhs) & ~np.isnan(rhs)
 
 
 def certified_difference(low: tuple, high: tuple) -> bool:

@@ -13,40 +13,14 @@ time (induction over layers) instead of a full expansion.
 
 from __future__ import annotations
 
-import signal
-import threading
-from contextlib import contextmanager
-
 import numpy as np
 import sympy as sp
 
-from .errors import ProofTimeout
 from .functions import is_generic, sigmoid
 from .graph import BASE_ROLES, Graph, as_expr
 from .numeric import EvaluationError, Evaluator
 
 SMALL = 400  # operations: beyond this, rewriting sigmoid through exp is not tried
-
-
-@contextmanager
-def time_limit(seconds: float):
-    """Raise ProofTimeout inside the block after ``seconds`` (main thread, via SIGALRM)."""
-    if seconds <= 0:
-        raise ProofTimeout("no time left for a proof")
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        raise ProofTimeout("proof time budget exhausted")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class Prover:

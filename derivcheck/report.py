@@ -26,7 +26,9 @@ def verdict_text(claim: ClaimResult) -> Text:
     return Text(word, style=STYLES[claim.verdict])
 
 
-def _number(value: float | None) -> str:
+def _number(value: float | None, text: str | None) -> str:
+    if text is not None:
+        return text
     return "—" if value is None else f"{value:.10g}"
 
 
@@ -34,7 +36,8 @@ def counterexample_lines(example: Counterexample, with_point: bool = True) -> li
     where = f"at {example.instance_text()}: " if example.instance else ""
     if example.reason is not None:
         return [where + example.reason]
-    lines = [f"{where}left side = {_number(example.lhs)}, right side = {_number(example.rhs)}"]
+    lines = [f"{where}left side = {_number(example.lhs, example.lhs_text)}, "
+             f"right side = {_number(example.rhs, example.rhs_text)}"]
     if with_point:
         point = ", ".join(f"{name}={value:.6g}" if isinstance(value, float) else
                           (value if name == "…" else f"{name} = {value}") for name, value in example.point.items())
@@ -112,6 +115,8 @@ class FileReport:
                 shown_point |= example.reason is None
             if claim.failed > len(shown):
                 lines.append(f"… {claim.failed - len(shown)} more false instance{'s' * (claim.failed - len(shown) > 1)}")
+        if claim.verdict is Verdict.HOLDS and claim.region:
+            lines.append(f"checked at: {claim.region}")
         lines.extend(f"note: {note}" for note in claim.notes)
         return lines
 

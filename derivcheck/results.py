@@ -25,6 +25,8 @@ class Counterexample:
     rhs: float | None = None
     point: dict[str, float | str] = field(default_factory=dict)
     reason: str | None = None
+    lhs_text: str | None = None  # both sides to 10 digits at high precision (also beyond float's range)
+    rhs_text: str | None = None
 
     def instance_text(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in self.instance.items()) or "—"
@@ -67,6 +69,7 @@ class ClaimResult:
     instances: int = 0
     proved: int = 0
     failed: int = 0
+    region: str | None = None  # where the random points of a claim that holds lay
     counterexamples: tuple[Counterexample, ...] = ()
     error: str | None = None
     notes: tuple[str, ...] = ()

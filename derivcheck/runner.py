@@ -20,7 +20,9 @@ Results come back in the order of the paths, whatever the order of finishing.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,10 +30,14 @@ from multiprocessing.connection import Connection, wait
 
 from .errors import DerivcheckError
 from .results import ClaimResult, FileResult, Verdict
-from .spec import load_spec, parse_spec
-from .verify import FileChecker, Options, check_spec
+from .source import read_text
+from .spec import parse_spec
+from .verify import Options, build_checker, check_spec
 
-GRACE = 1.0  # seconds a proof may overrun its in-process budget before its worker is killed
+GRACE = 1.0  # seconds a phase may overrun its in-process deadline before its worker is killed
+# The phases of a worker and how many --timeout each may take before the supervisor kills it: building
+# the model; a claim's numeric checks and then the search for its mistake (one --timeout each); a proof.
+PHASE_TIMEOUTS = {"build": 1, "numeric": 2, "proof": 1}
 
 
 def check_files(paths: list[str], options: Options, jobs: int = 1,
@@ -44,23 +50,36 @@ def check_files(paths: list[str], options: Options, jobs: int = 1,
     results: list[FileResult | None] = [None] * len(paths)
     waiting = list(enumerate(paths))[::-1]
     running: list[_Job] = []
-    while waiting or running:
-        while waiting and len(running) < jobs:
-            index, path = waiting.pop()
-            running.append(_Job(index, path, options, context))
-        now = time.monotonic()
-        timeout = max(0.0, min(job.deadline() for job in running) - now)
-        by_connection = {job.connection: job for job in running}
-        for connection in wait(list(by_connection), timeout):
-            by_connection[connection].receive()
-        now = time.monotonic()
+
+    def finish(job: _Job) -> None:
+        results[job.index] = job.result()
+        if on_result is not None:
+            on_result(results[job.index])
+
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                job = _Job(*waiting.pop(), options, context)
+                if job.finished:  # the file could not even be read
+                    finish(job)
+                else:
+                    running.append(job)
+            if not running:
+                continue
+            now = time.monotonic()
+            timeout = max(0.0, min(job.deadline() for job in running) - now)
+            by_connection = {job.connection: job for job in running}
+            for connection in wait(list(by_connection), timeout):
+                by_connection[connection].receive()
+            now = time.monotonic()
+            for job in running:
+                job.enforce_deadlines(now)
+            for job in [job for job in running if job.finished]:
+                running.remove(job)
+                finish(job)
+    finally:  # interrupted (Ctrl-C, SIGTERM) or failing: no worker outlives the supervisor
         for job in running:
-            job.enforce_deadlines(now)
-        for job in [job for job in running if job.finished]:
-            running.remove(job)
-            results[job.index] = job.result()
-            if on_result is not None:
-                on_result(results[job.index])
+            job.stop()
     return [result for result in results if result is not None]
 
 
@@ -85,14 +104,17 @@ def _warm_up() -> None:
 # -- the worker process ---------------------------------------------------------------------------
 
 
-def _work(path: str, options: Options, known: dict[int, ClaimResult], settled: frozenset[int],
-          connection: Connection) -> None:
-    """Check one file and send what happens: start, numeric/proof (before), result (after), done."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
+def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult], settled: frozenset[int],
+          connection: Connection, parent: int) -> None:
+    """Check one file (its text as the supervisor read it, once for every restart) and send what
+    happens: start, numeric/proof (before), result (after), done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and SIGTERM are the supervisor's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
     _limit_memory(options.limits.memory_mb)
     try:
-        spec = load_spec(path, options.limits)
-        checker = FileChecker(spec, options)
+        spec = parse_spec(text, path, options.limits)
+        checker = build_checker(spec, options)
     except DerivcheckError as error:
         connection.send(("error", str(error)))
         return
@@ -128,6 +150,28 @@ def _work(path: str, options: Options, known: dict[int, ClaimResult], settled: f
     connection.send(("done",))
 
 
+def _die_with(parent: int) -> None:
+    """End this worker when the supervisor ends, however it ends (kill -9 included): by the kernel's
+    parent-death signal where there is one (Linux), otherwise by watching the parent."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before the signal was asked for
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _limit_memory(megabytes: int) -> None:
     try:
         import resource
@@ -157,25 +201,36 @@ class _Job:
     claims: list[ClaimResult] = field(default_factory=list)
     known: set[int] = field(default_factory=set)  # claims with a numeric verdict
     settled: set[int] = field(default_factory=set)  # claims that need nothing more
-    current: tuple[str, int] | None = None  # ("numeric" | "proof", claim index) being worked on
-    proof_deadline: float = float("inf")
+    current: tuple[str, int] | None = None  # ("build" | "numeric" | "proof", claim index) being worked on
+    phase_deadline: float = float("inf")
     finished: bool = False
     restarts: int = 0
 
     def __post_init__(self) -> None:
+        try:
+            self.text = read_text(self.path, self.options.limits)  # once: every restart checks the same text
+        except DerivcheckError as error:
+            self.error, self.finished = str(error), True
+            return
         self._launch()
 
     def _launch(self) -> None:
         self.connection, child_end = self.context.Pipe(duplex=False)
         known = {i: self.claims[i] for i in self.known}
         self.process = self.context.Process(
-            target=_work, args=(self.path, self.options, known, frozenset(self.settled), child_end), daemon=True)
+            target=_work, args=(self.path, self.text, self.options, known, frozenset(self.settled), child_end,
+                                os.getpid()), daemon=True)
         self.process.start()
         child_end.close()
-        self.current, self.proof_deadline = None, float("inf")
+        self._enter(("build", -1))
+
+    def _enter(self, phase: tuple[str, int] | None) -> None:
+        self.current = phase
+        self.phase_deadline = float("inf") if phase is None else \
+            time.monotonic() + PHASE_TIMEOUTS[phase[0]] * self.options.timeout + GRACE
 
     def deadline(self) -> float:
-        return min(self.started + self.options.file_timeout, self.proof_deadline)
+        return min(self.started + self.options.file_timeout, self.phase_deadline)
 
     def receive(self) -> None:
         try:
@@ -186,37 +241,45 @@ class _Job:
         kind = message[0]
         if kind == "error":
             self.error = message[1]
-            self._stop()
+            self.stop()
         elif kind == "start":
             self.title = message[1]
             if not self.claims:
                 self.claims = list(message[2])
-        elif kind == "numeric":
-            self.current = ("numeric", message[1])
-        elif kind == "proof":
-            self.current = ("proof", message[1])
-            self.proof_deadline = time.monotonic() + self.options.timeout + GRACE
+            self._enter(None)
+        elif kind in ("numeric", "proof"):
+            self._enter((kind, message[1]))
         elif kind == "result":
             index, result = message[1], message[2]
             self.claims[index] = result
             self.known.add(index)
             if self.current == ("proof", index) or not (self.options.prove and result.verdict is Verdict.HOLDS):
                 self.settled.add(index)
-            self.current, self.proof_deadline = None, float("inf")
+            self._enter(None)
         elif kind == "done":
-            self._stop()
+            self.stop()
 
     def enforce_deadlines(self, now: float) -> None:
         if self.finished:
             return
         if now >= self.started + self.options.file_timeout:
-            self._stop()
+            self.stop()
             self._out_of_time()
-        elif now >= self.proof_deadline:
-            index = self.current[1]
-            self._stop()
-            self._settle(index, f"symbolic proof stopped: no answer within its {self.options.timeout:g} s budget; "
-                                "the verdict rests on the numeric checks")
+        elif now >= self.phase_deadline:
+            phase, index = self.current
+            self.stop()
+            seconds = f"{self.options.timeout:g} s"
+            if phase == "build":
+                self.error = f"{self.path}: stopped: building the model took longer than {seconds} (--timeout raises it)"
+                return
+            if phase == "numeric":
+                self.claims[index] = _unchecked(self.claims[index], f"not checked: its numeric checks took longer "
+                                                                    f"than {seconds} (--timeout raises it)")
+                self.known.add(index)
+                self.settled.add(index)
+            else:
+                self._settle(index, f"symbolic proof stopped: no answer within its {seconds} budget; "
+                                    "the verdict rests on the numeric checks")
             self._restart()
 
     def _ended(self) -> None:
@@ -225,11 +288,12 @@ class _Job:
         code = self.process.exitcode
         cause = (f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}")
         cause += f"; out of memory under memory_mb = {self.options.limits.memory_mb:,}?"
-        self._stop()
-        if self.title is None:
-            self.error = f"{self.path}: the checking process ended while reading the file ({cause})"
-            return
+        self.stop()
         phase, index = self.current or ("", -1)
+        if phase == "build":
+            self.error = f"{self.path}: the checking process ended while reading the file and building its model " \
+                         f"({cause})"
+            return
         if phase == "proof":
             self._settle(index, f"symbolic proof stopped: the checking process ended ({cause}); "
                                 "the verdict rests on the numeric checks")
@@ -251,7 +315,7 @@ class _Job:
         self.finished = False
         self._launch()
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join()

@@ -24,9 +24,6 @@ from .matrices import combine, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
 from .spec import LetSpec, Spec
 
-MAX_LET_DEPTH = 64
-
-
 def exact(literal: str) -> sp.Rational:
     """A number literal, already checked by Python's tokenizer or YAML's, as an exact rational."""
     fraction = Fraction(literal)
@@ -46,17 +43,30 @@ class Model:
         self._let_atoms: dict[tuple, sp.Expr] = {}
         self._in_progress: list[tuple] = []
         self._sum_terms = 1  # terms of the sums enclosing the expression being evaluated
+        self._built_terms = 0  # terms of sums and calls of let functions built since start_claim
+        self._calls: dict[tuple, sp.Expr] = {}  # let function calls already expanded
         self._loss_example: int | None = None  # while building a loss expression: its example
         self.ranges = IndexRanges(self)
         self.symbols: dict[str, sp.Symbol] = {}
         if self.network is None:
             for name, assumptions in spec.symbols.items():
-                symbol = sp.Symbol(name, **{a: True for a in assumptions}, real=True)
+                symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
                 kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
                     "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
                 self.symbols[name] = self.graph.leaf(symbol, kind, Quantity("symbol", name))
         elif not isinstance(spec.network.loss, str):
             self._define_expression_loss(spec.network.loss)
+
+    def start_claim(self) -> None:
+        """Start counting what the next claim builds (limit build_terms): each claim pays for itself."""
+        self._built_terms = 0
+
+    def _charge(self, terms: int, node: sx.Expr) -> None:
+        self._built_terms += terms
+        limits = self.spec.limits
+        if self._built_terms > limits.build_terms:
+            raise over_limit(f"too many terms to build ({self._built_terms:,}: sums side by side, nested or inside "
+                             "definitions, and calls of let functions)", "build_terms", limits, node.loc)
 
     # -- roles ------------------------------------------------------------------------
 
@@ -85,29 +95,30 @@ class Model:
     def _eval_BinOp(self, node: sx.BinOp, bindings, values) -> sp.Expr:
         left = self.evaluate(node.left, bindings, values)
         right = self.evaluate(node.right, bindings, values)
+        if node.op == "**":
+            self._check_power(left, right, node)
         if node.op == "@" or is_matrix(left) or is_matrix(right):
             try:
                 return combine(node, left, right)
             except ShapeError:  # said again with the instance's layers: w[2] @ delta[2], not w[l] @ delta[l]
                 return combine(sx.bind(node, {**bindings, **({"L": self.network.L} if self.network else {})}),
                                left, right)
-        if node.op == "+":
-            return left + right
-        if node.op == "-":
-            return left - right
-        if node.op == "*":
-            return left * right
-        if node.op == "/":
-            if right == 0:
-                raise InputError("division by zero", node.loc)
-            return left / right
+        if node.op == "/" and right == 0:
+            raise InputError("division by zero", node.loc)
+        result = _ARITHMETIC[node.op](left, right)
+        if result.is_Rational and _bits(result) > self.spec.limits.number_bits:  # products, sums of literals
+            raise over_limit("number too large", "number_bits", self.spec.limits, node.loc)
+        return result
+
+    def _check_power(self, base, exponent, node: sx.BinOp) -> None:
+        """A constant exponent within its limit, and an exact power within number_bits (matrices too)."""
         limits = self.spec.limits
-        if right.is_Number and abs(right) > limits.exponent:
-            raise over_limit(f"exponent {right} is too large", "exponent", limits, node.loc)
-        if left.is_Rational and right.is_Number and (
-                (abs(left.p).bit_length() + left.q.bit_length()) * abs(right) > limits.number_bits):
+        if exponent.is_Number and abs(exponent) > limits.exponent:
+            raise over_limit(f"exponent {exponent} is too large", "exponent", limits, node.loc)
+        entries = list(base) if is_matrix(base) else [base]
+        if exponent.is_Number and any(entry.is_Rational and _bits(entry) * abs(exponent) > limits.number_bits
+                                      for entry in entries):
             raise over_limit("number too large", "number_bits", limits, node.loc)
-        return left ** right
 
     def _eval_Transpose(self, node: sx.Transpose, bindings, values) -> sp.Expr:
         return transpose(self.evaluate(node.operand, bindings, values))
@@ -255,6 +266,7 @@ class Model:
         count = max(span.stop - span.start, 0)  # len() of a range beyond 2^63 overflows
         if enclosing * count > limits.sum_terms:
             raise over_limit(f"sum too long ({enclosing * count:,} terms)", "sum_terms", limits, node.loc)
+        self._charge(count, node)
         self._sum_terms = enclosing * max(count, 1)
         try:
             return total([self.evaluate(node.body, {**bindings, node.var: value}, values) for value in span], node)
@@ -321,9 +333,12 @@ class Model:
         if let.error is not None:
             raise InputError(f"'{name}' is used here but its definition has an error ({let.error.location})",
                              node.loc)
-        if key in self._in_progress or len(self._in_progress) > MAX_LET_DEPTH:
+        if key in self._in_progress:
             raise InputError(f"the definition of '{name}' never reaches a base case", let.loc,
                              "a recursive definition needs a specific instance such as delta[L][j]")
+        if len(self._in_progress) >= self.spec.limits.let_depth:
+            raise over_limit(f"definitions nested too deeply (more than {self.spec.limits.let_depth} "
+                             f"inside one another at '{name}')", "let_depth", self.spec.limits, let.loc)
         label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
         self._in_progress.append(key)
         enclosing, self._sum_terms = self._sum_terms, 1  # an instance is built once, on its own
@@ -373,15 +388,25 @@ class Model:
         if key in self._in_progress:
             raise InputError(f"'{node.func}' is used in its own definition", node.loc,
                              "a function defined by let cannot call itself")
-        self._in_progress.append(key)
-        try:
-            if not node.primes:
-                return self.evaluate(let.body, {}, dict(zip(params, args)))
-            dummy = sp.Dummy(params[0], real=True)
-            body = self.evaluate(let.body, {}, {params[0]: dummy})
-        finally:
-            self._in_progress.pop()
-        return sp.diff(self.graph.unfold(body), dummy, node.primes).xreplace({dummy: args[0]})
+        call = (node.func, node.primes, tuple(args))
+        if call not in self._calls:  # functions calling each other cost one expansion per distinct call
+            self._charge(1, node)
+            if len(self._in_progress) >= self.spec.limits.let_depth:
+                raise over_limit(f"definitions nested too deeply (more than {self.spec.limits.let_depth} "
+                                 f"inside one another at '{node.func}')", "let_depth", self.spec.limits, node.loc)
+            self._in_progress.append(key)
+            try:
+                self._calls[call] = self._expand_call(let, params, args, node.primes)
+            finally:
+                self._in_progress.pop()
+        return self._calls[call]
+
+    def _expand_call(self, let: LetSpec, params: list[str], args: list[sp.Expr], primes: int) -> sp.Expr:
+        if not primes:
+            return self.evaluate(let.body, {}, dict(zip(params, args)))
+        dummy = sp.Dummy(params[0], real=True)
+        body = self.evaluate(let.body, {}, {params[0]: dummy})
+        return sp.diff(self.graph.unfold(body), dummy, primes).xreplace({dummy: args[0]})
 
     # -- loss given as an expression ----------------------------------------------------------
 
@@ -390,6 +415,10 @@ class Model:
         network = self.network
         free = sx.free_indices(loss, self.spec.scope)
         outputs = range(1, network.sizes[network.L] + 1)
+        terms = len(outputs) ** len(free)
+        if terms > self.spec.limits.sum_terms:
+            raise over_limit(f"the loss sums too many terms ({terms:,}: {len(outputs)} outputs for each of the "
+                             f"free indices {', '.join(free)})", "sum_terms", self.spec.limits, loss.loc)
         per_example = []
         for s in network.examples:
             self._loss_example = s if network.spec.batch > 1 else None
@@ -399,6 +428,14 @@ class Model:
             finally:
                 self._loss_example = None
         network.define_loss(per_example)
+
+
+_ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+               "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
+
+
+def _bits(number: sp.Rational) -> int:
+    return abs(number.p).bit_length() + number.q.bit_length()
 
 
 def _shape(head) -> tuple[int, ...]:

@@ -8,12 +8,14 @@ which reject duplicate keys and report positions.
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 
 import yaml
 
 from .errors import InputError, Location
-from .limits import DEFAULT_LIMITS, Limits, over_limit
+from .limits import DEFAULT_LIMITS, Limits, check_number_literal, over_limit
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where built: ten times faster
@@ -164,18 +166,32 @@ class Source:
             finite = False
         if not finite:
             raise InputError(f"{what} must be a finite number, not {raw!r}", self.where(node))
+        check_number_literal(raw, self.limits, self.where(node))
         return raw
 
 
-def read_source(path: str, limits: Limits = DEFAULT_LIMITS) -> Source:
+def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The text of a derivation file: a regular file (never a pipe or a device, which could block
+    forever), within source_bytes, in UTF-8."""
+    where = Location(path, 1, 1)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(limits.source_bytes + 1)
-        if len(data) > limits.source_bytes:
-            raise over_limit("file too large", "source_bytes", limits, Location(path, 1, 1))
-        text = data.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(path, 1, 1)) from None
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens without a writer
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", Location(path, 1, 1)) from None
-    return Source(path, text, limits)
+        raise InputError(f"cannot read file: {exc.strerror or exc}", where) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise InputError("not a regular file (a folder, a pipe or a device)", where, "name a derivation file")
+        try:
+            data = handle.read(limits.source_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", where) from None
+    if len(data) > limits.source_bytes:
+        raise over_limit("file too large", "source_bytes", limits, where)
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", where) from None
+
+
+def read_source(path: str, limits: Limits = DEFAULT_LIMITS) -> Source:
+    return Source(path, read_text(path, limits), limits)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import yaml
@@ -31,6 +32,12 @@ NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "bat
 CLAIM_KEYS = ("claim", "steps", "name", "for", "expect", "at", "note")
 ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
+
+
+def declared_name(text: str) -> str:
+    """A name as declared in YAML, normalised as Python normalises names in expressions (NFKC):
+    full-width ｘ is x everywhere, so a look-alike can never be a second, different name."""
+    return unicodedata.normalize("NFKC", text)
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,9 @@ class _SpecReader:
                              src.where(fields["sizes"]))
         if batch > self.limits.batch:
             raise over_limit(f"batch too large ({batch:,} samples)", "batch", self.limits, src.where(fields["batch"]))
+        if count * batch > self.limits.forward_terms:
+            raise over_limit(f"forward pass too large ({count:,} weights and biases × {batch:,} samples)",
+                             "forward_terms", self.limits, src.where(fields.get("batch", fields["sizes"])))
         loss = self.loss(fields.get("loss"), notation, activations[-1], batch)
         return NetworkSpec(sizes, activations, loss, bias, targets, batch, reduction, notation, src.where(node))
 
@@ -216,7 +226,7 @@ class _SpecReader:
         return tuple(names)
 
     def activation_name(self, node: yaml.Node) -> str:
-        name = self.src.text(node, "an activation")
+        name = declared_name(self.src.text(node, "an activation"))
         if not IDENTIFIER.match(name) or name in BUILTIN_FUNCTIONS and name not in ACTIVATIONS:
             raise InputError(f"'{name}' cannot be an activation", self.src.where(node),
                              "expected sigmoid, tanh, relu, identity, softmax or a new function name such as f")
@@ -237,7 +247,7 @@ class _SpecReader:
         if node is None:
             return Notation(names)
         for key, key_node, value in self.src.mapping(node, "notation"):
-            text = self.src.text(value, f"notation {key}")
+            text = declared_name(self.src.text(value, f"notation {key}"))
             if key == "order":
                 if text not in ("to_from", "from_to"):
                     raise InputError(f"order must be to_from or from_to, not {text!r}", self.src.where(value))
@@ -272,9 +282,9 @@ class _SpecReader:
         src = self.src
         result: dict[str, tuple[str, ...]] = {}
         if isinstance(node, yaml.SequenceNode):
-            entries = [(src.text(item, "a symbol"), item, None) for item in node.value]
+            entries = [(declared_name(src.text(item, "a symbol")), item, None) for item in node.value]
         else:
-            entries = [(key, key_node, value) for key, key_node, value in src.mapping(node, "symbols")]
+            entries = [(declared_name(key), key_node, value) for key, key_node, value in src.mapping(node, "symbols")]
         for name, where, value in entries:
             self.check_new_name(name, where, result)
             assumptions: tuple[str, ...] = ()
@@ -290,7 +300,8 @@ class _SpecReader:
 
     def data(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
         result: dict[str, tuple[str, ...]] = {}
-        for name, key_node, value in self.src.mapping(node, "data"):
+        for key, key_node, value in self.src.mapping(node, "data"):
+            name = declared_name(key)
             self.check_new_name(name, key_node, result)
             items = self.src.sequence(value, f"data {name}")
             if not items:
@@ -299,13 +310,15 @@ class _SpecReader:
         return result
 
     def check_new_name(self, name: str, node: yaml.Node, taken) -> None:
+        written = node.value if isinstance(node, yaml.ScalarNode) else name
         if not IDENTIFIER.match(name) or name.startswith("_"):
             raise InputError(f"'{name}' is not a valid name", self.src.where(node), "use letters, digits and _")
         if name in ex.SPECIAL_FUNCTIONS:
             raise InputError(f"'{name}' is reserved", self.src.where(node),
                              "d, diff, sum and KroneckerDelta are part of the notation; choose another name")
         if name in taken or name in BUILTIN_FUNCTIONS:
-            raise InputError(f"'{name}' is already defined", self.src.where(node))
+            raise InputError(f"'{written}' is already defined", self.src.where(node),
+                             f"'{written}' is read as '{name}', as in expressions" if written != name else None)
 
     def base_scope(self, network, symbols, data) -> tuple[set[str], set[str]]:
         functions = set(BUILTIN_FUNCTIONS)

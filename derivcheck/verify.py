@@ -16,18 +16,21 @@ import re
 import time
 from dataclasses import dataclass, replace
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from . import syntax as sx
-from .errors import DerivcheckError, IndexRangeError, InputError, ProofTimeout, ShapeError, UndefinedError
+from .deadlines import time_limit
+from .errors import (OutOfTime, DerivcheckError, IndexRangeError, InputError, ProofTimeout, ShapeError,
+                     UndefinedError)
 from .indexing import span_of
 from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .matrices import is_matrix, shape_text, simplest
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
-                      sample_point_batch)
+                      sample_point_batch, sampling_region)
 from .printing import as_text
-from .proof import Prover, time_limit
+from .proof import Prover
 from .diagnose import Diagnoser
 from .gradients import Compactor
 from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
@@ -71,13 +74,20 @@ def check_file(path: str, options: Options = Options()) -> FileResult:
 def check_spec(spec: Spec, options: Options, start: float | None = None) -> FileResult:
     start = time.perf_counter() if start is None else start
     try:
-        checker = FileChecker(spec, options)
+        checker = build_checker(spec, options)
     except DerivcheckError as error:
         return FileResult(spec.path, spec.title, error=str(error), seconds=time.perf_counter() - start)
     results = [checker.numeric(claim) for claim in spec.claims]
     claims = tuple(checker.prove(claim, result) if checker.needs_proof(result) else result
                    for claim, result in zip(spec.claims, results))
     return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start)
+
+
+def build_checker(spec: Spec, options: Options) -> FileChecker:
+    """The file's checker, its model built within the time of one phase (``Options.timeout``)."""
+    with time_limit(options.timeout, OutOfTime, f"{spec.path}: stopped: building the model took longer than "
+                                                f"{options.timeout:g} s (--timeout raises it)"):
+        return FileChecker(spec, options)
 
 
 class FileChecker:
@@ -94,7 +104,6 @@ class FileChecker:
                              network.target_groups if network else [], self.one_hot)
         self._evaluator: Evaluator | None = None
         self._other_targets: Evaluator | None = None
-        self._precise_evaluators: dict[tuple[int, int, int], Evaluator] = {}
         self._holding: dict[tuple, tuple[list[_Instance], dict]] = {}  # (number, equation) → instances to prove
         self._compactor: Compactor | None = None
         self.explains = True  # diagnoses of false claims (off in the checkers that test an edited definition)
@@ -109,7 +118,7 @@ class FileChecker:
             network.generic_functions() if network else set(), self.options.points, rng, one_hot)
         for symbol, value in (fixed or {}).items():
             leaves[symbol] = np.full(self.options.points, float(value))
-        return Evaluator(self.model.graph, leaves, functions)
+        return Evaluator(self.model.graph, leaves, functions, exact=fixed)
 
     @property
     def other_targets(self) -> Evaluator:
@@ -138,18 +147,41 @@ class FileChecker:
     def numeric(self, claim: ClaimSpec) -> ClaimResult:
         """The claim's numeric verdict at every instance: holds, false or error (no proof yet)."""
         start = time.perf_counter()
+        self.model.start_claim()
         if claim.steps and claim.error is None:
             return self._numeric_steps(claim)
         if claim.error is not None:
             return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=str(claim.error))
+        timeout = self.options.timeout
         try:
-            instances = self._instances(claim)
-            evaluator, point = self._evaluator_for(claim)
-            outcome = self._judge(claim, instances, evaluator, point)
+            with time_limit(timeout, OutOfTime, f"not checked: its numeric checks took longer than {timeout:g} s "
+                                                   "(--timeout raises it)"):
+                instances = self._instances(claim)
+                evaluator, point = self._evaluator_for(claim)
+                outcome, holding, failing = self._judge(claim, instances, evaluator, point)
         except (DerivcheckError, EvaluationError) as error:
             return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=_one_line(error, claim),
                                seconds=time.perf_counter() - start)
+        except ArithmeticError as error:  # a number beyond what can be computed
+            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, seconds=time.perf_counter() - start,
+                               error=f"{claim.loc}: cannot be evaluated ({type(error).__name__}: {error})")
+        except RecursionError:
+            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, seconds=time.perf_counter() - start,
+                               error=f"{claim.loc}: definitions nested too deeply to evaluate (chains of up to "
+                                     f"let_depth = {self.spec.limits.let_depth:,} definitions are supported)")
+        if failing and self.explains:
+            outcome["diagnosis"] = self._diagnosis_in_time(claim, holding, failing, evaluator, point)
         return ClaimResult(**self._header(claim), **outcome, seconds=time.perf_counter() - start)
+
+    def _diagnosis_in_time(self, claim: ClaimSpec, holding: list[_Instance], failing: list[_Instance],
+                           evaluator: Evaluator, point: dict) -> Diagnosis:
+        """The diagnosis of a false claim, or "unexplained" when its search overruns the claim's time."""
+        try:
+            with time_limit(self.options.timeout, OutOfTime, "the diagnosis ran out of time"):
+                return self._diagnose(claim, holding, failing, evaluator, point)
+        except (OutOfTime, ArithmeticError):
+            return Diagnosis("unexplained", "no single common mistake explains the difference "
+                                            "(the search stopped at the time limit)")
 
     def needs_proof(self, result: ClaimResult) -> bool:
         return self.options.prove and result.verdict is Verdict.HOLDS
@@ -158,6 +190,7 @@ class FileChecker:
         """The numeric result of a claim that holds, upgraded to proved when a proof comes in time
         (for a derivation, every step; the claim's budget is shared between them)."""
         start = time.perf_counter()
+        self.model.start_claim()
         if not claim.steps:
             proved, notes = self._proved(claim, self.options.timeout)
             verdict = Verdict.PROVED if proved == result.instances else Verdict.HOLDS
@@ -222,7 +255,9 @@ class FileChecker:
             diagnosis = Diagnosis(found.code, f"step {broken}: {found.message}",
                                   " = ".join(texts) if found.corrected is not None else None)
         verdict = Verdict.ERROR if errors else (Verdict.FALSE if broken is not None else Verdict.HOLDS)
+        regions = list(dict.fromkeys(part.region for part in parts if part.region))
         return ClaimResult(**self._header(claim), verdict=verdict, instances=sum(p.instances for p in parts),
+                           region="; then ".join(regions) if verdict is Verdict.HOLDS else None,
                            failed=first_broken.failed if first_broken else 0,
                            counterexamples=first_broken.counterexamples if first_broken else (),
                            diagnosis=diagnosis,
@@ -250,7 +285,9 @@ class FileChecker:
             point[symbol] = number
         return self._batch(self.one_hot, point), point
 
-    def _judge(self, claim: ClaimSpec, instances: list[_Instance], evaluator: Evaluator, point: dict) -> dict:
+    def _judge(self, claim: ClaimSpec, instances: list[_Instance], evaluator: Evaluator,
+               point: dict) -> tuple[dict, list[_Instance], list[_Instance]]:
+        """The verdict's fields, and the instances that hold and those that fail."""
         counterexamples: list[Counterexample] = []
         holding: list[_Instance] = []
         failing: list[_Instance] = []
@@ -267,20 +304,20 @@ class FileChecker:
                 failing.append(instance)
                 if len(counterexamples) < MAX_COUNTEREXAMPLES:
                     index, lhs, rhs = found
-                    counterexamples.append(Counterexample(dict(instance.bindings), lhs, rhs,
-                                                          self._point(instance, evaluator, index)))
+                    counterexamples.append(Counterexample(
+                        dict(instance.bindings), _as_float(lhs), _as_float(rhs),
+                        self._point(instance, evaluator, index), lhs_text=_value_text(lhs),
+                        rhs_text=_value_text(rhs)))
         notes: list[str] = []
-        diagnosis = None
-        if failing:
-            diagnosis = self._diagnose(claim, holding, failing, evaluator, point) if self.explains else None
-        else:
+        if not failing:
             self._holding[(claim.number, claim.equation)] = (holding, point)
             if self.one_hot and not point and self._needs_one_hot(holding):
                 notes.append("holds only under `targets: one_hot` (targets summing to 1): "
                              "with other targets it is false")
-        return dict(verdict=Verdict.FALSE if failing else Verdict.HOLDS, instances=len(instances),
-                    failed=len(failing), counterexamples=tuple(counterexamples), notes=tuple(notes),
-                    diagnosis=diagnosis)
+        region = None if failing else self._region(holding, evaluator)
+        outcome = dict(verdict=Verdict.FALSE if failing else Verdict.HOLDS, instances=len(instances), region=region,
+                       failed=len(failing), counterexamples=tuple(counterexamples), notes=tuple(notes))
+        return outcome, holding, failing
 
     # -- diagnoses -----------------------------------------------------------------------------
 
@@ -435,27 +472,40 @@ class FileChecker:
         return all(any(all(done.get(k) == v for k, v in wanted.items()) for done in checked)
                    for wanted in ({k: v for k, v in f.bindings.items() if k in free} for f in failing))
 
-    def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, float, float] | None:
-        """A point where the two sides certainly differ: its index and both values; None if none."""
+    def _region(self, instances: list[_Instance], evaluator: Evaluator) -> str:
+        """Where the random points of these instances lie, in words (see ``numeric.SAMPLING``)."""
+        graph = self.model.graph
+        leaves: set[sp.Symbol] = set()
+        for instance in instances:
+            leaves |= graph.upstream_leaves(instance.lhs) | graph.upstream_leaves(instance.rhs)
+            if len(leaves) == len(graph.leaves):
+                break
+        region = (f"{self.options.points} random points per instance, "
+                  + sampling_region(graph, leaves, self.one_hot, evaluator.exact))
+        if evaluator.functions:
+            region += "; each generic function a random c1·tanh(c2·u + c3) + c4·u + c5·u² per point"
+        return region
+
+    def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, object, object] | None:
+        """A point where the two sides certainly differ: its index and both values at high precision;
+        None if none."""
+        if instance.lhs == instance.rhs:  # the same expression (0 = 0 among them): nothing to evaluate
+            return None
         lhs = np.broadcast_to(np.asarray(evaluator.value(instance.lhs), dtype=float), (self.options.points,))
         rhs = np.broadcast_to(np.asarray(evaluator.value(instance.rhs), dtype=float), (self.options.points,))
-        valid = np.isfinite(lhs) & np.isfinite(rhs)
-        if not valid.any():
-            raise EvaluationError("both sides could not be evaluated at any sample point "
-                                  "(is the claim defined for real values?)")
-        for index in np.flatnonzero(disagree(lhs, rhs)):
-            low, high = (self._precise(evaluator, int(index), digits) for digits in PRECISION_DIGITS)
+        flagged = disagree(lhs, rhs)
+        usable = int((~flagged & ~np.isnan(lhs) & ~np.isnan(rhs)).sum())  # agreeing points
+        for index in np.flatnonzero(flagged):
+            low, high = (evaluator.at_point(int(index), digits) for digits in PRECISION_DIGITS)
             low_pair = (low.value(instance.lhs), low.value(instance.rhs))
-            if certified_difference(low_pair, (high.value(instance.lhs), high.value(instance.rhs))):
-                return int(index), float(low_pair[0]), float(low_pair[1])
+            high_pair = (high.value(instance.lhs), high.value(instance.rhs))
+            if certified_difference(low_pair, high_pair):
+                return int(index), low_pair[0], low_pair[1]
+            usable += all(mpmath.isfinite(value) for value in (*low_pair, *high_pair))
+        if not usable:
+            raise EvaluationError("both sides could not be evaluated at any sample point "
+                                  "(is the claim defined for real values, and within a computable size?)")
         return None
-
-    def _precise(self, batch: Evaluator, index: int, digits: int) -> Evaluator:
-        """The high-precision evaluator at one point of a batch (kept: its values are reused)."""
-        key = (id(batch), index, digits)
-        if key not in self._precise_evaluators:
-            self._precise_evaluators[key] = Evaluator.at_point(batch, index, digits)
-        return self._precise_evaluators[key]
 
     def _point(self, instance: _Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:
         graph = self.model.graph
@@ -476,7 +526,7 @@ class FileChecker:
         proved = 0
         try:
             for instance in reversed(instances):  # deepest layer first: a recursion is proved by induction
-                with time_limit(deadline - time.perf_counter()):
+                with time_limit(deadline - time.perf_counter(), ProofTimeout, "proof time budget exhausted"):
                     proved += self._prove_one(instance, point)
         except ProofTimeout:
             return proved, [f"symbolic proof stopped after {budget:.3g} s "
@@ -500,9 +550,14 @@ class FileChecker:
     def _instances(self, claim: ClaimSpec) -> list[_Instance]:
         combinations, unresolved, undefined = self._combinations(claim)
         explicit = self._explicit(claim)
-        results = [built for instance in combinations
-                   for built in ([instance] if instance.reason else
-                                 self._build(claim.equation, instance.bindings, explicit, undefined))]
+        limits = self.spec.limits
+        results: list[_Instance] = []
+        for instance in combinations:
+            results.extend([instance] if instance.reason else
+                           self._build(claim.equation, instance.bindings, explicit, undefined))
+            if len(results) > limits.instances:  # the entries of matrices count, one instance each
+                raise over_limit("too many index instances (each entry of a matrix is one)", "instances", limits,
+                                 claim.loc)
         if not results:
             if unresolved:
                 raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,
@@ -535,11 +590,17 @@ class FileChecker:
         combinations: list[_Instance] = []
         unresolved: list[str] = []
         undefined: list[str] = []
+        tried = 0  # combinations, and dead ends where an index's values could not be told
+
+        def count() -> None:
+            nonlocal tried
+            tried += 1
+            if tried > self.spec.limits.instances:
+                raise over_limit("too many index instances", "instances", self.spec.limits, claim.loc)
 
         def expand(position: int, bindings: dict[str, int]) -> None:
-            if len(combinations) >= self.spec.limits.instances:
-                raise over_limit("too many index instances", "instances", self.spec.limits, claim.loc)
             if position == len(order):
+                count()
                 combinations.append(_Instance(dict(bindings)))
                 return
             var = order[position]
@@ -551,6 +612,7 @@ class FileChecker:
                 found = model.ranges.occurrences(var, [equation.lhs, equation.rhs], bindings)
                 defined = [o for o in found if o.defined]
                 if not defined:
+                    count()
                     missing = [o.what for o in found]
                     if missing and any(v in bindings for v in explicit):
                         combinations.append(_Instance(dict(bindings), reason=missing[0]))
@@ -605,6 +667,18 @@ def _step_diagnosis(diagnosis: Diagnosis | None, before: sx.Expr) -> Diagnosis |
 def _natural_order(symbol: sp.Symbol) -> list:
     """w[1][1,2] before w[1][1,10]: numbers in a name compare as numbers."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(symbol))]
+
+
+def _as_float(value) -> float | None:
+    """A high-precision value as a float, or None where float would change it (beyond its range)."""
+    number = float(value)
+    return number if np.isfinite(number) and (number != 0 or value == 0) else None
+
+
+def _value_text(value) -> str:
+    """A high-precision value to 10 digits, as float would print it where float can hold it."""
+    number = _as_float(value)
+    return f"{number:.10g}" if number is not None else mpmath.nstr(value, 10)
 
 
 def _signed(value: float) -> str:

@@ -6,7 +6,7 @@ import re
 
 from conftest import ROOT
 
-ORDER = ["errors", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
+ORDER = ["errors", "deadlines", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
          "matrices", "semantics", "numeric", "proof", "results", "printing", "gradients", "diagnose", "verify", "runner",
          "report", "export", "document", "cli", "__main__"]
 PACKAGE = ROOT / "derivcheck"

@@ -24,7 +24,7 @@ def test_float_and_precise_evaluation_agree():
     batch = Evaluator(graph, leaves, {})
     values = batch.value(expr)
     for index in range(2):
-        precise = Evaluator.at_point(batch, index, 50).value(expr)
+        precise = batch.at_point(index, 50).value(expr)
         assert isinstance(precise, mpmath.mpf)
         assert float(precise) == np.float64(values[index]) or abs(float(precise) - values[index]) < 1e-14
 
@@ -70,7 +70,7 @@ def test_disagree_ignores_rounding_and_missing_points():
 def test_certified_difference_is_stable_across_precisions():
     graph, (x,) = graph_with("x")
     batch = Evaluator(graph, {x: np.array([0.7])}, {})
-    low, high = (Evaluator.at_point(batch, 0, digits) for digits in (50, 100))
+    low, high = (batch.at_point(0, digits) for digits in (50, 100))
     # an identity with cancellation at the scale 10^40: only rounding noise is left
     noisy = (x + sp.Integer(10) ** 40) ** 2 - sp.Integer(10) ** 80 - 2 * sp.Integer(10) ** 40 * x
     pairs = [(e.value(noisy), e.value(x ** 2)) for e in (low, high)]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from conftest import network_file, verdicts
 from derivcheck.results import Verdict
+from derivcheck.spec import load_spec
+from derivcheck.verify import FileChecker, Options
 
 SIGMOID = "sizes: [2, 3, 2]\nloss: half_sse"
 DELTAS = """
@@ -183,11 +187,24 @@ def test_let_recursion_without_base_case(check):
     assert verdicts(result) == ["error"] and "never reaches a base case" in result.claims[0].error
 
 
-def test_proof_budget_is_reported(check):
-    result = check(network_file("- claim: dC/dw[1][j,k] = dC/dz[1][j] * x[k]", "sizes: [3, 4, 4, 3]"),
-                   timeout=1e-6)
-    claim = result.claims[0]
+def test_proof_budget_is_reported(write):
+    spec = load_spec(write(network_file("- claim: dC/dw[1][j,k] = dC/dz[1][j] * x[k]", "sizes: [3, 4, 4, 3]")))
+    checker = FileChecker(spec, Options())
+    numeric = checker.numeric(spec.claims[0])
+    checker.options = replace(checker.options, timeout=1e-6)  # the proof's budget alone runs out
+    claim = checker.prove(spec.claims[0], numeric)
     assert claim.verdict is Verdict.HOLDS and "symbolic proof stopped" in claim.notes[0]
+
+
+def test_the_numeric_phase_and_the_model_have_deadlines_too(write, check):
+    text = network_file("- claim: dC/dw[1][j,k] = dC/dz[1][j] * x[k]", "sizes: [3, 4, 4, 3]")
+    spec = load_spec(write(text))
+    checker = FileChecker(spec, Options())
+    checker.options = replace(checker.options, timeout=1e-6)
+    claim = checker.numeric(spec.claims[0])
+    assert claim.verdict is Verdict.ERROR
+    assert "not checked: its numeric checks took longer than 1e-06 s (--timeout raises it)" in claim.error
+    assert "stopped: building the model took longer than 1e-06 s" in check(text, timeout=1e-6).error
 
 
 def test_generic_function_claims_must_hold_for_every_function(check):

@@ -1,0 +1,49 @@
+"""Deadlines inside one process: a block that overruns its seconds is interrupted by an exception.
+
+The interruption is SIGALRM on the main thread; elsewhere (another thread, a
+system without timers) there is no in-process deadline, and the runner's worker
+processes still enforce theirs by killing. Blocks nest: the earliest deadline
+is the one armed, and an outer deadline that passed while an inner block
+caught its interruption fires again as soon as the inner block ends.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
+from .errors import DerivcheckError
+
+_ACTIVE: list[float] = []  # monotonic deadlines of the enclosing blocks, outermost first
+_AT_ONCE = 1e-4  # seconds: how soon an already passed deadline fires
+
+
+@contextmanager
+def time_limit(seconds: float, error: type[DerivcheckError], message: str):
+    """Raise ``error(message)`` inside the block after ``seconds``; at once if none are left."""
+    if seconds <= 0:
+        raise error(message)
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise error(message)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    _ACTIVE.append(time.monotonic() + seconds)
+    try:
+        _arm()
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _ACTIVE.pop()
+        signal.signal(signal.SIGALRM, previous)
+        _arm()
+
+
+def _arm() -> None:
+    if _ACTIVE:
+        signal.setitimer(signal.ITIMER_REAL, max(min(_ACTIVE) - time.monotonic(), _AT_ONCE))

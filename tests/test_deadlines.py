@@ -1,0 +1,64 @@
+"""In-process deadlines: they interrupt, nest, and leave no timer or handler behind."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+import sympy as sp
+
+from derivcheck.deadlines import time_limit
+from derivcheck.errors import OutOfTime, ProofTimeout
+
+
+def test_time_limit_interrupts():
+    start = time.perf_counter()
+    with pytest.raises(ProofTimeout, match="budget"):
+        with time_limit(0.2, ProofTimeout, "budget"):
+            while True:
+                sp.expand((sp.Symbol("a") + sp.Symbol("b")) ** 30)
+    assert time.perf_counter() - start < 2
+
+
+def test_no_time_left_is_a_timeout():
+    with pytest.raises(ProofTimeout):
+        with time_limit(0, ProofTimeout, "none left"):
+            pass
+
+
+def test_time_limit_restores_the_previous_handler():
+    before = signal.getsignal(signal.SIGALRM)
+    for seconds in (1e-6, 0.05):
+        try:
+            with time_limit(seconds, ProofTimeout, "budget"):
+                time.sleep(0.2)
+        except ProofTimeout:
+            pass
+    assert signal.getsignal(signal.SIGALRM) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_an_inner_limit_does_not_cancel_the_outer_one():
+    start = time.perf_counter()
+    with pytest.raises(OutOfTime, match="outer"):
+        with time_limit(0.3, OutOfTime, "outer"):
+            with time_limit(5, ProofTimeout, "inner"):
+                pass
+            while True:
+                time.sleep(0.01)
+    assert time.perf_counter() - start < 1.5
+
+
+def test_an_outer_deadline_caught_inside_fires_again_outside():
+    caught_inside = False
+    with pytest.raises(OutOfTime, match="outer"):
+        with time_limit(0.2, OutOfTime, "outer"):
+            try:
+                with time_limit(10, ProofTimeout, "inner"):
+                    time.sleep(1)
+            except ProofTimeout:  # the outer deadline, raised while the inner handler was armed
+                caught_inside = True
+            time.sleep(1)
+    assert caught_inside
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
