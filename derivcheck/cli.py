@@ -14,6 +14,8 @@ from rich.console import Console
 from . import __version__
 from .errors import DerivcheckError
 from .limits import DESCRIPTIONS, NAMES, Limits, with_overrides
+from .output import to_stdout, write_file
+from .source import one_line
 from .results import FileResult
 
 CHECK_EXAMPLE = """examples:
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=_positive_int, default=1,
                        help="files checked in parallel, each in its own process (default 1)")
     check.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML to FILE")
+    check.add_argument("--json-file", metavar="FILE", help="also write the results as JSON to FILE")
     check.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
                        help="raise (or lower) a limit, see below; may be repeated")
 
@@ -171,19 +174,22 @@ def run_check(args, console: Console) -> int:
         checked = iter(check_files(files, options, args.jobs, on_result=advance))
     results = [next(checked) if isinstance(entry, str) else entry for entry in entries]
     seconds = time.perf_counter() - start
-    if args.json:
-        from .export import to_json
-        print(to_json(results, seconds, options))
-    else:
-        from .report import RunReport
-        console.print(RunReport(results, args.quiet, seconds), soft_wrap=True)
-    if args.junit:  # after the report: a file that cannot be written does not hide the results
-        from .export import to_junit
-        try:
-            with open(args.junit, "w", encoding="utf-8") as handle:
-                handle.write(to_junit(results, seconds))
-        except OSError as error:
-            raise DerivcheckError(f"cannot write {args.junit}: {error.strerror or error}") from None
+    from .export import to_json, to_junit
+    from .report import RunReport
+
+    document = to_json(results, seconds, options) if args.json or args.json_file else None
+    failed = to_stdout(lambda: print(document) if args.json else
+                       console.print(RunReport(results, args.quiet, seconds), soft_wrap=True))
+    # the files after standard output, and whatever happened to it: one failure hides nothing else
+    problems = [failed] if failed else []
+    for path, text in ((args.junit, lambda: to_junit(results, seconds)), (args.json_file, lambda: document)):
+        if path:
+            try:
+                write_file(path, text())
+            except DerivcheckError as error:
+                problems.append(str(error))
+    if problems:
+        raise DerivcheckError("; ".join(problems))
     return max((result.status for result in results), default=0)
 
 
@@ -221,13 +227,11 @@ def run_report(args, console: Console) -> int:
         raise DerivcheckError(result.error)
     text = render(spec, result, args.format)
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise DerivcheckError(f"cannot write {args.output}: {error.strerror or error}") from None
+        write_file(args.output, text)
     else:
-        sys.stdout.write(text)
+        failed = to_stdout(lambda: sys.stdout.write(text))
+        if failed:
+            raise DerivcheckError(failed)
     return result.status
 
 
@@ -275,3 +279,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("derivcheck: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 — a bug of ours is one line too, never a traceback
+        print(f"derivcheck: internal error: {type(error).__name__}: {one_line(str(error))}", file=sys.stderr)
+        return 2

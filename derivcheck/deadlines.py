@@ -4,7 +4,8 @@ The interruption is SIGALRM on the main thread; elsewhere (another thread, a
 system without timers) there is no in-process deadline, and the runner's worker
 processes still enforce theirs by killing. Blocks nest: the earliest deadline
 is the one armed, and an outer deadline that passed while an inner block
-caught its interruption fires again as soon as the inner block ends.
+caught its interruption fires again as soon as the inner block ends; a passed
+deadline keeps firing until its block ends.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from .errors import DerivcheckError
 
 _ACTIVE: list[float] = []  # monotonic deadlines of the enclosing blocks, outermost first
 _AT_ONCE = 1e-4  # seconds: how soon an already passed deadline fires
+# seconds between repeats once a deadline has passed: an interruption that lands where Python ignores
+# exceptions (a garbage-collector callback, a __del__) comes again until the block has ended
+_REPEAT = 0.05
 
 
 @contextmanager
@@ -46,4 +50,4 @@ def time_limit(seconds: float, error: type[DerivcheckError], message: str):
 
 def _arm() -> None:
     if _ACTIVE:
-        signal.setitimer(signal.ITIMER_REAL, max(min(_ACTIVE) - time.monotonic(), _AT_ONCE))
+        signal.setitimer(signal.ITIMER_REAL, max(min(_ACTIVE) - time.monotonic(), _AT_ONCE), _REPEAT)

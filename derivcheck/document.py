@@ -15,7 +15,7 @@ from . import syntax as sx
 from .errors import InputError, Location
 from .expressions import parse_chain
 from .results import ClaimResult, Counterexample, FileResult, Verdict
-from .source import visible
+from .source import one_line, visible
 from .spec import ClaimSpec, NetworkSpec, Spec
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
@@ -44,7 +44,8 @@ def render(spec: Spec, result: FileResult, form: str) -> str:
     writer.heading("Claims")
     summary = ", ".join(f"{sum(c.verdict is v for c in result.claims)} {_VERDICT_WORDS[v].split(' ')[0]}"
                         for v in Verdict if any(c.verdict is v for c in result.claims))
-    writer.paragraph(f"{len(result.claims)} claims: {summary}." if result.claims else "No claims.")
+    count = len(result.claims)
+    writer.paragraph(f"{count} claim{'s' * (count != 1)}: {summary}." if result.claims else "No claims.")
     for claim, checked in zip(spec.claims, result.claims):
         _claim(writer, claim, checked, spec.scope, vector)
     return writer.text()
@@ -92,7 +93,7 @@ def _counterexample(example: Counterexample) -> str:
     where = f"at {example.instance_text()}: " if example.instance else ""
     if example.reason:
         return where + example.reason
-    return f"{where}left side {example.lhs:.10g}, right side {example.rhs:.10g}."
+    return f"{where}left side {example.value_text('lhs')}, right side {example.value_text('rhs')}."
 
 
 def _network_sentence(network: NetworkSpec) -> str:
@@ -247,13 +248,13 @@ class _Markdown:
         self.parts: list[str] = []
 
     def title(self, text: str) -> None:
-        self.parts.append(f"# {_escape_md(text)}")
+        self.parts.append(f"# {_escape_md(one_line(text))}")
 
     def heading(self, text: str) -> None:
-        self.parts.append(f"## {_escape_md(text)}")
+        self.parts.append(f"## {_escape_md(one_line(text))}")
 
     def subheading(self, text: str) -> None:
-        self.parts.append(f"### {_escape_md(text)}")
+        self.parts.append(f"### {_escape_md(one_line(text))}")
 
     def paragraph(self, text: str) -> None:
         self.parts.append(_escape_md(text))
@@ -274,13 +275,13 @@ class _Latex:
         self._title = ""
 
     def title(self, text: str) -> None:
-        self._title = text
+        self._title = one_line(text)
 
     def heading(self, text: str) -> None:
-        self.parts.append(rf"\section*{{{_escape_tex(text)}}}")
+        self.parts.append(rf"\section*{{{_escape_tex(one_line(text))}}}")
 
     def subheading(self, text: str) -> None:
-        self.parts.append(rf"\subsection*{{{_escape_tex(text)}}}")
+        self.parts.append(rf"\subsection*{{{_escape_tex(one_line(text))}}}")
 
     def paragraph(self, text: str) -> None:
         self.parts.append(_escape_tex(text))

@@ -145,6 +145,11 @@ def prime(function, order: int, argument: sp.Expr) -> sp.Expr:
     return derivative.xreplace({dummy: argument})
 
 
+def has_derivative(function, order: int) -> bool:
+    """Whether the ``order``-th derivative is a function derivcheck can evaluate (abs'' is sign': not)."""
+    return is_generic(function) or not _derivative(function, order)[1].has(sp.Derivative)
+
+
 @lru_cache(maxsize=None)
 def _derivative(function, order: int) -> tuple[sp.Dummy, sp.Expr]:
     dummy = sp.Dummy("u")

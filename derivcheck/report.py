@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .results import ClaimResult, Counterexample, FileResult, Verdict
-from .source import visible
+from .source import one_line, visible
 
 STYLES = {Verdict.PROVED: "bold green", Verdict.HOLDS: "green", Verdict.FALSE: "bold red", Verdict.ERROR: "bold magenta"}
 
@@ -26,18 +26,11 @@ def verdict_text(claim: ClaimResult) -> Text:
     return Text(word, style=STYLES[claim.verdict])
 
 
-def _number(value: float | None, text: str | None) -> str:
-    if text is not None:
-        return text
-    return "—" if value is None else f"{value:.10g}"
-
-
 def counterexample_lines(example: Counterexample, with_point: bool = True) -> list[str]:
     where = f"at {example.instance_text()}: " if example.instance else ""
     if example.reason is not None:
         return [where + example.reason]
-    lines = [f"{where}left side = {_number(example.lhs, example.lhs_text)}, "
-             f"right side = {_number(example.rhs, example.rhs_text)}"]
+    lines = [f"{where}left side = {example.value_text('lhs')}, right side = {example.value_text('rhs')}"]
     if with_point:
         point = ", ".join(f"{name}={value:.6g}" if isinstance(value, float) else
                           (value if name == "…" else f"{name} = {value}") for name, value in example.point.items())
@@ -64,13 +57,13 @@ class FileReport:
         shown = self.shown()
         if not shown:
             return
-        title = "  " + result.title if result.title != result.path else ""
-        yield Text.assemble((visible(result.path), "bold"), (title, "dim"))
+        title = "  " + one_line(result.title) if result.title != result.path else ""
+        yield Text.assemble((one_line(result.path), "bold"), (title, "dim"))
         yield self.table(shown)
         for claim in shown:
             lines = self.details(claim)
             if lines:
-                title = "" if claim.name == f"claim {claim.number}" else f" {claim.name}"
+                title = "" if claim.name == f"claim {claim.number}" else f" {one_line(claim.name)}"
                 yield Text(f"  #{claim.number}{title}", style="bold")
                 yield from (Text("    " + visible(line)) for line in lines)
         yield Text("")
@@ -87,8 +80,8 @@ class FileReport:
         table.add_column("verdict")
         table.add_column("time", justify="right", style="dim")
         for claim in claims:
-            label = Text(claim.name, style="bold") if not claim.name.startswith("claim ") else Text("")
-            description = Text.assemble(label, ("\n" if label.plain else "", ""), (claim.text, ""))
+            label = Text(one_line(claim.name), style="bold") if not claim.name.startswith("claim ") else Text("")
+            description = Text.assemble(label, ("\n" if label.plain else "", ""), (one_line(claim.text), ""))
             count = f"{claim.proved}/{claim.instances} proved" if claim.verdict is Verdict.HOLDS and claim.proved \
                 else (f"{claim.failed}/{claim.instances} false" if claim.failed else str(claim.instances or ""))
             table.add_row(str(claim.number), description, count, verdict_text(claim), f"{claim.seconds:.2f}s")

@@ -28,6 +28,13 @@ class Counterexample:
     lhs_text: str | None = None  # both sides to 10 digits at high precision (also beyond float's range)
     rhs_text: str | None = None
 
+    def value_text(self, side: str) -> str:
+        """The value of side ``lhs`` or ``rhs`` to 10 digits (beyond float's range too)."""
+        text, value = getattr(self, side + "_text"), getattr(self, side)
+        if text is not None:
+            return text
+        return "—" if value is None else f"{value:.10g}"
+
     def instance_text(self) -> str:
         return ", ".join(f"{name}={value}" for name, value in self.instance.items()) or "—"
 

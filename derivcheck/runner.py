@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection, wait
 
 from .errors import DerivcheckError
 from .results import ClaimResult, FileResult, Verdict
-from .source import read_text
+from .source import one_line, read_text
 from .spec import parse_spec
 from .verify import Options, build_checker, check_spec
 
@@ -123,7 +123,7 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
                                   f"(limit memory_mb = {options.limits.memory_mb:,})"))
         return
     except Exception as error:  # noqa: BLE001 — reported as this file's error, never a traceback
-        connection.send(("error", f"{path}: internal error: {type(error).__name__}: {error}"))
+        connection.send(("error", f"{path}: internal error: {type(error).__name__}: {one_line(str(error))}"))
         return
     connection.send(("start", spec.title, [checker.pending(claim, "not checked") for claim in spec.claims]))
     results = dict(known)
@@ -136,7 +136,8 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
                 results[index] = checker.pending(
                     claim, f"out of memory (limit memory_mb = {options.limits.memory_mb:,})")
             except Exception as error:  # noqa: BLE001 — one claim's failure never stops the file
-                results[index] = checker.pending(claim, f"internal error: {type(error).__name__}: {error}")
+                results[index] = checker.pending(
+                    claim, f"internal error: {type(error).__name__}: {one_line(str(error))}")
             connection.send(("result", index, results[index]))
     for index, claim in enumerate(spec.claims):
         if index not in settled and checker.needs_proof(results[index]):

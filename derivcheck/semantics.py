@@ -16,7 +16,7 @@ import sympy as sp
 
 from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
-from .functions import BUILTIN_FUNCTIONS, generic_function, prime
+from .functions import BUILTIN_FUNCTIONS, generic_function, has_derivative, prime
 from .graph import Graph, Quantity
 from .indexing import LAYER_ROLES, IndexRanges, match_pattern
 from .limits import over_limit
@@ -251,6 +251,9 @@ class Model:
             raise InputError(f"{node.func} takes one argument, got {len(args)}", node.loc)
         function = BUILTIN_FUNCTIONS.get(node.func) or generic_function(node.func)
         if node.primes:
+            if not has_derivative(function, node.primes):
+                raise InputError(f"{node.func}{_PRIMES[:node.primes]} has no value derivcheck can compute", node.loc,
+                                 f"{node.func} can be differentiated {node.primes - 1} time{'s' * (node.primes != 2)} here")
             return entrywise(lambda entry: prime(function, node.primes, entry), args[0])
         return entrywise(function, args[0])
 
@@ -430,6 +433,7 @@ class Model:
         network.define_loss(per_example)
 
 
+_PRIMES = "'" * 100  # primes as written, to name a function's derivative
 _ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
                "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
 

@@ -21,13 +21,26 @@ from .limits import DEFAULT_LIMITS, Limits, check_number_literal, over_limit
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where built: ten times faster
 _STANDARD_TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = frozenset({"str", "int", "float", "bool", "null", "timestamp", "seq", "map"})
-# control characters (but tab and newline), and the bidirectional controls of "Trojan source" text
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# control characters (but tab and newline), the bidirectional controls of "Trojan source" text, and what
+# XML 1.0 forbids besides (U+FFFE, U+FFFF, lone surrogates: an undecodable byte of a file name)
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                                "\ud800-\udfff\ufffe\uffff]")
+
+
+def _escaped(found: re.Match) -> str:
+    code = ord(found.group())
+    return f"\\x{code - 0xdc00:02x}" if 0xdc80 <= code <= 0xdcff else f"\\u{code:04x}"
 
 
 def visible(text: str) -> str:
-    """Text safe to show on a terminal or in XML: control characters written as \\uXXXX."""
-    return CONTROL_CHARACTERS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    """Text safe to show on a terminal, in JSON or in XML: control characters written as \\uXXXX,
+    a byte that was not UTF-8 (in a file name) as \\xNN."""
+    return CONTROL_CHARACTERS.sub(_escaped, text)
+
+
+def one_line(text: str) -> str:
+    """``visible`` text that is also one line (a title, a name, a path): a newline written as \\n."""
+    return visible(text).replace("\n", "\\n")
 
 
 class Source:

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 ORDER = ["errors", "deadlines", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
          "matrices", "semantics", "numeric", "proof", "results", "printing", "gradients", "diagnose", "verify", "runner",
-         "report", "export", "document", "cli", "__main__"]
+         "report", "export", "document", "output", "cli", "__main__"]
 PACKAGE = ROOT / "derivcheck"
 
 
