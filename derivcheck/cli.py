@@ -35,6 +35,11 @@ GRAD_EXAMPLE = """examples:
   derivcheck grad net.yaml --expanded"""
 
 
+MAX_POINTS = 10_000  # random points per instance
+MAX_JOBS = 256  # worker processes at once
+MAX_SECONDS = 86_400  # any deadline: a day
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="derivcheck", description="Check hand-derived backpropagation formulas against the true derivatives.")
@@ -48,19 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH", help="derivation files or folders")
     check.add_argument("--json", action="store_true", help="write the results as JSON to standard output")
     check.add_argument("--quiet", "-q", action="store_true", help="show only claims that are not as expected")
-    check.add_argument("--seed", type=int, default=0, help="seed of the random spot-check points (default 0)")
-    check.add_argument("--points", type=_positive_int, default=8, help="random points per instance (default 8)")
-    check.add_argument("--timeout", type=_positive_float, default=3.0,
-                       help="seconds of symbolic proof per claim (default 3)")
-    check.add_argument("--file-timeout", type=_positive_float, default=120.0,
-                       help="seconds for a whole file; claims not reached are reported (default 120)")
+    check.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0,
+                       help="seed of the random spot-check points (default 0)")
+    check.add_argument("--points", type=_whole(1, MAX_POINTS), default=8,
+                       help="random points per instance (default 8)")
+    _bounds(check, "see below; ")
     check.add_argument("--no-proof", action="store_true", help="numeric checks only")
-    check.add_argument("--jobs", "-j", type=_positive_int, default=1,
+    check.add_argument("--jobs", "-j", type=_whole(1, MAX_JOBS), default=1,
                        help="files checked in parallel, each in its own process (default 1)")
     check.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML to FILE")
     check.add_argument("--json-file", metavar="FILE", help="also write the results as JSON to FILE")
-    check.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
-                       help="raise (or lower) a limit, see below; may be repeated")
 
     report = commands.add_parser(
         "report", help="write a document of a derivation and its verdicts (Markdown or LaTeX)",
@@ -71,10 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("md", "tex"), default="md",
                         help="md: Markdown with $$ math (GitHub, Jupyter); tex: a complete LaTeX document")
     report.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
-    report.add_argument("--timeout", type=_positive_float, default=3.0,
-                        help="seconds of symbolic proof per claim (default 3)")
-    report.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
-                        help="raise (or lower) a limit, as for check")
+    _bounds(report, "as for check; ")
 
     grad = commands.add_parser(
         "grad", help="print the true derivative of the loss for every weight and bias", epilog=GRAD_EXAMPLE,
@@ -85,9 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--latex", action="store_true", help="LaTeX instead of text")
     grad.add_argument("--expanded", action="store_true",
                       help="each derivative written out in w, b, x, y, z and a, instead of over dC/dz and lets")
-    grad.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
-                      help="raise (or lower) a limit, as for check")
+    _bounds(grad, "as for check; ", timeout="seconds for each gradient (default 3)",
+            file_timeout="seconds for the whole command (default 120)")
     return parser
+
+
+def _bounds(command: argparse.ArgumentParser, limits: str,
+            timeout: str = "seconds per claim for each phase: numeric checks, the diagnosis, the proof (default 3)",
+            file_timeout: str = "seconds for a whole file; claims not reached are reported (default 120)") -> None:
+    """The options every command has: its deadlines and its limits."""
+    command.add_argument("--timeout", type=_seconds, default=3.0, help=timeout)
+    command.add_argument("--file-timeout", type=_seconds, default=120.0, help=file_timeout)
+    command.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
+                         help=f"raise (or lower) a limit, {limits}may be repeated")
 
 
 REPORT_EXAMPLE = """examples:
@@ -103,19 +112,23 @@ def _limit_setting(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, not {text!r}")
-    return int(text)
+def _whole(low: int, high: int):
+    """An argparse type: a whole number in [low, high], refused in one line otherwise."""
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low:,} to {high:,}, not {text!r}")
+        return int(text)
+    return parse
 
 
-def _positive_float(text: str) -> float:
+def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+    if not 0 < value <= MAX_SECONDS:  # NaN and inf too: a deadline must be a time
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, "
+                                         f"not {text!r}")
     return value
 
 
@@ -220,7 +233,7 @@ def run_report(args, console: Console) -> int:
     from .spec import load_spec
     from .verify import Options
 
-    options = Options(timeout=args.timeout, limits=with_overrides(args.limit))
+    options = Options(timeout=args.timeout, file_timeout=args.file_timeout, limits=with_overrides(args.limit))
     spec = load_spec(args.path, options.limits)  # an unreadable file is one line on standard error
     (result,) = check_files([args.path], options)
     if result.error:
@@ -236,24 +249,17 @@ def run_report(args, console: Console) -> int:
 
 
 def run_grad(args, console: Console) -> int:
-    from .gradients import true_gradients
-    from .printing import as_latex, as_text, name_latex
-    from .spec import load_spec
+    from .gradients import gradient_lines
+    from .runner import run_in_worker
+    from .source import read_text
 
-    spec = load_spec(args.path, with_overrides(args.limit))
-    found = true_gradients(spec, args.param)
-    graph = found.graph
-    loss = spec.network.notation.names["loss"]
-    lines = [] if args.expanded else [(symbol, as_text(symbol), value) for symbol, value in found.adjoints]
-    lines += [(g.parameter, f"d{loss}/d{g.label}", g.expr if args.expanded else g.compact) for g in found.gradients]
-    for symbol, label, value in lines:
-        if args.latex:
-            left = as_latex(symbol, graph)
-            if symbol in {g.parameter for g in found.gradients}:
-                left = r"\frac{\partial %s}{\partial %s}" % (name_latex(loss), left)
-            print(f"{left} = {as_latex(value, graph)}")
-        else:
-            console.print(f"{label} = {as_text(value)}", highlight=False, markup=False, soft_wrap=True)
+    limits = with_overrides(args.limit)
+    text = read_text(args.path, limits)
+    lines = run_in_worker(gradient_lines, (text, args.path, limits, args.param, args.expanded, args.latex,
+                                           args.timeout), args.file_timeout, limits.memory_mb)
+    failed = to_stdout(lambda: sys.stdout.write("".join(line + "\n" for line in lines)))
+    if failed:
+        raise DerivcheckError(failed)
     return 0
 
 

@@ -25,11 +25,12 @@ _REPEAT = 0.05
 
 
 @contextmanager
-def time_limit(seconds: float, error: type[DerivcheckError], message: str):
-    """Raise ``error(message)`` inside the block after ``seconds``; at once if none are left."""
-    if seconds <= 0:
+def time_limit(seconds: float | None, error: type[DerivcheckError], message: str):
+    """Raise ``error(message)`` inside the block after ``seconds`` (None: no deadline); at once if none
+    are left."""
+    if seconds is not None and seconds <= 0:
         raise error(message)
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if seconds is None or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 

@@ -16,11 +16,14 @@ import sympy as sp
 
 from . import expressions as ex
 from . import syntax as sx
-from .errors import DerivcheckError, InputError, Location
+from .deadlines import time_limit
+from .errors import DerivcheckError, InputError, Location, OutOfTime
 from .graph import BASE_ROLES, Graph
-from .numeric import EvaluationError, Evaluator, disagree, sample_point_batch
+from .limits import Limits
+from .numeric import EvaluationError, Evaluator, differ, sample_point_batch
+from .printing import as_latex, as_text, name_latex
 from .semantics import Model
-from .spec import Spec
+from .spec import Spec, parse_spec
 
 SAMPLE_POINTS = 6
 
@@ -29,8 +32,8 @@ SAMPLE_POINTS = 6
 class Gradient:
     parameter: sp.Symbol
     label: str
-    expr: sp.Expr  # expanded: over w, b, x, y and the forward pass's z and a
     compact: sp.Expr  # over the adjoints (or the file's lets equal to them) and the forward pass
+    expr: sp.Expr | None = None  # expanded, when asked for: over w, b, x, y and the forward pass's z and a
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,10 @@ class Gradients:
     adjoints: list[tuple[sp.Symbol, sp.Expr]]  # the adjoints the compact forms use, output layer first
 
 
-def true_gradients(spec: Spec, parameter: str | None = None) -> Gradients:
-    """dC/dθ for every weight and bias (or the one named, e.g. ``w[2][1,3]``)."""
+def true_gradients(spec: Spec, parameter: str | None = None, expanded: bool = False,
+                   timeout: float | None = None) -> Gradients:
+    """dC/dθ for every weight and bias (or the one named, e.g. ``w[2][1,3]``), compactly, and written
+    out too when ``expanded`` (which can be far larger); each within ``timeout`` seconds."""
     if spec.network is None:
         raise InputError("`grad` needs a file with a network", Location(spec.path, 1, 1))
     model = Model(spec)
@@ -59,12 +64,41 @@ def true_gradients(spec: Spec, parameter: str | None = None) -> Gradients:
     rewrites = network.proof_rewrites()
     compact = Compactor(model, _sample_evaluator(model))
     gradients = []
+    loss = spec.network.notation.names["loss"]
     for symbol in targets:
-        derivative = graph.derivative(network.C, symbol)
-        unfolded = graph.unfold(derivative, keep=lambda s: graph.quantities[s].role in BASE_ROLES)
-        gradients.append(Gradient(symbol, graph.quantities[symbol].label(), unfolded.xreplace(rewrites),
-                                  compact(derivative)))
+        label = graph.quantities[symbol].label()
+        late = f"d{loss}/d{label} took longer than {timeout:g} s to compute (--timeout raises it)" if timeout else ""
+        with time_limit(timeout, OutOfTime, late):
+            derivative = graph.derivative(network.C, symbol)
+            written_out = None
+            if expanded:
+                unfolded = graph.unfold(derivative, keep=lambda s: graph.quantities[s].role in BASE_ROLES)
+                written_out = unfolded.xreplace(rewrites)
+            gradients.append(Gradient(symbol, label, compact(derivative), written_out))
     return Gradients(graph, gradients, compact.definitions([g.compact for g in gradients]))
+
+
+def gradient_lines(text: str, path: str, limits: Limits, parameter: str | None, expanded: bool, latex: bool,
+                   timeout: float) -> list[str]:
+    """What ``derivcheck grad`` prints for a derivation given as text: the backpropagation (each adjoint,
+    then each gradient), or each gradient written out, as text or LaTeX."""
+    spec = parse_spec(text, path, limits)
+    found = true_gradients(spec, parameter, expanded, timeout)
+    graph = found.graph
+    loss = spec.network.notation.names["loss"]
+    rows = [] if expanded else [(symbol, as_text(symbol), value) for symbol, value in found.adjoints]
+    rows += [(g.parameter, f"d{loss}/d{g.label}", g.expr if expanded else g.compact) for g in found.gradients]
+    parameters = {g.parameter for g in found.gradients}
+    lines = []
+    for symbol, label, value in rows:
+        if latex:
+            left = as_latex(symbol, graph)
+            if symbol in parameters:
+                left = r"\frac{\partial %s}{\partial %s}" % (name_latex(loss), left)
+            lines.append(f"{left} = {as_latex(value, graph)}")
+        else:
+            lines.append(f"{label} = {as_text(value)}")
+    return lines
 
 
 def _sample_evaluator(model: Model) -> Evaluator:
@@ -98,17 +132,16 @@ class Compactor:
 
     def definitions(self, exprs: list[sp.Expr]) -> list[tuple[sp.Symbol, sp.Expr]]:
         """Each adjoint the expressions use and no let names, with its compact definition; output first."""
-        needed: set[sp.Symbol] = set()
+        needed: dict[sp.Symbol, sp.Expr] = {}
         stack = [s for expr in exprs for s in expr.free_symbols if self._is_adjoint(s)]
-        while stack:
+        while stack:  # through the compact definitions: dC/dz[1] is written over dC/dz[2], which is needed too
             symbol = stack.pop()
             if symbol in needed:
                 continue
-            needed.add(symbol)
-            stack.extend(s for s in self.graph.definitions[symbol].free_symbols
-                         if self._is_adjoint(s) and self._name(s) == s)
-        ordered = sorted(needed, key=self.graph.rank.__getitem__)
-        return [(s, self(self.graph.definitions[s])) for s in ordered]
+            needed[symbol] = compact = self(self.graph.definitions[symbol])
+            stack.extend(s for s in compact.free_symbols if self._is_adjoint(s))
+        quantities = self.graph.quantities
+        return sorted(needed.items(), key=lambda item: (-(quantities[item[0]].layer or 0), quantities[item[0]].indices))
 
     def _is_adjoint(self, symbol: sp.Symbol) -> bool:
         """An adjoint of the loss by a pre-activation: dC/dz[l][j] (δ in most notes)."""
@@ -147,4 +180,4 @@ class Compactor:
             b = np.asarray(self.evaluator.value(second), dtype=float)
         except EvaluationError:
             return False
-        return bool(np.isfinite(a).all() and np.isfinite(b).all() and not disagree(a, b).any())
+        return bool(np.isfinite(a).all() and np.isfinite(b).all() and not differ(a, b).any())

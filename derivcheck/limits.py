@@ -58,6 +58,7 @@ DESCRIPTIONS = {
 }
 
 NAMES = tuple(f.name for f in fields(Limits))
+MAX_LIMIT = 10**12  # beyond any machine: a larger setting is a typo, not a plan
 DEFAULT_LIMITS = Limits()
 
 
@@ -69,8 +70,8 @@ def with_overrides(settings: list[str], base: Limits = DEFAULT_LIMITS) -> Limits
         name = name.strip()
         if name not in NAMES:
             raise ValueError(f"unknown limit {name!r} (expected one of: {', '.join(NAMES)})")
-        if not value.strip().isdigit() or int(value) < 1:
-            raise ValueError(f"limit {name} needs a whole number ≥ 1, not {value!r}")
+        if not value.strip().isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+            raise ValueError(f"limit {name} needs a whole number from 1 to {MAX_LIMIT:,}, not {value!r}")
         changes[name] = int(value)
     return replace(base, **changes)
 

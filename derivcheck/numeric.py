@@ -274,6 +274,15 @@ class Evaluator:
         raise EvaluationError(f"no numeric value for {func}")
 
 
+def differ(lhs, rhs) -> np.ndarray:
+    """Points where two float batches differ relatively beyond float noise (NaN and inf never differ:
+    for a comparison that float alone decides, such as which name to show for a value)."""
+    lhs, rhs = np.broadcast_arrays(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float))
+    with np.errstate(all="ignore"):
+        far = np.abs(lhs - rhs) > RTOL * np.maximum(np.abs(lhs), np.abs(rhs))
+    return far & np.isfinite(lhs) & np.isfinite(rhs)
+
+
 def disagree(lhs, rhs) -> np.ndarray:
     """Points where float cannot say that two batches agree: a relative difference beyond float
     noise, or values too small or too large for float to resolve (NaN is no point: never here)."""

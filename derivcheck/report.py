@@ -10,6 +10,7 @@ from rich.text import Text
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .source import one_line, visible
 
+MAX_ROWS = 200  # claims shown per file; beyond, those not as expected first, the rest counted (all in --json)
 STYLES = {Verdict.PROVED: "bold green", Verdict.HOLDS: "green", Verdict.FALSE: "bold red", Verdict.ERROR: "bold magenta"}
 
 
@@ -57,9 +58,15 @@ class FileReport:
         shown = self.shown()
         if not shown:
             return
+        left_out = Counter(claim.ok for claim in self.result.claims if not (self.quiet and claim.ok)) \
+            - Counter(claim.ok for claim in shown)
         title = "  " + one_line(result.title) if result.title != result.path else ""
         yield Text.assemble((one_line(result.path), "bold"), (title, "dim"))
         yield self.table(shown)
+        for ok, count in sorted(left_out.items()):
+            what = "as expected" if ok else "not as expected"
+            yield Text(f"… {count:,} more claim{'s' * (count != 1)} {what}, not shown (all are in --json)",
+                       style="dim" if ok else "bold red")
         for claim in shown:
             lines = self.details(claim)
             if lines:
@@ -69,7 +76,14 @@ class FileReport:
         yield Text("")
 
     def shown(self) -> list[ClaimResult]:
-        return [c for c in self.result.claims if not (self.quiet and c.ok)]
+        """The claims to show: every one (all not as expected with --quiet), at most MAX_ROWS, those
+        not as expected first."""
+        claims = [c for c in self.result.claims if not (self.quiet and c.ok)]
+        if len(claims) <= MAX_ROWS:
+            return claims
+        unexpected = [c for c in claims if not c.ok][:MAX_ROWS]
+        expected = [c for c in claims if c.ok][:MAX_ROWS - len(unexpected)]
+        return sorted(unexpected + expected, key=lambda c: c.number)
 
     @staticmethod
     def table(claims: list[ClaimResult]) -> Table:

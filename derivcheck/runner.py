@@ -83,6 +83,46 @@ def check_files(paths: list[str], options: Options, jobs: int = 1,
     return [result for result in results if result is not None]
 
 
+def run_in_worker(function: Callable, args: tuple, seconds: float, memory_mb: int):
+    """``function(*args)`` in a worker process that is killed after ``seconds``, under the memory
+    limit: its value, or DerivcheckError with one line when it raises one, overruns or dies."""
+    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_call, args=(function, args, memory_mb, sending, os.getpid()), daemon=True)
+    process.start()
+    sending.close()
+    try:
+        if not receiving.poll(seconds):
+            raise DerivcheckError(f"stopped: no answer within {seconds:g} s (--file-timeout raises it)")
+        kind, value = receiving.recv()
+    except (EOFError, OSError):
+        raise DerivcheckError(f"the process ended without an answer (out of memory under memory_mb = "
+                              f"{memory_mb:,}?)") from None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiving.close()
+    if kind == "error":
+        raise DerivcheckError(value)
+    return value
+
+
+def _call(function: Callable, args: tuple, memory_mb: int, connection: Connection, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+    _limit_memory(memory_mb)
+    try:
+        connection.send(("value", function(*args)))
+    except DerivcheckError as error:
+        connection.send(("error", str(error)))
+    except MemoryError:
+        connection.send(("error", f"out of memory (limit memory_mb = {memory_mb:,})"))
+    except Exception as error:  # noqa: BLE001 — one line, never a traceback
+        connection.send(("error", f"internal error: {type(error).__name__}: {one_line(str(error))}"))
+
+
 # A small derivation checked once in the supervisor before forking: the modules SymPy imports
 # lazily and its caches are then inherited by every worker instead of rebuilt in each.
 _WARM_UP = """
@@ -118,11 +158,7 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
     except DerivcheckError as error:
         connection.send(("error", str(error)))
         return
-    except MemoryError:
-        connection.send(("error", f"{path}: out of memory while building the network "
-                                  f"(limit memory_mb = {options.limits.memory_mb:,})"))
-        return
-    except Exception as error:  # noqa: BLE001 — reported as this file's error, never a traceback
+    except Exception as error:  # noqa: BLE001 — reading the file failed in a way of ours: its error, one line
         connection.send(("error", f"{path}: internal error: {type(error).__name__}: {one_line(str(error))}"))
         return
     connection.send(("start", spec.title, [checker.pending(claim, "not checked") for claim in spec.claims]))
@@ -130,24 +166,12 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
     for index, claim in enumerate(spec.claims):
         if index not in results and index not in settled:
             connection.send(("numeric", index))
-            try:
-                results[index] = checker.numeric(claim)
-            except MemoryError:
-                results[index] = checker.pending(
-                    claim, f"out of memory (limit memory_mb = {options.limits.memory_mb:,})")
-            except Exception as error:  # noqa: BLE001 — one claim's failure never stops the file
-                results[index] = checker.pending(
-                    claim, f"internal error: {type(error).__name__}: {one_line(str(error))}")
+            results[index] = checker.numeric_safely(claim)
             connection.send(("result", index, results[index]))
     for index, claim in enumerate(spec.claims):
         if index not in settled and checker.needs_proof(results[index]):
             connection.send(("proof", index))
-            try:
-                proved = checker.prove(claim, results[index])
-            except Exception as error:  # noqa: BLE001 — the numeric verdict stands
-                proved = _with_note(results[index], f"symbolic proof failed ({type(error).__name__}); "
-                                                    "the verdict rests on the numeric checks")
-            connection.send(("result", index, proved))
+            connection.send(("result", index, checker.prove_safely(claim, results[index])))
     connection.send(("done",))
 
 

@@ -35,6 +35,7 @@ from .diagnose import Diagnoser
 from .gradients import Compactor
 from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
 from .semantics import Model
+from .source import one_line
 from .spec import ClaimSpec, Spec, load_spec
 
 MAX_POINT_LEAVES = 24
@@ -77,17 +78,26 @@ def check_spec(spec: Spec, options: Options, start: float | None = None) -> File
         checker = build_checker(spec, options)
     except DerivcheckError as error:
         return FileResult(spec.path, spec.title, error=str(error), seconds=time.perf_counter() - start)
-    results = [checker.numeric(claim) for claim in spec.claims]
-    claims = tuple(checker.prove(claim, result) if checker.needs_proof(result) else result
+    results = [checker.numeric_safely(claim) for claim in spec.claims]
+    claims = tuple(checker.prove_safely(claim, result) if checker.needs_proof(result) else result
                    for claim, result in zip(spec.claims, results))
     return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start)
 
 
 def build_checker(spec: Spec, options: Options) -> FileChecker:
-    """The file's checker, its model built within the time of one phase (``Options.timeout``)."""
-    with time_limit(options.timeout, OutOfTime, f"{spec.path}: stopped: building the model took longer than "
-                                                f"{options.timeout:g} s (--timeout raises it)"):
-        return FileChecker(spec, options)
+    """The file's checker, its model built within the time of one phase (``Options.timeout``);
+    raises only DerivcheckError."""
+    try:
+        with time_limit(options.timeout, OutOfTime, f"{spec.path}: stopped: building the model took longer than "
+                                                    f"{options.timeout:g} s (--timeout raises it)"):
+            return FileChecker(spec, options)
+    except DerivcheckError:
+        raise
+    except MemoryError:
+        raise DerivcheckError(f"{spec.path}: out of memory while building the model "
+                              f"(limit memory_mb = {options.limits.memory_mb:,})") from None
+    except Exception as error:  # noqa: BLE001 — the file's error, never a traceback
+        raise DerivcheckError(f"{spec.path}: internal error: {type(error).__name__}: {one_line(str(error))}") from None
 
 
 class FileChecker:
@@ -182,6 +192,23 @@ class FileChecker:
         except (OutOfTime, ArithmeticError):
             return Diagnosis("unexplained", "no single common mistake explains the difference "
                                             "(the search stopped at the time limit)")
+
+    def numeric_safely(self, claim: ClaimSpec) -> ClaimResult:
+        """``numeric``, with any failure (a bug, no memory left) as this claim's error: never the file's."""
+        try:
+            return self.numeric(claim)
+        except MemoryError:
+            return self.pending(claim, f"out of memory (limit memory_mb = {self.spec.limits.memory_mb:,})")
+        except Exception as error:  # noqa: BLE001 — one claim's failure never stops the file
+            return self.pending(claim, f"internal error: {type(error).__name__}: {one_line(str(error))}")
+
+    def prove_safely(self, claim: ClaimSpec, result: ClaimResult) -> ClaimResult:
+        """``prove``; if the proof fails in any way, the numeric verdict stands with a note."""
+        try:
+            return self.prove(claim, result)
+        except Exception as error:  # noqa: BLE001 — the numeric verdict stands
+            return replace(result, notes=result.notes + (f"symbolic proof failed ({type(error).__name__}); "
+                                                         "the verdict rests on the numeric checks",))
 
     def needs_proof(self, result: ClaimResult) -> bool:
         return self.options.prove and result.verdict is Verdict.HOLDS

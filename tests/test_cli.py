@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import network_file
-from derivcheck.cli import main
+from derivcheck.cli import build_parser, main
 
 GOOD = network_file("- name: BP3\n  claim: dC/db[l][j] = dC/dz[l][j]", "sizes: [2, 2]")
 WRONG = network_file("- name: wrong bias gradient\n  claim: dC/db[1][j] = 2 * dC/dz[1][j]", "sizes: [2, 2]")
@@ -85,7 +85,22 @@ def test_seed_option_reproduces(run, write):
 
 def test_bad_option_values(run, write):
     result = run("check", write(GOOD), "--timeout", "-1")
-    assert result.returncode == 2 and "expected a positive number of seconds" in result.stderr
+    assert result.returncode == 2 and "expected a number of seconds above 0 and at most 86,400" in result.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--seed", "-1", "expected a whole number from 0 to"),
+    ("--timeout", "inf", "expected a number of seconds above 0"),
+    ("--file-timeout", "nan", "expected a number of seconds above 0"),
+    ("--points", "0", "expected a whole number from 1 to 10,000"),
+    ("--jobs", "100000", "expected a whole number from 1 to 256"),
+    ("--limit", "memory_mb=" + "9" * 30, "needs a whole number from 1 to 1,000,000,000,000"),
+])
+def test_option_values_are_validated_in_one_line(capsys, option, value, message):
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["check", "x.yaml", option, value])
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stopped.value.code == 2 and message in error
 
 
 def test_grad_text_and_latex(run, write):
@@ -166,8 +181,8 @@ def test_limits_are_listed_and_can_be_raised(run, write):
 
 
 @pytest.mark.parametrize("setting, message", [("parametres=9", "unknown limit 'parametres'"),
-                                              ("parameters=lots", "needs a whole number ≥ 1, not 'lots'"),
-                                              ("parameters", "needs a whole number ≥ 1, not ''")])
+                                              ("parameters=lots", "needs a whole number from 1 to 1,000,000,000,000, not 'lots'"),
+                                              ("parameters", "needs a whole number from 1 to 1,000,000,000,000, not ''")])
 def test_bad_limit_settings(run, write, setting, message):
     result = run("check", write(GOOD), "--limit", setting)
     assert result.returncode == 2 and message in result.stderr

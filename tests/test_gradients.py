@@ -17,7 +17,7 @@ delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])
 
 
 def test_the_expanded_gradient_is_written_with_activations(write):
-    found = true_gradients(load_spec(write("network: {sizes: [1, 1], bias: false, loss: sse}\nclaims: []\n")))
+    found = true_gradients(load_spec(write("network: {sizes: [1, 1], bias: false, loss: sse}\nclaims: []\n")), expanded=True)
     assert [g.label for g in found.gradients] == ["w[1][1,1]"]
     assert as_text(found.gradients[0].expr) == "a[1][1]*x[1]*(1 - a[1][1])*(2*a[1][1] - 2*y[1])"
 
@@ -51,7 +51,7 @@ def test_a_wrong_let_is_not_used(write):
 
 def test_compact_and_expanded_agree_numerically(write):
     spec = load_spec(write(network_file("[]", "sizes: [2, 3, 2]\nactivation: tanh\noutput: softmax")))
-    found = true_gradients(spec)
+    found = true_gradients(spec, expanded=True)
     graph = found.graph
     leaves, functions = sample_point_batch(graph, [], set(), 5, np.random.default_rng(3), False)
     evaluator = Evaluator(graph, leaves, functions)

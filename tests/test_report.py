@@ -67,3 +67,21 @@ def test_a_diagnosis_comes_first_with_the_right_formula():
     why = lines.index("    why: the wrong layer: a[l][j] should be a[l-1][j]")
     assert lines[why + 1] == "    right: dC/db[l][j] = a[l-1][j]"
     assert lines[why + 2].startswith("    at l=1, j=2: left side = 0.5")
+
+
+def test_a_long_file_shows_what_is_not_as_expected_and_counts_the_rest():
+    wrong = {7, 150, 299}
+    claims = tuple(claim(number=n, name=f"claim {n}", verdict=Verdict.FALSE if n in wrong else Verdict.PROVED,
+                         failed=1 if n in wrong else 0) for n in range(1, 301))
+    text = rendered([FileResult("big.yaml", "big.yaml", claims)])
+    rows = [line for line in text.splitlines() if "│" in line and line.split("│")[0].strip().isdigit()]
+    assert len(rows) == 200
+    assert all(any(line.split("│")[0].strip() == str(n) for line in rows) for n in wrong)
+    assert "… 100 more claims as expected, not shown (all are in --json)" in text
+    assert "1 file, 300 claims: 297 proved, 0 hold, 3 false" in text
+
+
+def test_where_a_claim_that_holds_was_checked():
+    text = rendered([FileResult("f.yaml", "f.yaml", (claim(verdict=Verdict.HOLDS, proved=0,
+                                                           region="8 random points per instance, x in ±[0.3, 1.6]"),))])
+    assert "    checked at: 8 random points per instance, x in ±[0.3, 1.6]" in text
