@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import network_file
+from conftest import console_script, network_file
 from derivcheck.cli import build_parser, main
 
 GOOD = network_file("- name: BP3\n  claim: dC/db[l][j] = dC/dz[l][j]", "sizes: [2, 2]")
@@ -200,3 +204,42 @@ def test_a_progress_bar_on_a_terminal_only(write, monkeypatch, capsys):
         assert main(["check", *paths]) == 0
         assert ("checking" in stream.getvalue() and "2/2" in stream.getvalue()) is expected
     assert "2 files, 2 claims: 2 proved" in capsys.readouterr().out
+
+
+def _children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as handle:
+        return {int(child) for child in handle.read().split()}
+
+
+def _gone(pid: int, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().split(") ")[-1].startswith("Z"):  # a zombie has ended
+                    return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads children from /proc")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_workers_end_with_the_supervisor(run, write, stop):
+    path = write("symbols: [x]\nlet:\n  h0(u): u\n" + "".join(f"  h{i}(u): h{i-1}(u + 1) + h{i-1}(2*u)\n"
+                                                           for i in range(1, 30)) + "claims:\n  - claim: h29(x) = 0\n")
+    process = subprocess.Popen(console_script() + ["check", path, "--timeout", "60", "--limit", "build_terms=1000000000"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not _children(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = _children(process.pid)
+    assert workers
+    time.sleep(0.3)
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=30)
+    if stop == signal.SIGTERM:
+        assert process.returncode == 130 and stderr.strip() == "derivcheck: interrupted"
+    assert all(_gone(worker) for worker in workers)

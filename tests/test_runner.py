@@ -109,3 +109,31 @@ def test_an_unreadable_file_is_one_error(write):
 
 def test_the_warm_up_derivation_checks_as_intended():
     assert verdicts(check_spec(parse_spec(_WARM_UP, "<warm-up>"), Options())) == ["proved", "false"]
+
+
+def test_numeric_checks_that_never_return_are_killed_and_the_file_goes_on(write, monkeypatch):
+    patch_phase(monkeypatch, "numeric", _never_returns)
+    start = time.monotonic()
+    (result,) = check_files([write(FILE)], Options(timeout=0.5))
+    assert time.monotonic() - start < 2 * 0.5 + GRACE + 8
+    assert verdicts(result) == ["proved", "error", "proved", "false"]
+    assert result.claims[1].error.endswith(":4:5: not checked: its numeric checks took longer than 0.5 s "
+                                           "(--timeout raises it)")
+
+
+@pytest.mark.parametrize("change", ["rewritten", "deleted"])
+def test_a_file_changed_or_deleted_before_a_restart_is_checked_as_it_was_read(write, monkeypatch, change):
+    path = write(FILE)
+
+    def change_the_file_then_hang() -> None:
+        if change == "deleted":
+            os.remove(path)
+        else:
+            with open(path, "w") as handle:
+                handle.write("symbols: [x]\nclaims:\n  - claim: x = x\n")
+        _never_returns()
+
+    patch_phase(monkeypatch, "prove", change_the_file_then_hang)
+    (result,) = check_files([path], Options(timeout=0.5))
+    assert result.error is None
+    assert verdicts(result) == ["proved", "holds", "proved", "false"]
