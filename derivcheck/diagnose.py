@@ -37,6 +37,11 @@ class Edit:
         return _swap(side, self.target, self.new)
 
 
+def _correction(equation: sx.Equation) -> str | None:
+    """The corrected claim as text; none when it would say nothing (both sides the same: x = x)."""
+    return None if equation.lhs == equation.rhs else sx.to_text(equation)
+
+
 class Diagnoser:
     """Edits of one false claim, tried in order until one holds."""
 
@@ -110,13 +115,13 @@ class Diagnoser:
         equation = self.with_side(edit.apply(self.side))
         if not self.holds(equation):
             return None
-        return Diagnosis(edit.code, edit.message, sx.to_text(equation))
+        return Diagnosis(edit.code, edit.message, _correction(equation))
 
     def _confirmed_pair(self, first: Edit, second: Edit) -> Diagnosis | None:
         equation = self.with_side(second.apply(first.apply(self.side)))
         if not self.holds(equation):
             return None
-        return Diagnosis(first.code, f"{first.message}; and {second.message}", sx.to_text(equation))
+        return Diagnosis(first.code, f"{first.message}; and {second.message}", _correction(equation))
 
     # -- the edits ---------------------------------------------------------------------------
 

@@ -179,11 +179,16 @@ class _Parser:
                     raise self.fail(item, f"'{self.snippet(item)}' is half a derivative",
                                     "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
                 bottom_node = factors[i + 1][1]
+                transposes = 0
+                while isinstance(bottom_node, ast.Attribute) and bottom_node.attr == "T":  # dC/dz[l].T
+                    bottom_node, transposes = bottom_node.value, transposes + 1
                 bottom = self._d_call(bottom_node) or self._d_name(bottom_node)
                 if bottom is None:
                     raise self.fail(bottom_node, f"'{self.snippet(bottom_node)}' is not d(variable)",
                                     "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
                 term: Expr = Derivative(self.expr(top), self.variable(bottom), self.text.location(item))
+                for _ in range(transposes):
+                    term = Transpose(term, self.text.location(item))
                 if negate:
                     term = Neg(term, self.text.location(item))
                 i += 2
@@ -250,8 +255,8 @@ class _Parser:
             raise self.fail(node, f"only a name can be indexed, not '{self.snippet(base)}'")
         name = self.name(base, loc)
         if self.scope.is_index(name.id):
-            raise self.fail(base, f"'{name.id}' is an index and cannot itself be indexed",
-                            "define it under `let:` or `data:` first")
+            raise self.fail(base, f"unknown name '{name.id}'",
+                            self.scope.suggest(name.id, "define it under `let:` or `data:` first"))
         return Indexed(name.id, tuple(reversed(groups)), loc)
 
     def call(self, node: ast.Call, loc: Location) -> Expr:

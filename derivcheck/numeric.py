@@ -133,7 +133,7 @@ def sampling_region(graph: Graph, leaves: set[sp.Symbol], one_hot: bool, fixed: 
         if names:
             parts.append(f"{', '.join(names)} {where}")
     if fixed:
-        parts.insert(0, "at the point of `at:`" + (" (the rest random)" if parts else ""))
+        parts.insert(0, "the point of `at:`" + (" for its values" if parts else ""))
     return "; ".join(parts) if parts else "no random values (the claim is made of numbers)"
 
 

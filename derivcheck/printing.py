@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter, translate
+from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from .graph import Graph, Quantity
@@ -22,6 +23,14 @@ class NotationPrinter(StrPrinter):
 
     def _print_Heaviside(self, expr):
         return f"relu'({self._print(expr.args[0])})"
+
+    def _print_Pow(self, expr, rational=False):
+        """x^2 as a claim writes it (StrPrinter's own rules for sqrt and 1/x, then ^ for **)."""
+        if expr.exp is sp.S.Half or (expr.is_commutative and (-expr.exp is sp.S.Half or expr.exp is sp.S.NegativeOne)):
+            return super()._print_Pow(expr, rational)
+        power = precedence(expr)
+        return "%s^%s" % (self.parenthesize(expr.base, power, strict=False),
+                          self.parenthesize(expr.exp, power, strict=False))
 
 
 class NetworkLatexPrinter(LatexPrinter):

@@ -56,12 +56,14 @@ class FileReport:
             yield Text.assemble(("✗ ", "bold magenta"), (visible(result.error), ""))
             return
         shown = self.shown()
-        if not shown:
+        if not shown and not result.warnings:
             return
         left_out = Counter(claim.ok for claim in self.result.claims if not (self.quiet and claim.ok)) \
             - Counter(claim.ok for claim in shown)
         title = "  " + one_line(result.title) if result.title != result.path else ""
         yield Text.assemble((one_line(result.path), "bold"), (title, "dim"))
+        for warning in result.warnings:
+            yield Text("warning: " + one_line(warning), style="yellow")
         yield self.table(shown)
         for ok, count in sorted(left_out.items()):
             what = "as expected" if ok else "not as expected"

@@ -104,6 +104,7 @@ class FileResult:
     claims: tuple[ClaimResult, ...] = ()
     error: str | None = None
     seconds: float = 0.0
+    warnings: tuple[str, ...] = ()  # what the file probably does not mean; the verdicts stand
 
     @property
     def status(self) -> int:
@@ -114,4 +115,5 @@ class FileResult:
 
     def to_dict(self) -> dict:
         return {"path": self.path, "title": self.title, "status": self.status, "error": self.error,
-                "seconds": round(self.seconds, 4), "claims": [c.to_dict() for c in self.claims]}
+                "warnings": list(self.warnings), "seconds": round(self.seconds, 4),
+                "claims": [c.to_dict() for c in self.claims]}

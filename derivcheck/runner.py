@@ -161,7 +161,8 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
     except Exception as error:  # noqa: BLE001 — reading the file failed in a way of ours: its error, one line
         connection.send(("error", f"{path}: internal error: {type(error).__name__}: {one_line(str(error))}"))
         return
-    connection.send(("start", spec.title, [checker.pending(claim, "not checked") for claim in spec.claims]))
+    connection.send(("start", spec.title, [checker.pending(claim, "not checked") for claim in spec.claims],
+                     spec.warnings))
     results = dict(known)
     for index, claim in enumerate(spec.claims):
         if index not in results and index not in settled:
@@ -222,6 +223,7 @@ class _Job:
     context: mp.context.BaseContext
     started: float = field(default_factory=time.monotonic)
     title: str | None = None
+    warnings: tuple[str, ...] = ()
     error: str | None = None
     claims: list[ClaimResult] = field(default_factory=list)
     known: set[int] = field(default_factory=set)  # claims with a numeric verdict
@@ -268,7 +270,7 @@ class _Job:
             self.error = message[1]
             self.stop()
         elif kind == "start":
-            self.title = message[1]
+            self.title, self.warnings = message[1], message[3]
             if not self.claims:
                 self.claims = list(message[2])
             self._enter(None)
@@ -363,7 +365,8 @@ class _Job:
         seconds = time.monotonic() - self.started
         if self.error is not None:
             return FileResult(self.path, self.title or self.path, error=self.error, seconds=seconds)
-        return FileResult(self.path, self.title or self.path, tuple(self.claims), seconds=seconds)
+        return FileResult(self.path, self.title or self.path, tuple(self.claims), seconds=seconds,
+                          warnings=self.warnings)
 
 
 def _with_note(result: ClaimResult, note: str) -> ClaimResult:

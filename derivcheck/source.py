@@ -55,7 +55,7 @@ class Source:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = Location(path, mark.line + 1, mark.column + 1) if mark else None
-            raise InputError(f"invalid YAML: {exc.problem}", where) from None
+            raise InputError(f"invalid YAML: {exc.problem}", where, _yaml_hint(text, mark)) from None
         except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
             before = text[:exc.position]
             where = Location(path, before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
@@ -160,7 +160,8 @@ class Source:
     def text(self, node: yaml.Node, what: str) -> str:
         """The scalar exactly as written (no YAML 1.1 coercion of `no`, `010`, `1e3`)."""
         if not isinstance(node, yaml.ScalarNode):
-            raise InputError(f"{what} must be a single value", self.where(node))
+            hint = QUOTE_IT if isinstance(node, yaml.SequenceNode) and node.flow_style else None
+            raise InputError(f"{what} must be a single value", self.where(node), hint)
         if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~"):
             raise InputError(f"{what} is empty", self.where(node))
         return node.value
@@ -181,6 +182,25 @@ class Source:
             raise InputError(f"{what} must be a finite number, not {raw!r}", self.where(node))
         check_number_literal(raw, self.limits, self.where(node))
         return raw
+
+
+QUOTE_IT = "a value that starts with [ is a YAML list: put the whole value in quotes, e.g. \"[i == j] * x\""
+FLOW_KEY = ("inside {…} a comma separates entries, also in w[2][1,1]: quote such a key ('w[2][1,1]': 0.5) "
+            "or write one entry per line")
+
+
+def _yaml_hint(text: str, mark) -> str | None:
+    """What a YAML error on this line probably means, for the traps of derivation files."""
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    value = line.partition(":")[2].strip() if ":" in line else line.strip().lstrip("- ")
+    if value.startswith("["):
+        return QUOTE_IT
+    if value.startswith("{") and re.search(r"\[[^\]]*,", value):
+        return FLOW_KEY
+    return None
 
 
 def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:

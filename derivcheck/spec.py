@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 
@@ -28,8 +28,9 @@ ROLE_DEFAULTS = {
 }
 _KEY_OF_ROLE = {role: key for key, role in ROLE_DEFAULTS.items()}
 TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "claims", "symbols", "data")
-NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation")
-CLAIM_KEYS = ("claim", "steps", "name", "for", "expect", "at", "note")
+NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation",
+                "generic")
+CLAIM_KEYS = ("claim", "steps", "name", "for", "expect", "at", "note", "tolerance")
 ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 
@@ -44,9 +45,12 @@ def declared_name(text: str) -> str:
 class Notation:
     names: dict[str, str]  # notation key (input, weight, …) → the user's name
     from_to: bool = False  # w[l][k,j] is the weight from k to j
+    weight_alias: str | None = None  # W for w, as many courses write the weight matrix
 
     def roles_of(self, name: str) -> list[str]:
         """The roles ('x', 'w', … 'C') the user's name stands for."""
+        if name == self.weight_alias:
+            return ["w"]
         return [ROLE_DEFAULTS[key] for key, given in self.names.items() if given == name]
 
     def name_of(self, role: str) -> str:
@@ -95,6 +99,7 @@ class ClaimSpec:
     at: tuple[tuple[sx.Expr, sx.Expr], ...] | None
     loc: Location = field(compare=False)
     steps: tuple[sx.Expr, ...] = ()  # a derivation: first = … = last, each step checked against the one before
+    tolerance: str | None = None  # `tolerance:`: the relative difference accepted (numeric checks only)
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class Spec:
     claims: tuple[ClaimSpec, ...]
     scope: sx.Scope
     limits: Limits = DEFAULT_LIMITS  # read under these; checked under them too
+    warnings: tuple[str, ...] = ()  # what the file probably does not mean (file:line:col first)
 
 
 def load_spec(path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
@@ -126,6 +132,17 @@ def parameter_count(sizes: tuple[int, ...], bias: str) -> int:
     return sum(sizes[l] * (sizes[l - 1] + per_neuron) for l in range(1, len(sizes)))
 
 
+def _chain(first: sx.Expr, between: tuple[sx.Expr, ...], last: sx.Expr) -> tuple[sx.Expr, ...]:
+    """A claim's left side, its steps and its result as one derivation; steps that repeat the claim's
+    own sides at either end are not counted twice."""
+    inner = list(between)
+    if inner and inner[0] == first:
+        inner = inner[1:]
+    if inner and inner[-1] == last:
+        inner = inner[:-1]
+    return (first, *inner, last)
+
+
 def _unknown_key(key: str, allowed, where: Location, what: str) -> InputError:
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = (f"did you mean '{close[0]}'? " if close else "") + "expected one of: " + ", ".join(allowed)
@@ -136,6 +153,7 @@ class _SpecReader:
     def __init__(self, source: Source):
         self.src = source
         self.limits = source.limits
+        self.warnings: list[str] = []
 
     def read(self) -> Spec:
         src = self.src
@@ -159,13 +177,15 @@ class _SpecReader:
         if network is None and notation_node is not None:
             raise InputError("`notation:` renames network quantities; this file has no network",
                              src.where(notation_node))
+        if network is not None:
+            network = self.with_weight_alias(network, top.get("let"))
         symbols = self.symbols(top["symbols"]) if "symbols" in top else {}
         data = self.data(top["data"]) if "data" in top else {}
         values, functions = self.base_scope(network, symbols, data)
         lets, values, functions = self.lets(top.get("let"), values, functions)
         scope = sx.Scope(frozenset(values), frozenset(functions))
         claims = self.claims(top["claims"], scope)
-        return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits)
+        return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits, tuple(self.warnings))
 
     # -- network ---------------------------------------------------------------------
 
@@ -205,6 +225,18 @@ class _SpecReader:
         loss = self.loss(fields.get("loss"), notation, activations[-1], batch)
         return NetworkSpec(sizes, activations, loss, bias, targets, batch, reduction, notation, src.where(node))
 
+    def with_weight_alias(self, network: NetworkSpec, lets: yaml.Node | None) -> NetworkSpec:
+        """The network with W (the weight's one-letter name in capitals) as a name of the weights too,
+        unless the file gives W a meaning of its own (a let) or the notation uses it."""
+        weight = network.notation.names["weight"]
+        alias = weight.upper()
+        if len(weight) != 1 or not weight.islower() or alias in network.notation.names.values():
+            return network
+        if isinstance(lets, yaml.MappingNode) and any(
+                isinstance(key, yaml.ScalarNode) and re.match(rf"{alias}\b", key.value) for key, _ in lets.value):
+            return network
+        return replace(network, notation=replace(network.notation, weight_alias=alias))
+
     def activations(self, fields: dict[str, yaml.Node], last: int) -> tuple[str, ...]:
         src = self.src
         node = fields.get("activation")
@@ -223,6 +255,17 @@ class _SpecReader:
             if name in OUTPUT_ONLY:
                 raise InputError(f"{name} can only be the output activation (layer {layer} is hidden)",
                                  src.where(node))
+        generic = {declared_name(src.text(item, "a generic function"))
+                   for item in src.sequence(fields["generic"], "generic")} if "generic" in fields else set()
+        known = tuple(ACTIVATIONS) + tuple(OUTPUT_ONLY)
+        for name in dict.fromkeys(names):
+            if name not in known and len(name) > 1 and name not in generic:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                self.warnings.append(
+                    f"{src.where(fields.get('activation') or fields['output'])}: '{name}' is not an activation "
+                    "derivcheck knows, so it is treated as a generic function"
+                    + (f"; did you mean {close[0]}?" if close else "")
+                    + f" (write `generic: [{name}]` in the network if a generic function is meant)")
         return tuple(names)
 
     def activation_name(self, node: yaml.Node) -> str:
@@ -324,7 +367,8 @@ class _SpecReader:
         functions = set(BUILTIN_FUNCTIONS)
         if network is None:
             return set(symbols) | set(data), functions
-        values = set(network.notation.names.values()) | {"L"}
+        values = set(network.notation.names.values()) | {"L"} | (
+            {network.notation.weight_alias} if network.notation.weight_alias else set())
         if network.batch > 1:
             values.add("S")
         functions |= {name for name in network.activations if name not in ACTIVATIONS and name not in OUTPUT_ONLY}
@@ -391,13 +435,17 @@ class _SpecReader:
             if "claim" not in fields and "steps" not in fields:
                 raise InputError(f"claim {number} has no `claim:`", where,
                                  "expected `claim: lhs = rhs`, or a list of `steps:`")
-            if "claim" in fields and "steps" in fields:
-                raise InputError(f"claim {number} has both `claim:` and `steps:`", where, "keep one")
-            if "steps" in fields:
-                steps, text = self.steps(fields["steps"], scope)
-            else:
+            if "claim" in fields:
                 text = src.text(fields["claim"], "claim")
                 steps = tuple(ex.parse_chain(text, src.text_origin(fields["claim"]), scope, self.limits))
+            if "claim" in fields and "steps" in fields:  # the result, and the derivation between its sides
+                if len(steps) != 2:
+                    raise InputError("with `steps:`, the claim is one equation: its left side = its result",
+                                     src.where(fields["claim"]), "put the steps in between under `steps:`")
+                between, _ = self.steps(fields["steps"], scope, at_least=1)
+                steps = _chain(steps[0], between, steps[1])
+            elif "steps" in fields:
+                steps, text = self.steps(fields["steps"], scope)
             equation = sx.Equation(steps[0], steps[-1], steps[0].loc)
             steps = steps if len(steps) > 2 else ()
             for_range = None
@@ -405,16 +453,26 @@ class _SpecReader:
                 for_range = ex.parse_range(src.text(fields["for"], "for"), src.text_origin(fields["for"]), scope,
                                            self.limits)
             at = self.point(fields["at"], scope) if "at" in fields else None
-            return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where, steps)
+            tolerance = self.tolerance(fields["tolerance"]) if "tolerance" in fields else None
+            return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where, steps, tolerance)
         except InputError as error:
             return ClaimSpec(number, name, text, None, error, None, expect, None, where)
 
-    def steps(self, node: yaml.Node, scope: sx.Scope) -> tuple[tuple[sx.Expr, ...], str]:
+    def tolerance(self, node: yaml.Node) -> str:
+        raw = self.src.number(node, "tolerance")
+        if not 0 < float(raw) < 1:
+            raise InputError(f"tolerance must be a relative difference between 0 and 1, not {raw!r}",
+                             self.src.where(node), "e.g. tolerance: 1e-4")
+        return raw
+
+    def steps(self, node: yaml.Node, scope: sx.Scope, at_least: int = 2) -> tuple[tuple[sx.Expr, ...], str]:
         """`steps:` — the expressions of a derivation, one per item; the text joins them with ' = '."""
         src = self.src
         items = src.sequence(node, "steps")
-        if len(items) < 2:
-            raise InputError("steps needs at least two expressions", src.where(node), "one per line of the derivation")
+        if len(items) < at_least:
+            raise InputError(f"steps needs at least {('one', 'two')[at_least - 1]} expression{'s' * (at_least > 1)}",
+                             src.where(node),
+                             "one per line of the derivation")
         texts = [src.text(item, "a step") for item in items]
         parsed = tuple(ex.parse_expression(text, src.text_origin(item), scope, self.limits)
                        for text, item in zip(texts, items))

@@ -106,12 +106,14 @@ class Scope:
     def knows(self, name: str) -> bool:
         return name in self.values or name in self.functions or self.is_index(name)
 
-    def suggest(self, name: str) -> str:
+    def suggest(self, name: str, otherwise: str = "") -> str:
+        """Did you mean …? (the same name in other case first), then ``otherwise`` and the names in scope."""
         pool = sorted(self.values | self.functions)
-        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        close = [known for known in pool if known.lower() == name.lower()] or \
+            difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
         shown = ", ".join(pool[:14]) + (", …" if len(pool) > 14 else "")
         did_you_mean = f"did you mean '{close[0]}'? " if close else ""
-        return f"{did_you_mean}names in scope: {shown}"
+        return f"{did_you_mean}{otherwise + '; ' if otherwise else ''}names in scope: {shown}"
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,8 @@ def _text(node, context: int) -> str:
         if _mixes_products(node, node.left):
             left = f"({left})"
         right = _text(node.right, right_context)
+        if _mixes_products(node, node.right):  # a * (b @ c): without them it reads (a * b) @ c
+            right = f"({right})"
         text = f"{left} {node.op} {right}"
     return f"({text})" if precedence < context else text
 

@@ -81,7 +81,7 @@ def check_spec(spec: Spec, options: Options, start: float | None = None) -> File
     results = [checker.numeric_safely(claim) for claim in spec.claims]
     claims = tuple(checker.prove_safely(claim, result) if checker.needs_proof(result) else result
                    for claim, result in zip(spec.claims, results))
-    return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start)
+    return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start, warnings=spec.warnings)
 
 
 def build_checker(spec: Spec, options: Options) -> FileChecker:
@@ -318,13 +318,15 @@ class FileChecker:
         counterexamples: list[Counterexample] = []
         holding: list[_Instance] = []
         failing: list[_Instance] = []
+        accept, accepting = _acceptance(claim)
+        accepted: list = []  # true values that differ from the claim only within its written precision
         for instance in instances:
             if instance.reason is not None:
                 failing.append(instance)
                 if len(counterexamples) < MAX_COUNTEREXAMPLES:
                     counterexamples.append(Counterexample(dict(instance.bindings), reason=instance.reason))
                 continue
-            found = self._disagreement(instance, evaluator)
+            found = self._disagreement(instance, evaluator, accept, accepted)
             if found is None:
                 holding.append(instance)
             else:
@@ -336,6 +338,8 @@ class FileChecker:
                         self._point(instance, evaluator, index), lhs_text=_value_text(lhs),
                         rhs_text=_value_text(rhs)))
         notes: list[str] = []
+        if accepted and not failing:
+            notes.append(f"{accepting}: the true value is {mpmath.nstr(accepted[0], 12)}")
         if not failing:
             self._holding[(claim.number, claim.equation)] = (holding, point)
             if self.one_hot and not point and self._needs_one_hot(holding):
@@ -507,15 +511,17 @@ class FileChecker:
             leaves |= graph.upstream_leaves(instance.lhs) | graph.upstream_leaves(instance.rhs)
             if len(leaves) == len(graph.leaves):
                 break
-        region = (f"{self.options.points} random points per instance, "
-                  + sampling_region(graph, leaves, self.one_hot, evaluator.exact))
+        region = sampling_region(graph, leaves, self.one_hot, evaluator.exact)
+        if leaves - set(evaluator.exact):
+            region = f"{self.options.points} random points per instance, {region}"
         if evaluator.functions:
             region += "; each generic function a random c1·tanh(c2·u + c3) + c4·u + c5·u² per point"
         return region
 
-    def _disagreement(self, instance: _Instance, evaluator: Evaluator) -> tuple[int, object, object] | None:
-        """A point where the two sides certainly differ: its index and both values at high precision;
-        None if none."""
+    def _disagreement(self, instance: _Instance, evaluator: Evaluator, accept=None,
+                      accepted: list | None = None) -> tuple[int, object, object] | None:
+        """A point where the two sides certainly differ (and not within what ``accept`` allows: a claim's
+        tolerance): its index and both values at high precision; None if none."""
         if instance.lhs == instance.rhs:  # the same expression (0 = 0 among them): nothing to evaluate
             return None
         lhs = np.broadcast_to(np.asarray(evaluator.value(instance.lhs), dtype=float), (self.options.points,))
@@ -527,7 +533,9 @@ class FileChecker:
             low_pair = (low.value(instance.lhs), low.value(instance.rhs))
             high_pair = (high.value(instance.lhs), high.value(instance.rhs))
             if certified_difference(low_pair, high_pair):
-                return int(index), low_pair[0], low_pair[1]
+                if accept is None or not accept(*high_pair):
+                    return int(index), low_pair[0], low_pair[1]
+                accepted.append(high_pair[0] if _is_literal(instance.rhs) else high_pair[1])
             usable += all(mpmath.isfinite(value) for value in (*low_pair, *high_pair))
         if not usable:
             raise EvaluationError("both sides could not be evaluated at any sample point "
@@ -694,6 +702,30 @@ def _step_diagnosis(diagnosis: Diagnosis | None, before: sx.Expr) -> Diagnosis |
 def _natural_order(symbol: sp.Symbol) -> list:
     """w[1][1,2] before w[1][1,10]: numbers in a name compare as numbers."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(symbol))]
+
+
+def _acceptance(claim: ClaimSpec):
+    """(accept(lhs, rhs), what it means) for a claim with a tolerance — given, or the precision of a
+    decimal written as one side of a claim at a point (−0.1966 stands for −0.19661…) — else (None, "")."""
+    if claim.tolerance is not None:
+        tolerance = mpmath.mpf(claim.tolerance)
+        return (lambda lhs, rhs: abs(lhs - rhs) <= tolerance * max(abs(lhs), abs(rhs)),
+                f"equal within the relative tolerance {claim.tolerance}")
+    if claim.at is None or claim.steps:
+        return None, ""
+    for side in (claim.equation.rhs, claim.equation.lhs):
+        literal = side.operand if isinstance(side, sx.Neg) else side
+        if isinstance(literal, sx.Num) and any(mark in literal.text for mark in ".eE"):
+            mantissa, _, exponent = literal.text.lower().partition("e")
+            half_unit = mpmath.mpf(10) ** (int(exponent or 0) - len(mantissa.partition(".")[2])) / 2
+            digits = len(mantissa.replace(".", "").lstrip("0")) or 1
+            return (lambda lhs, rhs: abs(lhs - rhs) <= half_unit,
+                    f"equal to the {digits} significant digit{'s' * (digits != 1)} written ({sx.to_text(side)})")
+    return None, ""
+
+
+def _is_literal(expr) -> bool:
+    return isinstance(expr, sp.Number)
 
 
 def _as_float(value) -> float | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from conftest import ROOT
+from derivcheck.errors import Location
+from derivcheck.expressions import parse_chain, parse_expression
 from derivcheck.results import Verdict
+from derivcheck.spec import load_spec
+from derivcheck.syntax import to_text
 from derivcheck.verify import Options, check_file
 
 FILES = sorted((ROOT / "derivations").glob("*.yaml"))
@@ -83,3 +86,20 @@ def test_cross_entropy_simplification_is_said_to_need_one_hot(results):
     found = claim(results, "seed004_softmax_cross_entropy.yaml", "= ŷ_c - y_c, because sum_k y_k = 1")
     assert found.verdict is Verdict.PROVED
     assert any("one_hot" in note for note in found.notes)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_claim_and_correction_reads_back_as_what_it_says(results, path):
+    """to_text of a claim parses back to the same tree; every printed correction parses at all."""
+    spec = load_spec(str(path))
+    origin = Location(str(path), 1, 1)
+    for claim in spec.claims:
+        for expression in claim.steps or (claim.equation.lhs, claim.equation.rhs):
+            assert parse_expression(to_text(expression), origin, spec.scope) == expression, to_text(expression)
+    for checked in results[path.name].claims:
+        diagnoses = [checked.diagnosis] + [step.diagnosis for step in checked.steps]
+        for diagnosis in (d for d in diagnoses if d is not None and d.corrected):
+            corrected = diagnosis.corrected.split(": ", 1)[-1] if ": " in diagnosis.corrected.split(" = ")[0] \
+                else diagnosis.corrected
+            parse_chain(corrected, origin, spec.scope) if " = " in corrected else \
+                parse_expression(corrected, origin, spec.scope)

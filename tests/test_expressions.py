@@ -204,3 +204,17 @@ def test_syntax_prints_back_to_the_same_tree(text):
     tree = parse_one(text)
     assert sx.to_text(tree) == text
     assert parse_one(sx.to_text(tree)) == tree
+
+
+def test_a_transposed_derivative_is_the_derivative_transposed():
+    tree = parse("dC/dz[l].T @ w[l]")
+    assert tree == sx.BinOp("@", sx.Transpose(parse("dC/dz[l]"), AT), parse("w[l]"), AT)
+    assert sx.to_text(parse("(h @ dC/da[l].T).T")) == "(h @ dC/da[l].T).T"
+    assert parse(sx.to_text(parse("(h @ dC/da[l].T).T"))) == parse("(h @ dC/da[l].T).T")
+
+
+@pytest.mark.parametrize("text", ["sigmoid'(z[l]) * (w[l+1].T @ dC/dz[l+1])", "a * (b @ c)", "(a @ b) * c",
+                                  "a - (b - c)", "a / (b * c)", "-(a * b)"])
+def test_printed_text_keeps_every_bracket_it_needs(text):
+    assert sx.to_text(parse(text)) == text
+    assert parse(sx.to_text(parse(text))) == parse(text)

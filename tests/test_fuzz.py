@@ -3,6 +3,9 @@ any mutated derivation file gives verdicts or clear errors, never a crash or a h
 
 from __future__ import annotations
 
+import random
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +15,7 @@ from derivcheck.errors import InputError, Location
 from derivcheck.results import Verdict
 from derivcheck.runner import check_files
 from derivcheck.verify import Options, check_file
+from generators import GENERATORS
 from mutations import mutate
 
 SCOPE = ex.Scope(frozenset({"w", "b", "z", "a", "x", "y", "yhat", "C", "L", "delta"}),
@@ -77,3 +81,20 @@ def test_mutated_derivation_files_get_verdicts_or_clear_errors(tmp_path_factory,
     path.write_text(mutate(seed.read_text(encoding="utf-8"), rng), encoding="utf-8")
     (result,) = check_files([str(path)], Options(timeout=0.5, points=3, file_timeout=60))
     assert_clear(str(path), result)
+
+
+@pytest.mark.parametrize("generator", GENERATORS, ids=lambda g: g.__name__)
+def test_generated_shapes_get_their_verdicts_in_bounded_time(tmp_path, generator):
+    """The shapes that once gave wrong verdicts or hung (tests/generators.py), a few of each."""
+    rng = random.Random(generator.__name__)
+    cases = [generator(rng) for _ in range(3)]
+    paths = []
+    for number, (text, _) in enumerate(cases):
+        paths.append(tmp_path / f"{number}.yaml")
+        paths[-1].write_text(text, encoding="utf-8")
+    results = check_files([str(p) for p in paths], Options(points=4, timeout=1.0, file_timeout=30))
+    for result, (_, allowed) in zip(results, cases):
+        assert result.error is None, result.error
+        got = [claim.verdict.value for claim in result.claims]
+        assert all(verdict in ok for verdict, ok in zip(got, allowed)), (result.path, got)
+        assert result.seconds < 20

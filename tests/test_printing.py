@@ -30,6 +30,6 @@ def test_functions_in_latex():
 
 def test_text_is_the_file_syntax():
     x = sp.Symbol("x[1]")
-    assert as_text(x ** 2 * sigmoid(x)) == "x[1]**2*sigmoid(x[1])"
+    assert as_text(x ** 2 * sigmoid(x)) == "x[1]^2*sigmoid(x[1])"
     assert as_text(sp.Heaviside(x)) == "relu'(x[1])"
     assert name_latex("delta") == r"\delta"

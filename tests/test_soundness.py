@@ -92,7 +92,7 @@ def test_holds_says_where_it_was_checked(check, tmp_path):
     first, second = result.claims
     assert first.verdict is Verdict.HOLDS
     assert first.region == "8 random points per instance, x in ±[0.3, 1.6]"
-    assert second.region == "8 random points per instance, at the point of `at:`"
+    assert second.region == "the point of `at:`"
     from rich.console import Console
     console = Console(width=200, record=True, file=open(tmp_path / "out.txt", "w"))
     console.print(FileReport(result), soft_wrap=True)

@@ -3,7 +3,7 @@ that a later step silently corrects."""
 
 from __future__ import annotations
 
-from conftest import network_file
+from conftest import network_file, verdicts
 from derivcheck.results import Verdict
 
 DELTAS = """
@@ -57,11 +57,13 @@ def test_a_step_that_cannot_be_read_is_an_error_at_its_line(check, write):
     assert result.claims[0].verdict is Verdict.ERROR and ":6:9: unknown function 'sigma'" in result.claims[0].error
 
 
-def test_steps_need_two_expressions_and_not_a_claim_too(check):
+def test_steps_alone_need_two_expressions_and_with_a_claim_one(check):
     one = check(network_file("- steps:\n    - dC/db[1][1]"))
-    both = check(network_file("- claim: C = C\n  steps:\n    - C\n    - C"))
     assert "steps needs at least two expressions" in one.claims[0].error
-    assert "has both `claim:` and `steps:`" in both.claims[0].error
+    none = check(network_file("- claim: C = C\n  steps: []"))
+    assert "steps needs at least one expression" in none.claims[0].error
+    both = check(network_file("- claim: dC/db[1][1] = dC/dz[1][1]\n  steps:\n    - dC/db[1][1]\n    - dC/dz[1][1]"))
+    assert verdicts(both) == ["proved"]  # the claim's own sides, repeated as steps, are not counted twice
 
 
 def test_the_report_shows_each_step(run, write):
