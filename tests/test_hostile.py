@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ROOT, console_script
 from derivcheck.results import Verdict
+from derivcheck.runner import check_files
 from derivcheck.verify import Options, check_file
 
 CORPUS = sorted((ROOT / "tests" / "hostile").glob("*.yaml"))
@@ -127,3 +128,41 @@ def test_the_whole_corpus_through_the_command_line_stays_small(tmp_path):
                                cwd=tmp_path, timeout=300)
     peak_kib = int(completed.stdout.strip())
     assert peak_kib < 1024 * 1024, f"{peak_kib / 1024:.0f} MiB"
+
+
+# What the user must see for each small file that once cost minutes or crashed: (file, claim, message).
+SEEN = [
+    ("small_but_costly", 1, "number 1e-99999999 is too large or too small to hold exactly (limit number_bits"),
+    ("small_but_costly", 2, "number too large (limit number_bits"),
+    ("small_but_costly", 4, "too many primes on 'sigmoid' (300) (limit derivative_order"),
+    ("small_but_costly", 5, "not checked: its numeric checks took longer than 3 s (--timeout raises it)"),
+    ("small_but_costly", 6, "too many terms to build (210,000: sums side by side"),
+    ("small_but_costly", 7, "sum too long (100,000 terms) (limit sum_terms"),
+    ("costly_network", 0, "forward pass too large (4,160 weights and biases × 256 samples) (limit forward_terms"),
+    ("costly_claims", 1, "exponent 1000000 is too large (limit exponent"),
+    ("costly_claims", 2, "too many index instances (limit instances"),
+    ("costly_loss", 0, "the loss sums too many terms (1,000,000: 10 outputs for each of the free indices"),
+    ("costly_data", 0, "number 1e-99999999 is too large or too small to hold exactly"),
+    ("deep_definitions", 1, "definitions nested too deeply (more than 100 inside one another at 'e159') "
+                            "(limit let_depth = 100"),
+    ("number_forms", 1, "number 0x10 is not a decimal number (write numbers in decimal"),
+    ("number_forms", 4, "is not a decimal number"),
+    ("lookalike_names", 0, "'ｘ' is already defined ('ｘ' is read as 'x', as in expressions)"),
+    ("xml_forbidden", 0, "character U+FFFE is not allowed"),
+    ("undefined_at_a_point", 1, "could not be evaluated at any sample point"),
+    ("undefined_at_a_point", 2, "could not be evaluated at any sample point"),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus_results():
+    paths = sorted({name for name, _, _ in SEEN})
+    results = check_files([str(ROOT / "tests" / "hostile" / f"{name}.yaml") for name in paths], Options())
+    return dict(zip(paths, results))
+
+
+@pytest.mark.parametrize("name, claim, message", SEEN, ids=[f"{n}-{c}" for n, c, _ in SEEN])
+def test_what_the_user_sees_for_each_costly_file(corpus_results, name, claim, message):
+    result = corpus_results[name]
+    seen = result.error if claim == 0 else result.claims[claim - 1].error
+    assert seen is not None and message in seen, seen

@@ -53,3 +53,8 @@ def test_limits_on_instances_and_sums_are_per_claim(check):
     assert [c.verdict.value for c in result.claims] == ["error", "error"]
     assert "too many index instances (limit instances = 11" in result.claims[0].error
     assert "sum too long (20 terms) (limit sum_terms = 19" in result.claims[1].error
+
+
+def test_every_entry_of_a_matrix_claim_is_an_instance(check):
+    result = check(network_file("- claim: dC/dw[1] = 2 * dC/dw[1]", "sizes: [4, 4]"), limits=with_overrides(["instances=10"]))
+    assert "too many index instances (each entry of a matrix is one) (limit instances = 10" in result.claims[0].error
