@@ -22,17 +22,15 @@ import sympy as sp
 
 from . import syntax as sx
 from .deadlines import time_limit
-from .errors import (OutOfTime, DerivcheckError, IndexRangeError, InputError, ProofTimeout, ShapeError,
-                     UndefinedError)
-from .indexing import span_of
-from .limits import DEFAULT_LIMITS, Limits, over_limit
-from .matrices import is_matrix, shape_text, simplest
+from .diagnose import Diagnoser
+from .errors import DerivcheckError, InputError, OutOfTime, ProofTimeout
+from .gradients import Compactor
+from .instances import Instance, Instances
+from .limits import DEFAULT_LIMITS, Limits
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
                       sample_point_batch, sampling_region)
 from .printing import as_text
 from .proof import Prover
-from .diagnose import Diagnoser
-from .gradients import Compactor
 from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
 from .semantics import Model
 from .source import one_line
@@ -52,14 +50,6 @@ class Options:
     prove: bool = True
     file_timeout: float = 120.0  # seconds for a whole file (enforced by the runner's worker processes)
     limits: Limits = DEFAULT_LIMITS
-
-
-@dataclass
-class _Instance:
-    bindings: dict[str, int]
-    lhs: sp.Expr | None = None
-    rhs: sp.Expr | None = None
-    reason: str | None = None  # why the instance is false without numbers (index out of range)
 
 
 def check_file(path: str, options: Options = Options()) -> FileResult:
@@ -107,6 +97,7 @@ class FileChecker:
         self.spec = spec
         self.options = options
         self.model = Model(spec)
+        self.instances = Instances(self.model, spec)
         network = self.model.network
         self.one_hot = bool(network and network.spec.targets == "one_hot")
         self.prover = Prover(self.model.graph, network.proof_rewrites() if network else {},
@@ -114,7 +105,7 @@ class FileChecker:
                              network.target_groups if network else [], self.one_hot)
         self._evaluator: Evaluator | None = None
         self._other_targets: Evaluator | None = None
-        self._holding: dict[tuple, tuple[list[_Instance], dict]] = {}  # (number, equation) → instances to prove
+        self._holding: dict[tuple, tuple[list[Instance], dict]] = {}  # (number, equation) → instances to prove
         self._compactor: Compactor | None = None
         self.explains = True  # diagnoses of false claims (off in the checkers that test an edited definition)
 
@@ -166,7 +157,7 @@ class FileChecker:
         try:
             with time_limit(timeout, OutOfTime, f"not checked: its numeric checks took longer than {timeout:g} s "
                                                    "(--timeout raises it)"):
-                instances = self._instances(claim)
+                instances = self.instances.of(claim)
                 evaluator, point = self._evaluator_for(claim)
                 outcome, holding, failing = self._judge(claim, instances, evaluator, point)
         except (DerivcheckError, EvaluationError) as error:
@@ -183,7 +174,7 @@ class FileChecker:
             outcome["diagnosis"] = self._diagnosis_in_time(claim, holding, failing, evaluator, point)
         return ClaimResult(**self._header(claim), **outcome, seconds=time.perf_counter() - start)
 
-    def _diagnosis_in_time(self, claim: ClaimSpec, holding: list[_Instance], failing: list[_Instance],
+    def _diagnosis_in_time(self, claim: ClaimSpec, holding: list[Instance], failing: list[Instance],
                            evaluator: Evaluator, point: dict) -> Diagnosis:
         """The diagnosis of a false claim, or "unexplained" when its search overruns the claim's time."""
         try:
@@ -237,7 +228,7 @@ class FileChecker:
     def _proved(self, claim: ClaimSpec, budget: float) -> tuple[int, list[str]]:
         key = (claim.number, claim.equation)
         if key not in self._holding:  # a fresh checker (a restarted worker) rebuilds them
-            self._holding[key] = (self._instances(claim), self._evaluator_for(claim)[1])
+            self._holding[key] = (self.instances.of(claim), self._evaluator_for(claim)[1])
         instances, point = self._holding.pop(key)
         return self._prove(instances, point, budget)
 
@@ -294,7 +285,7 @@ class FileChecker:
     def _agrees(self, claim: ClaimSpec) -> bool:
         try:
             evaluator, _ = self._evaluator_for(claim)
-            return self._holds_everywhere(self._instances(claim), evaluator)
+            return self._holds_everywhere(self.instances.of(claim), evaluator)
         except (DerivcheckError, EvaluationError):
             return False
 
@@ -312,12 +303,12 @@ class FileChecker:
             point[symbol] = number
         return self._batch(self.one_hot, point), point
 
-    def _judge(self, claim: ClaimSpec, instances: list[_Instance], evaluator: Evaluator,
-               point: dict) -> tuple[dict, list[_Instance], list[_Instance]]:
+    def _judge(self, claim: ClaimSpec, instances: list[Instance], evaluator: Evaluator,
+               point: dict) -> tuple[dict, list[Instance], list[Instance]]:
         """The verdict's fields, and the instances that hold and those that fail."""
         counterexamples: list[Counterexample] = []
-        holding: list[_Instance] = []
-        failing: list[_Instance] = []
+        holding: list[Instance] = []
+        failing: list[Instance] = []
         accept, accepting = _acceptance(claim)
         accepted: list = []  # true values that differ from the claim only within its written precision
         for instance in instances:
@@ -352,7 +343,7 @@ class FileChecker:
 
     # -- diagnoses -----------------------------------------------------------------------------
 
-    def _diagnose(self, claim: ClaimSpec, holding: list[_Instance], failing: list[_Instance],
+    def _diagnose(self, claim: ClaimSpec, holding: list[Instance], failing: list[Instance],
                   evaluator: Evaluator, point: dict) -> Diagnosis:
         """Which common mistake makes the claim false (see ``diagnose``), within the claim's time budget."""
         deadline = time.perf_counter() + min(self.options.timeout, DIAGNOSIS_SECONDS)
@@ -376,7 +367,7 @@ class FileChecker:
             found = replace(found, truth=self._truth(claim, failing, evaluator, diagnoser.edit_left))
         return found
 
-    def _truth(self, claim: ClaimSpec, failing: list[_Instance], evaluator: Evaluator,
+    def _truth(self, claim: ClaimSpec, failing: list[Instance], evaluator: Evaluator,
                edit_left: bool) -> str | None:
         """The true side at the first failing instance, compactly (over dC/dz or the file's lets),
         checked equal to the ground truth."""
@@ -427,13 +418,13 @@ class FileChecker:
         result = checker.numeric(claim)
         return result.verdict is Verdict.HOLDS and result.instances == instances  # none lost to an edit
 
-    def _holds_everywhere(self, instances: list[_Instance], evaluator: Evaluator) -> bool:
+    def _holds_everywhere(self, instances: list[Instance], evaluator: Evaluator) -> bool:
         try:
             return all(i.reason is None and self._disagreement(i, evaluator) is None for i in instances)
         except EvaluationError:
             return False
 
-    def _constant_ratio(self, failing: list[_Instance], evaluator: Evaluator, edit_left: bool) -> float | None:
+    def _constant_ratio(self, failing: list[Instance], evaluator: Evaluator, edit_left: bool) -> float | None:
         """truth / formula when it is the same number at every point of the failing instances."""
         ratios = []
         for instance in failing[:5]:
@@ -472,7 +463,7 @@ class FileChecker:
                                              f"({first} = {second}) is missing{jacobian}")
         return None
 
-    def _edit_holds(self, claim: ClaimSpec, equation: sx.Equation, failing: list[_Instance],
+    def _edit_holds(self, claim: ClaimSpec, equation: sx.Equation, failing: list[Instance],
                     evaluator: Evaluator, deadline: float) -> bool:
         """Whether an edited claim holds at every instance (the failing ones tried first)."""
         if time.perf_counter() > deadline:
@@ -482,7 +473,7 @@ class FileChecker:
         if claim.for_range is not None and claim.for_range.var not in free:
             edited = replace(edited, for_range=None)
         try:
-            combinations, _, _ = self._combinations(edited)
+            combinations, _, _ = self.instances.combinations(edited)
         except DerivcheckError:
             return False
         seen = [{k: v for k, v in f.bindings.items() if k in free} for f in failing[:3]]
@@ -493,7 +484,7 @@ class FileChecker:
             if combination.reason is not None:
                 return False
             try:
-                for instance in self._build(equation, combination.bindings, {}, []):
+                for instance in self.instances.build(equation, combination.bindings, {}, []):
                     if instance.reason is not None or self._disagreement(instance, evaluator) is not None:
                         return False
                     checked.append(instance.bindings)
@@ -503,7 +494,7 @@ class FileChecker:
         return all(any(all(done.get(k) == v for k, v in wanted.items()) for done in checked)
                    for wanted in ({k: v for k, v in f.bindings.items() if k in free} for f in failing))
 
-    def _region(self, instances: list[_Instance], evaluator: Evaluator) -> str:
+    def _region(self, instances: list[Instance], evaluator: Evaluator) -> str:
         """Where the random points of these instances lie, in words (see ``numeric.SAMPLING``)."""
         graph = self.model.graph
         leaves: set[sp.Symbol] = set()
@@ -518,7 +509,7 @@ class FileChecker:
             region += "; each generic function a random c1·tanh(c2·u + c3) + c4·u + c5·u² per point"
         return region
 
-    def _disagreement(self, instance: _Instance, evaluator: Evaluator, accept=None,
+    def _disagreement(self, instance: Instance, evaluator: Evaluator, accept=None,
                       accepted: list | None = None) -> tuple[int, object, object] | None:
         """A point where the two sides certainly differ (and not within what ``accept`` allows: a claim's
         tolerance): its index and both values at high precision; None if none."""
@@ -542,7 +533,7 @@ class FileChecker:
                                   "(is the claim defined for real values, and within a computable size?)")
         return None
 
-    def _point(self, instance: _Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:
+    def _point(self, instance: Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:
         graph = self.model.graph
         leaves = graph.upstream_leaves(instance.lhs) | graph.upstream_leaves(instance.rhs)
         ordered = sorted(leaves, key=_natural_order)[:MAX_POINT_LEAVES]
@@ -556,7 +547,7 @@ class FileChecker:
                                    f"{_signed(c[4])}·u²")
         return point
 
-    def _prove(self, instances: list[_Instance], point: dict, budget: float) -> tuple[int, list[str]]:
+    def _prove(self, instances: list[Instance], point: dict, budget: float) -> tuple[int, list[str]]:
         deadline = time.perf_counter() + budget
         proved = 0
         try:
@@ -570,124 +561,15 @@ class FileChecker:
             return proved, ["symbolic proof not attempted for every instance (SymPy could not simplify it)"]
         return proved, []
 
-    def _prove_one(self, instance: _Instance, point: dict) -> bool:
+    def _prove_one(self, instance: Instance, point: dict) -> bool:
         if not point:
             return self.prover.prove(instance.lhs, instance.rhs)
         graph = self.model.graph
         difference = (graph.unfold(instance.lhs) - graph.unfold(instance.rhs)).xreplace(point)
         return sp.simplify(difference.rewrite(sp.exp)) == 0
 
-    def _needs_one_hot(self, instances: list[_Instance]) -> bool:
+    def _needs_one_hot(self, instances: list[Instance]) -> bool:
         return any(self._disagreement(instance, self.other_targets) is not None for instance in instances)
-
-    # -- instances -----------------------------------------------------------------------------
-
-    def _instances(self, claim: ClaimSpec) -> list[_Instance]:
-        combinations, unresolved, undefined = self._combinations(claim)
-        explicit = self._explicit(claim)
-        limits = self.spec.limits
-        results: list[_Instance] = []
-        for instance in combinations:
-            results.extend([instance] if instance.reason else
-                           self._build(claim.equation, instance.bindings, explicit, undefined))
-            if len(results) > limits.instances:  # the entries of matrices count, one instance each
-                raise over_limit("too many index instances (each entry of a matrix is one)", "instances", limits,
-                                 claim.loc)
-        if not results:
-            if unresolved:
-                raise InputError(f"cannot tell which values '{unresolved[0]}' takes", claim.loc,
-                                 "a free index must index a quantity such as w, a, z, y or a data list")
-            raise InputError("the claim is not defined at any layer", claim.loc,
-                             undefined[0] if undefined else "check the layer indices")
-        return results
-
-    def _explicit(self, claim: ClaimSpec) -> dict[str, range]:
-        """The range a claim's `for:` gives its index."""
-        if claim.for_range is None:
-            return {}
-        free = sx.free_indices(claim.equation, self.spec.scope)
-        var = claim.for_range.var
-        if var not in free:
-            raise InputError(f"`for` ranges over '{var}', which the claim does not use", claim.for_range.loc)
-        return {var: range(self.model.index(claim.for_range.lo, {}), self.model.index(claim.for_range.hi, {}) + 1)}
-
-    def _combinations(self, claim: ClaimSpec) -> tuple[list[_Instance], list[str], list[str]]:
-        """The index values of every instance, before any is built (a claim over the limit costs no
-        building); an instance whose quantities are out of range carries the reason. Also the
-        letters whose values could not be told and what was undefined."""
-        equation = claim.equation
-        model = self.model
-        free = sx.free_indices(equation, self.spec.scope)
-        layer_vars = [v for v in free
-                      if any(o.layer_slot for o in model.ranges.occurrences(v, [equation.lhs, equation.rhs], {}))]
-        explicit = self._explicit(claim)
-        order = layer_vars + [v for v in free if v not in layer_vars]
-        combinations: list[_Instance] = []
-        unresolved: list[str] = []
-        undefined: list[str] = []
-        tried = 0  # combinations, and dead ends where an index's values could not be told
-
-        def count() -> None:
-            nonlocal tried
-            tried += 1
-            if tried > self.spec.limits.instances:
-                raise over_limit("too many index instances", "instances", self.spec.limits, claim.loc)
-
-        def expand(position: int, bindings: dict[str, int]) -> None:
-            if position == len(order):
-                count()
-                combinations.append(_Instance(dict(bindings)))
-                return
-            var = order[position]
-            if var in explicit:
-                values = explicit[var]
-            elif var in layer_vars:  # a layer letter indexes a, z, w or b: there is a network
-                values = range(0, model.network.L + 1)
-            else:
-                found = model.ranges.occurrences(var, [equation.lhs, equation.rhs], bindings)
-                defined = [o for o in found if o.defined]
-                if not defined:
-                    count()
-                    missing = [o.what for o in found]
-                    if missing and any(v in bindings for v in explicit):
-                        combinations.append(_Instance(dict(bindings), reason=missing[0]))
-                    elif missing:
-                        undefined.append(missing[0])
-                    else:
-                        unresolved.append(var)
-                    return
-                values = span_of(defined)
-            for value in values:
-                expand(position + 1, {**bindings, var: value})
-
-        expand(0, {})
-        return combinations, unresolved, undefined
-
-    def _build(self, equation: sx.Equation, bindings: dict[str, int], explicit: dict,
-               undefined: list[str]) -> list[_Instance]:
-        """The instance at these index values; for sides that are matrices, one per entry."""
-        try:
-            lhs = self.model.evaluate(equation.lhs, bindings)
-            rhs = self.model.evaluate(equation.rhs, bindings)
-        except (IndexRangeError, ShapeError) as error:
-            return [_Instance(dict(bindings), reason=error.message)]
-        except UndefinedError as error:
-            if any(var in bindings for var in explicit):
-                return [_Instance(dict(bindings), reason=error.message)]
-            undefined.append(error.message)
-            return []
-        if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)
-        lhs, rhs = simplest(lhs), simplest(rhs)
-        if not (is_matrix(lhs) or is_matrix(rhs)):
-            return [_Instance(dict(bindings), lhs, rhs)]
-        if not (is_matrix(lhs) and is_matrix(rhs)) or lhs.shape != rhs.shape:
-            shapes = " = ".join(shape_text(side) if is_matrix(side) else "a number" for side in (lhs, rhs))
-            return [_Instance(dict(bindings), reason=f"the two sides have different shapes: {shapes}")]
-        rows, cols = lhs.shape
-        return [_Instance({**bindings, **({"row": r + 1, "col": c + 1} if cols > 1 else {"entry": r + 1})},
-                          lhs[r, c], rhs[r, c]) for r in range(rows) for c in range(cols)]
-
 
 def _step_diagnosis(diagnosis: Diagnosis | None, before: sx.Expr) -> Diagnosis | None:
     """A step's diagnosis with the corrected step alone (not the equation with the step before)."""

@@ -7,7 +7,7 @@ import re
 from conftest import ROOT
 
 ORDER = ["errors", "deadlines", "limits", "source", "syntax", "expressions", "functions", "spec", "graph", "network", "indexing",
-         "matrices", "semantics", "numeric", "proof", "results", "printing", "gradients", "diagnose", "verify", "runner",
+         "matrices", "semantics", "instances", "numeric", "proof", "results", "printing", "gradients", "diagnose", "verify", "runner",
          "report", "export", "document", "output", "cli", "__main__"]
 PACKAGE = ROOT / "derivcheck"
 

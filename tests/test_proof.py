@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
-import pytest
 import sympy as sp
 
 from derivcheck.graph import Graph, Quantity
