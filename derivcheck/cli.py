@@ -288,3 +288,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 — a bug of ours is one line too, never a traceback
         print(f"derivcheck: internal error: {type(error).__name__}: {one_line(str(error))}", file=sys.stderr)
         return 2
+
+
+def run() -> None:
+    """The console script: ``main``, every output flushed, then an exit without the interpreter's
+    teardown (tearing down SymPy's and NumPy's objects takes longer than many a check; the worker
+    processes have ended and the output files are closed by then)."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = status or 2
+    os._exit(status)
