@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,9 @@ from .source import one_line, read_text
 from .spec import parse_spec
 from .verify import Options, build_checker, check_spec
 
+# Python frames a worker may nest: deep definitions (a 64-layer recursion of delta) recurse in pure
+# Python, which takes no C stack on CPython ≥ 3.11; RecursionError still ends what goes deeper, cleanly.
+RECURSION_LIMIT = 20_000
 GRACE = 1.0  # seconds a phase may overrun its in-process deadline before its worker is killed
 # The phases of a worker and how many --timeout each may take before the supervisor kills it: building
 # the model; a claim's numeric checks and then the search for its mistake (one --timeout each); a proof.
@@ -109,10 +113,7 @@ def run_in_worker(function: Callable, args: tuple, seconds: float, memory_mb: in
 
 
 def _call(function: Callable, args: tuple, memory_mb: int, connection: Connection, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with(parent)
-    _limit_memory(memory_mb)
+    _prepare(parent, memory_mb)
     try:
         connection.send(("value", function(*args)))
     except DerivcheckError as error:
@@ -148,10 +149,7 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
           connection: Connection, parent: int) -> None:
     """Check one file (its text as the supervisor read it, once for every restart) and send what
     happens: start, numeric/proof (before), result (after), done."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and SIGTERM are the supervisor's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with(parent)
-    _limit_memory(options.limits.memory_mb)
+    _prepare(parent, options.limits.memory_mb)
     try:
         spec = parse_spec(text, path, options.limits)
         checker = build_checker(spec, options)
@@ -174,6 +172,16 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
             connection.send(("proof", index))
             connection.send(("result", index, checker.prove_safely(claim, results[index])))
     connection.send(("done",))
+
+
+def _prepare(parent: int, megabytes: int) -> None:
+    """A worker's setup: the supervisor's signals are its own, it ends with the supervisor, its memory
+    is limited, and it may nest definitions deeply."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and SIGTERM are the supervisor's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+    _limit_memory(megabytes)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 
 def _die_with(parent: int) -> None:

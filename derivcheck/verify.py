@@ -168,8 +168,8 @@ class FileChecker:
                                error=f"{claim.loc}: cannot be evaluated ({type(error).__name__}: {error})")
         except RecursionError:
             return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, seconds=time.perf_counter() - start,
-                               error=f"{claim.loc}: definitions nested too deeply to evaluate (chains of up to "
-                                     f"let_depth = {self.spec.limits.let_depth:,} definitions are supported)")
+                               error=f"{claim.loc}: definitions nested too deeply to evaluate: deeper than this "
+                                     f"process can recurse (limit let_depth = {self.spec.limits.let_depth:,})")
         if failing and self.explains:
             outcome["diagnosis"] = self._diagnosis_in_time(claim, holding, failing, evaluator, point)
         return ClaimResult(**self._header(claim), **outcome, seconds=time.perf_counter() - start)

@@ -137,3 +137,17 @@ def test_a_file_changed_or_deleted_before_a_restart_is_checked_as_it_was_read(wr
     (result,) = check_files([path], Options(timeout=0.5))
     assert result.error is None
     assert verdicts(result) == ["proved", "holds", "proved", "false"]
+
+
+def test_deep_networks_and_definitions_check_in_the_workers(write):
+    sizes = ", ".join(["2"] * 65)
+    deep_network = write(f"network:\n  sizes: [{sizes}]\nlet:\n"
+                         "  delta[L][j]: (a[L][j] - y[j]) * sigmoid'(z[L][j])\n"
+                         "  delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])\n"
+                         "claims:\n  - claim: dC/dz[l][j] = delta[l][j]\n", "network.yaml")
+    chain = write("symbols: [x]\nlet:\n  e0: x\n" + "".join(f"  e{i}: e{i - 1} + 1\n" for i in range(1, 100))
+                  + "claims:\n  - claim: e99 = x + 99\n", "chain.yaml")
+    options = Options(limits=Limits(layers=64))
+    network, definitions = check_files([deep_network, chain], options)
+    assert verdicts(network) == ["proved"] and network.claims[0].instances == 128
+    assert verdicts(definitions) == ["proved"]
