@@ -165,9 +165,10 @@ class Graph:
             self._terms[node] = index
         return self._terms[node]
 
-    def _upstream(self, expr: sp.Expr) -> set[sp.Symbol]:
+    def _upstream(self, *exprs: sp.Expr) -> set[sp.Symbol]:
+        """The defined nodes the expressions depend on (one walk for all of them)."""
         seen: set[sp.Symbol] = set()
-        stack = [s for s in expr.free_symbols if s in self.definitions]
+        stack = [s for expr in exprs for s in as_expr(expr).free_symbols if s in self.definitions]
         while stack:
             node = stack.pop()
             if node in seen:
@@ -198,9 +199,10 @@ class Graph:
         expr = as_expr(expr)
         return expr.xreplace({s: value(s) for s in expr.free_symbols if s in self.definitions and not keep(s)})
 
-    def upstream_leaves(self, expr: sp.Expr) -> set[sp.Symbol]:
-        nodes = self._upstream(expr)
-        found = {s for s in as_expr(expr).free_symbols if s in self.leaves}
+    def upstream_leaves(self, *exprs: sp.Expr) -> set[sp.Symbol]:
+        """The leaves (parameters, inputs, targets, symbols) the expressions depend on."""
+        nodes = self._upstream(*exprs)
+        found = {s for expr in exprs for s in as_expr(expr).free_symbols if s in self.leaves}
         for node in nodes:
             found.update(s for s in self.definitions[node].free_symbols if s in self.leaves)
         return found

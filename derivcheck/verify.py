@@ -497,11 +497,7 @@ class FileChecker:
     def _region(self, instances: list[Instance], evaluator: Evaluator) -> str:
         """Where the random points of these instances lie, in words (see ``numeric.SAMPLING``)."""
         graph = self.model.graph
-        leaves: set[sp.Symbol] = set()
-        for instance in instances:
-            leaves |= graph.upstream_leaves(instance.lhs) | graph.upstream_leaves(instance.rhs)
-            if len(leaves) == len(graph.leaves):
-                break
+        leaves = graph.upstream_leaves(*(side for instance in instances for side in (instance.lhs, instance.rhs)))
         region = sampling_region(graph, leaves, self.one_hot, evaluator.exact)
         if leaves - set(evaluator.exact):
             region = f"{self.options.points} random points per instance, {region}"
@@ -535,7 +531,7 @@ class FileChecker:
 
     def _point(self, instance: Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:
         graph = self.model.graph
-        leaves = graph.upstream_leaves(instance.lhs) | graph.upstream_leaves(instance.rhs)
+        leaves = graph.upstream_leaves(instance.lhs, instance.rhs)
         ordered = sorted(leaves, key=_natural_order)[:MAX_POINT_LEAVES]
         point: dict[str, float | str] = {graph.quantities[s].label(): float(evaluator.leaves[s][index])
                                          for s in ordered}
