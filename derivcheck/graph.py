@@ -11,6 +11,7 @@ definition. The result is exact and independent of any claim being checked.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
@@ -90,8 +91,10 @@ class Graph:
         self.rank: dict[sp.Symbol, int] = {}
         self.leaves: dict[sp.Symbol, str] = {}  # leaf → how to sample it
         self.quantities: dict[sp.Symbol, Quantity] = {}
-        self._adjoints: dict[sp.Expr, dict[sp.Symbol, sp.Expr]] = {}
+        self._sweeps: dict[sp.Expr, _Sweep] = {}
+        self.consumers: dict[sp.Symbol, list[sp.Symbol]] = defaultdict(list)  # the definitions using each
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
+        self._rules: dict[sp.Symbol, Callable[[sp.Symbol], sp.Expr]] = {}
         self._terms: dict[sp.Symbol, dict[sp.Symbol, list[sp.Expr]]] = {}
         self._labels = 0
 
@@ -104,6 +107,8 @@ class Graph:
         self.definitions[symbol] = as_expr(expr)
         self.rank[symbol] = len(self.rank)
         self.quantities[symbol] = quantity
+        for used in self.definitions[symbol].free_symbols:
+            self.consumers[used].append(symbol)
         return symbol
 
     def is_quantity(self, symbol) -> bool:
@@ -113,42 +118,27 @@ class Graph:
 
     def derivative(self, expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
         """d(expr)/d(var): var is held free and everything downstream depends on it."""
-        return self.adjoints(expr).get(var, sp.S.Zero)
+        return self._sweep(expr).down_to(var)
 
-    def adjoints(self, expr: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
-        """d(expr)/d(q) for every quantity q that expr depends on (cached per expr)."""
+    def _sweep(self, expr: sp.Expr) -> _Sweep:
         expr = as_expr(expr)
-        if expr in self._adjoints:
-            return self._adjoints[expr]
-        label = self._label(expr)
-        pending: dict[sp.Symbol, list[sp.Expr]] = defaultdict(list)
-        for symbol in expr.free_symbols:
-            if self.is_quantity(symbol):
-                pending[symbol].append(local_derivative(expr, symbol))
-        result: dict[sp.Symbol, sp.Expr] = {}
-        for node in sorted(self._upstream(expr), key=self.rank.__getitem__, reverse=True):
-            total = sp.Add(*pending.pop(node, []))
-            if not (total.is_Number or total.is_Symbol):
-                quantity = self.quantities[node]
-                total = self.define(sp.Symbol(f"∂{label}/∂{quantity.label()}"), total,
-                                    Quantity("adjoint", f"∂{label}/∂{quantity.name}", quantity.layer,
-                                             quantity.indices))
-            result[node] = total
-            if total != 0:
-                for symbol in self.definitions[node].free_symbols:
-                    partial = self.partial(node, symbol)
-                    if partial != 0:
-                        pending[symbol].append(total * partial)
-        for symbol, terms in pending.items():
-            result[symbol] = sp.Add(*terms)
-        self._adjoints[expr] = result
-        return result
+        if expr not in self._sweeps:
+            self._sweeps[expr] = _Sweep(self, expr)
+        return self._sweeps[expr]
+
+    def set_partial_rule(self, node: sp.Symbol, rule: Callable[[sp.Symbol], sp.Expr]) -> None:
+        """The local derivative of a node by each symbol it uses, given by the definition that knows it
+        in the graph's own symbols (a softmax output's, yhat[i]([i == j] - yhat[j]): small, where
+        differentiating the softmax function gives expressions that carry all its arguments)."""
+        self._rules[node] = rule
 
     def partial(self, node: sp.Symbol, symbol: sp.Symbol) -> sp.Expr:
         key = (node, symbol)
         if key not in self._partials:
             definition = self.definitions[node]
-            if definition.is_Add:  # a wide sum (z of a big layer): only the terms with the symbol
+            if node in self._rules:
+                self._partials[key] = self._rules[node](symbol)
+            elif definition.is_Add:  # a wide sum (z of a big layer): only the terms with the symbol
                 terms = self._terms_with(node).get(symbol, ())
                 self._partials[key] = sp.Add(*[local_derivative(term, symbol) for term in terms])
             else:
@@ -206,3 +196,41 @@ class Graph:
         for node in nodes:
             found.update(s for s in self.definitions[node].free_symbols if s in self.leaves)
         return found
+
+
+class _Sweep:
+    """d(expr)/d(q) by reverse accumulation, pulled from q: the adjoint of q is the sum, over the
+    definitions that use q and that expr depends on, of their adjoints times their local derivative
+    by q. Each adjoint is computed once, and only those asked for (and the ones above them): a
+    derivative by z[L][j] never touches the layers below, and a derivative of the loss by every
+    parameter costs one reverse sweep."""
+
+    def __init__(self, graph: Graph, expr: sp.Expr):
+        self.graph = graph
+        self.label = graph._label(expr)
+        self.seeds = {s: local_derivative(expr, s) for s in expr.free_symbols if graph.is_quantity(s)}
+        self.upstream = graph._upstream(expr)
+        self.result: dict[sp.Symbol, sp.Expr] = {}
+
+    def down_to(self, var: sp.Symbol) -> sp.Expr:
+        if var not in self.result:
+            self.result[var] = self._adjoint(var)
+        return self.result[var]
+
+    def _adjoint(self, var: sp.Symbol) -> sp.Expr:
+        graph = self.graph
+        terms = [self.seeds[var]] if var in self.seeds else []
+        for consumer in graph.consumers.get(var, ()):
+            if consumer in self.upstream:
+                total = self.down_to(consumer)
+                if total != 0:
+                    partial = graph.partial(consumer, var)
+                    if partial != 0:
+                        terms.append(partial if total is sp.S.One else total * partial)
+        total = sp.Add(*terms)
+        if var in graph.definitions and not (total.is_Number or total.is_Symbol):
+            quantity = graph.quantities[var]
+            total = graph.define(sp.Symbol(f"∂{self.label}/∂{quantity.label()}"), total,
+                                 Quantity("adjoint", f"∂{self.label}/∂{quantity.name}", quantity.layer,
+                                          quantity.indices))
+        return total

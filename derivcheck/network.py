@@ -84,6 +84,8 @@ class Network:
                     value = (softmax(j, *pre) if activation == "softmax"
                              else apply_activation(activation, pre[j - 1]))
                     self._node(("a", l, j, s), value, "a", l, (j,) + suffix)
+                if activation == "softmax":
+                    self._softmax_jacobian([self._symbols[("a", l, j, s)] for j in range(1, sizes[l] + 1)], pre)
             outputs = [self._symbols[("a", L, j, s)] for j in range(1, sizes[L] + 1)]
             targets = [self._leaf(("y", L, j, s), "target", "y", None, (j,) + suffix)
                        for j in range(1, sizes[L] + 1)]
@@ -92,6 +94,14 @@ class Network:
                 per_example.append(LOSSES[self.spec.loss](outputs, targets))
         if per_example:
             self.define_loss(per_example)
+
+    def _softmax_jacobian(self, outputs: list[sp.Symbol], preacts: list[sp.Symbol]) -> None:
+        """d(yhat[i])/d(z[j]) = yhat[i]([i == j] - yhat[j]) over the outputs' own symbols: each
+        entry small, so a Jacobian claim over N outputs costs N², not N³."""
+        position = {z: j for j, z in enumerate(preacts)}
+        for i, output in enumerate(outputs):
+            self.graph.set_partial_rule(
+                output, lambda z, i=i, output=output: output * (int(i == position[z]) - outputs[position[z]]))
 
     def define_loss(self, per_example: list[sp.Expr]) -> None:
         """C from the per-example losses (a loss given as an expression is built by the caller)."""

@@ -37,13 +37,23 @@ def test_derivative_of_an_unrelated_quantity_is_zero():
     assert graph.derivative(u, v) == 0
 
 
-def test_adjoints_are_cached_and_shared():
+def test_adjoints_are_cached_shared_and_computed_only_as_far_as_asked():
     graph, (x, w, v, u, h, out) = small_graph()
-    first = graph.adjoints(out)
-    assert graph.adjoints(out) is first
+    graph.derivative(out, h)
+    above = len(graph.definitions)  # d(out)/d(h) needs nothing below h
+    first = graph.derivative(out, x)
     count = len(graph.definitions)
-    graph.derivative(out, x)
-    assert len(graph.definitions) == count
+    assert count > above
+    assert graph.derivative(out, x) is first and graph.derivative(out, w) is not None
+    assert len(graph.definitions) == count  # the adjoints of h and u are shared, not made again
+
+
+def test_a_rule_gives_a_nodes_local_derivatives():
+    graph = Graph()
+    a, b = (graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in "ab")
+    y = graph.define(sp.Symbol("y"), sp.exp(a) * b, Quantity("let", "y"))
+    graph.set_partial_rule(y, lambda symbol: y if symbol == a else sp.exp(a))
+    assert graph.derivative(y, a) == y and graph.derivative(y, b) == sp.exp(a)
 
 
 def test_unfold_keeps_what_is_asked():
