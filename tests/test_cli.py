@@ -243,3 +243,16 @@ def test_workers_end_with_the_supervisor(run, write, stop):
     if stop == signal.SIGTERM:
         assert process.returncode == 130 and stderr.strip() == "derivcheck: interrupted"
     assert all(_gone(worker) for worker in workers)
+
+
+def test_grad_is_bounded_like_check(run, write):
+    path = write(network_file("- claim: C = C", "sizes: [2, 3, 2]"))
+    slow = run("grad", path, "--timeout", "0.0001")
+    assert slow.returncode == 2 and slow.stderr.strip().startswith("derivcheck: dC/dw[")
+    assert "took longer than 0.0001 s to compute (--timeout raises it)" in slow.stderr
+    stopped = run("grad", path, "--file-timeout", "0.001")
+    assert stopped.returncode == 2
+    assert stopped.stderr.strip() == "derivcheck: stopped: no answer within 0.001 s (--file-timeout raises it)"
+    sizes = ", ".join(["2"] * 33)
+    deep = run("grad", write(f"network:\n  sizes: [{sizes}]\nclaims: []\n", "deep.yaml"), "--param", "w[1][1,1]")
+    assert deep.returncode == 0 and deep.stdout.splitlines()[-1] == "dC/dw[1][1,1] = x[1]*dC/dz[1][1]"
