@@ -24,10 +24,10 @@ from .functions import is_generic, relu, sigmoid, softmax, softplus
 from .graph import Graph, as_expr
 
 PRECISION_DIGITS = (50, 100)  # a difference is real if it is the same at both precisions
-# Float values that differ by more than this, relative to the larger, are certified at high precision;
-# a correct claim's rounding noise stays far below it. There is no absolute tolerance: scale never
-# hides a difference.
-RTOL = 1e-10
+# Float values that differ by more than this, relative to the larger, are certified at high precision
+# (a correct claim's rounding noise rarely reaches it, and is never certified when it does). There is
+# no absolute tolerance: scale never hides a difference.
+RTOL = 1e-12
 # Below this magnitude (or beyond float's range) float cannot tell two values apart: such points are
 # always decided at high precision.
 TINY = 1e-280

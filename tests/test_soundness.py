@@ -16,6 +16,7 @@ TINY_PAIRS = {
     "below float's range": ("exp(-1000*x^2) = exp(-1000*x^2)", "exp(-1000*x^2) = 0"),
     "beyond float's range": ("exp(1000*x^2) = exp(500*x^2)^2", "exp(1000*x^2) = 2 * exp(500*x^2)^2"),
     "a derivative at scale": ("d(10^-40 * x^3)/d(x) = 3 * 10^-40 * x^2", "d(10^-40 * x^3)/d(x) = 3 * 10^-40 * x"),
+    "a difference in the 11th digit": ("x * (1 + 10^-11) = x + 10^-11 * x", "x * (1 + 10^-11) = x"),
 }
 
 
@@ -44,7 +45,8 @@ def test_values_beyond_floats_range_are_shown_at_high_precision(check):
 
 def test_disagree_is_relative_and_leaves_undecidable_points_to_high_precision():
     assert disagree([1e-40], [2e-40]).all()  # relative: scale does not matter
-    assert not disagree([1.0], [1.0 + 1e-13]).any()  # float noise
+    assert not disagree([1.0], [1.0 + 1e-14]).any()  # float noise
+    assert disagree([1.0], [1.0 + 1e-11]).all()  # a difference float resolves: certified at high precision
     assert disagree([0.0], [0.0]).all() and disagree([float("inf")], [1.0]).all()  # float cannot tell
     assert not disagree([float("nan")], [1.0]).any()  # no point
 
