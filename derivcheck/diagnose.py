@@ -38,8 +38,21 @@ class Edit:
 
 
 def _correction(equation: sx.Equation) -> str | None:
-    """The corrected claim as text; none when it would say nothing (both sides the same: x = x)."""
-    return None if equation.lhs == equation.rhs else sx.to_text(equation)
+    """The corrected claim as text; none when it would say nothing (both sides the same: x = x,
+    x = 1 * x)."""
+    return None if _plain(equation.lhs) == _plain(equation.rhs) else sx.to_text(equation)
+
+
+def _plain(node: sx.Expr) -> sx.Expr:
+    """A side without factors of 1 (what an edit that adds or scales a factor can leave)."""
+    if isinstance(node, sx.BinOp) and node.op == "*":
+        left, right = _plain(node.left), _plain(node.right)
+        if isinstance(left, sx.Num) and left.text == "1":
+            return right
+        if isinstance(right, sx.Num) and right.text == "1":
+            return left
+        return replace(node, left=left, right=right)
+    return node
 
 
 class Diagnoser:

@@ -533,7 +533,7 @@ class FileChecker:
         graph = self.model.graph
         leaves = graph.upstream_leaves(instance.lhs, instance.rhs)
         ordered = sorted(leaves, key=_natural_order)[:MAX_POINT_LEAVES]
-        point: dict[str, float | str] = {graph.quantities[s].label(): float(evaluator.leaves[s][index])
+        point: dict[str, float | str] = {graph.quantities[s].label(): _point_value(evaluator, s, index)
                                          for s in ordered}
         if len(leaves) > MAX_POINT_LEAVES:
             point["…"] = f"… {len(leaves) - MAX_POINT_LEAVES} more (the same --seed reproduces them)"
@@ -610,6 +610,14 @@ def _as_float(value) -> float | None:
     """A high-precision value as a float, or None where float would change it (beyond its range)."""
     number = float(value)
     return number if np.isfinite(number) and (number != 0 or value == 0) else None
+
+
+def _point_value(evaluator: Evaluator, symbol: sp.Symbol, index: int) -> float | str:
+    """A leaf's value at a point: a float, or the text of an `at:` value beyond float's range."""
+    value = float(evaluator.leaves[symbol][index])
+    if np.isfinite(value) or symbol not in evaluator.exact:
+        return value
+    return _value_text(evaluator.at_point(index, PRECISION_DIGITS[0]).leaves[symbol])
 
 
 def _value_text(value) -> str:

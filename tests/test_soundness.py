@@ -107,3 +107,13 @@ def test_the_region_names_each_kind_of_value(check):
                    prove=False)
     assert result.claims[0].region == ("8 random points per instance, biases, weights, inputs in ±[0.3, 1.6]; "
                                        "targets in [0.1, 0.9]")
+
+
+def test_a_point_beyond_floats_range_is_checked_and_shown_exactly(check):
+    huge = " * ".join(["10^30"] * 11)
+    result = check(f"symbols: [x]\nclaims:\n  - claim: x / 10 = {huge}\n    at: {{x: 10 * {huge}}}\n"
+                   f"  - claim: x = 1\n    at: {{x: 10 * {huge}}}\n")
+    assert verdicts(result) == ["proved", "false"]
+    example = result.claims[1].counterexamples[0]
+    assert example.lhs is None and example.lhs_text == "1.0e+331" and example.point == {"x": "1.0e+331"}
+    assert result.claims[1].diagnosis.corrected is None  # "x = 1 * x" says nothing
