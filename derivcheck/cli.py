@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -263,6 +264,13 @@ def run_grad(args, console: Console) -> int:
     return 0
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """A closed pipe is a failing standard output like any other (rich's own answer is to exit at
+        once, before the other outputs are written)."""
+        raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe")
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -271,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")  # before NumPy loads: no BLAS threads, parallelism is --jobs
-    console = Console(highlight=False)
+    console = _Console(highlight=False)
     signal.signal(signal.SIGTERM, _interrupt)  # stopped by a grader's time limit: like Ctrl-C, workers and all
     try:
         if args.command == "check":
@@ -295,9 +303,12 @@ def run() -> None:
     teardown (tearing down SymPy's and NumPy's objects takes longer than many a check; the worker
     processes have ended and the output files are closed by then)."""
     status = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            status = status or 2
+    failed = to_stdout(lambda: None)  # what is still buffered
+    if failed:
+        print(f"derivcheck: {failed}", file=sys.stderr)
+        status = 2
+    try:
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
     os._exit(status)

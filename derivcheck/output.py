@@ -43,6 +43,9 @@ def write_file(path: str, text: str) -> None:
 
 def to_stdout(write: Callable[[], None]) -> str | None:
     """Run ``write`` (which prints) and flush; the reason in one line if standard output failed."""
+    if sys.stdout is None:  # started with it closed
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 — for the rest of the run
+        return "cannot write to standard output: it is closed"
     try:
         write()
         sys.stdout.flush()

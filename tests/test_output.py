@@ -149,3 +149,17 @@ def test_pipes_and_devices_are_refused_and_links_out_of_a_folder_not_followed(ru
     (folder / "own.yaml").write_text(GOOD)
     paths = [entry["path"] for entry in json.loads(run("check", str(folder), "--json").stdout)["files"]]
     assert paths == [str(folder / "own.yaml")]
+
+
+def test_a_closed_pipe_or_a_closed_stdout_is_one_line_too(run, write, tmp_path):
+    path, junit = write(GOOD), tmp_path / "grades.xml"
+    process = subprocess.Popen(console_script() + ["check", path, "--junit", str(junit)], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader is gone before anything is written (`| head` that already quit)
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 2
+    assert stderr == "derivcheck: cannot write to standard output: the reader closed the pipe\n"
+    assert ET.parse(junit).getroot().get("tests") == "1"
+    closed = subprocess.run(console_script() + ["check", path], cwd=ROOT, capture_output=False,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1), timeout=120)
+    assert closed.returncode == 2 and closed.stderr == "derivcheck: cannot write to standard output: it is closed\n"
