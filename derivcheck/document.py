@@ -33,6 +33,8 @@ def render(spec: Spec, result: FileResult, form: str) -> str:
     writer = _Markdown() if form == "md" else _Latex()
     vector = _vector_notation(spec)
     writer.title(spec.title)
+    for warning in result.warnings:
+        writer.paragraph(f"Warning: {warning}")
     if spec.network is not None:
         writer.heading("The network")
         writer.paragraph(_network_sentence(spec.network))

@@ -58,7 +58,7 @@ def test_with_steps_the_claim_is_one_equation(check):
     assert "with `steps:`, the claim is one equation" in result.claims[0].error
 
 
-def test_a_misspelt_activation_is_warned_about(check):
+def test_a_misspelt_activation_is_warned_about(check, write):
     text = network_file("- claim: dC/db[1][j] = dC/dz[1][j]", "sizes: [1, 2, 1]\nactivation: sigmiod\noutput: identity")
     result = check(text)
     assert len(result.warnings) == 1
@@ -66,6 +66,9 @@ def test_a_misspelt_activation_is_warned_about(check):
            "did you mean sigmoid?" in result.warnings[0]
     assert check(text.replace("output: identity", "output: identity\n  generic: [sigmiod]")).warnings == ()
     assert check(text.replace("sigmiod", "f")).warnings == ()
+    path = write(text)
+    from derivcheck.verify import check_file
+    assert "Warning: " in render(load_spec(path), check_file(path), "md")
 
 
 def test_rounded_answers_are_equal_to_the_digits_written(check):
