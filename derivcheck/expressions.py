@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import warnings
 
 from .errors import InputError, Location
@@ -25,6 +26,10 @@ PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identif
 SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
 
 
+# the prime and the typographic ones (′ U+2032, ″ U+2033, ‴ U+2034), with the derivatives each stands for
+_PRIMES = {"'": 1, "′": 1, "″": 2, "‴": 3}
+# a backslash command, or a braced superscript or subscript: text written in LaTeX
+_LATEX = re.compile(r"\\[A-Za-z]+|[\^_]\{")
 _REWRITTEN = {"^": "**", "∂": "d", "·": "*", "×": "*", "⋅": "*", "⊙": "*", "−": "-", "ᵀ": ".T", "\n": " "}
 
 
@@ -42,8 +47,8 @@ class _Text:
             width = 1
             if text.startswith("..", i):
                 piece, width = ">>", 2  # a range lo..hi; read back by range_bounds
-            elif ch == "'" and (prev.isalnum() or prev in "_'" + PRIME):
-                piece = PRIME
+            elif ch in _PRIMES and (prev.isalnum() or prev in "_'" + PRIME + "".join(_PRIMES)):
+                piece = PRIME * _PRIMES[ch]
             elif ch == "=" and prev not in "=<>!" and text[i + 1:i + 2] != "=":
                 piece = "=="
             else:
@@ -115,6 +120,9 @@ class _Parser:
             return self.iverson(node.elts[0], loc)
         if isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(node.ctx, ast.Load):
             return Transpose(self.expr(node.value), loc)
+        if isinstance(node, (ast.Set, ast.Dict)):
+            raise self.fail(node, f"'{self.snippet(node)}' is not allowed in an expression",
+                            "braces group in LaTeX; here group with ( ): x^(2), w[l+1]")
         if isinstance(node, ast.Compare):
             raise self.fail(node, "an equation or comparison cannot stand inside an expression",
                             "only the claim itself has '=', and `[i == j]` is a Kronecker delta")
@@ -343,8 +351,10 @@ def _python_tree(text: str, origin: Location, limits: Limits) -> tuple[_Text, as
         reason = (exc.msg or "syntax error").replace("invalid syntax. ", "")
         if "string literal" in reason:
             reason = "quoted text is not part of an expression"
-        raise InputError(f"cannot read '{text.strip()}': {reason}", where,
-                         "expected a Python-like expression such as (a[L][j] - y[j]) * sigmoid'(z[L][j])") from None
+        hint = ("this looks like LaTeX; here derivcheck reads its own syntax: a/b for \\frac{a}{b}, x^2, w[l][j,k], "
+                "dC/dz[l][j], sum(k, …)" if _LATEX.search(text) else
+                "expected a Python-like expression such as (a[L][j] - y[j]) * sigmoid'(z[L][j])")
+        raise InputError(f"cannot read '{text.strip()}': {reason}", where, hint) from None
     except (RecursionError, MemoryError):
         raise over_limit("expression nested too deeply", "expression_depth", limits, origin) from None
     except ValueError:

@@ -218,3 +218,16 @@ def test_a_transposed_derivative_is_the_derivative_transposed():
 def test_printed_text_keeps_every_bracket_it_needs(text):
     assert sx.to_text(parse(text)) == text
     assert parse(sx.to_text(parse(text))) == parse(text)
+
+
+def test_typographic_primes_are_primes():
+    assert parse("sigmoid′(x)") == parse("sigmoid'(x)")
+    assert parse("f″(x)") == parse("f''(x)") and parse("f‴(x)") == parse("f'''(x)")
+
+
+@pytest.mark.parametrize("text, hint", [
+    (r"\frac{1}{2}", "this looks like LaTeX; here derivcheck reads its own syntax: a/b for \\frac{a}{b}"),
+    ("x^{2}", "braces group in LaTeX; here group with ( ): x^(2)"),
+])
+def test_latex_gets_a_hint(text, hint):
+    assert hint in str(error(text))
