@@ -36,8 +36,9 @@ from .spec import parse_spec
 from .verify import Options, build_checker, check_spec
 
 # Python frames a worker may nest: deep definitions (a 64-layer recursion of delta) recurse in pure
-# Python, which takes no C stack on CPython ≥ 3.11; RecursionError still ends what goes deeper, cleanly.
-RECURSION_LIMIT = 20_000
+# Python, which takes no C stack on CPython ≥ 3.11 (before, each frame takes some: a smaller limit);
+# RecursionError still ends what goes deeper, cleanly.
+RECURSION_LIMIT = 20_000 if sys.version_info >= (3, 11) else 4_000
 GRACE = 1.0  # seconds a phase may overrun its in-process deadline before its worker is killed
 # The phases of a worker and how many --timeout each may take before the supervisor kills it: building
 # the model; a claim's numeric checks and then the search for its mistake (one --timeout each); a proof.
