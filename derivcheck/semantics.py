@@ -339,9 +339,7 @@ class Model:
         if key in self._in_progress:
             raise InputError(f"the definition of '{name}' never reaches a base case", let.loc,
                              "a recursive definition needs a specific instance such as delta[L][j]")
-        if len(self._in_progress) >= self.spec.limits.let_depth:
-            raise over_limit(f"definitions nested too deeply (more than {self.spec.limits.let_depth} "
-                             f"inside one another at '{name}')", "let_depth", self.spec.limits, let.loc)
+        self._check_depth(name, let.loc)
         label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
         self._in_progress.append(key)
         enclosing, self._sum_terms = self._sum_terms, 1  # an instance is built once, on its own
@@ -359,6 +357,13 @@ class Model:
         symbol = self.graph.define(sp.Symbol(label), value, Quantity("let", name, layer, flat))
         self._let_atoms[key] = symbol
         return symbol
+
+    def _check_depth(self, name: str, where) -> None:
+        """One more definition inside the ones being built: within the limit let_depth."""
+        limits = self.spec.limits
+        if len(self._in_progress) >= limits.let_depth:
+            raise over_limit(f"definitions nested too deeply (more than {limits.let_depth} inside one another "
+                             f"at '{name}')", "let_depth", limits, where)
 
     def _match(self, name: str, indices, node) -> tuple[LetSpec, dict[str, int]]:
         """The most specific definition of ``name`` for these index values (delta[L][j] before delta[l][j])."""
@@ -394,9 +399,7 @@ class Model:
         call = (node.func, node.primes, tuple(args))
         if call not in self._calls:  # functions calling each other cost one expansion per distinct call
             self._charge(1, node)
-            if len(self._in_progress) >= self.spec.limits.let_depth:
-                raise over_limit(f"definitions nested too deeply (more than {self.spec.limits.let_depth} "
-                                 f"inside one another at '{node.func}')", "let_depth", self.spec.limits, node.loc)
+            self._check_depth(node.func, node.loc)
             self._in_progress.append(key)
             try:
                 self._calls[call] = self._expand_call(let, params, args, node.primes)
