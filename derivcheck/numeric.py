@@ -151,7 +151,7 @@ def sample_point_batch(graph: Graph, groups: list[list[sp.Symbol]], generic: set
         low, high, signed = SAMPLING.get(kind, MAGNITUDE)
         if signed:
             values[symbol] = magnitude * rng.choice([-1.0, 1.0], count)
-        elif low < 0:
+        elif low < 0:  # drawn as a magnitude and negated, as before the table: the same values
             values[symbol] = -rng.uniform(-high, -low, count)
         else:
             values[symbol] = rng.uniform(low, high, count)
@@ -274,23 +274,27 @@ class Evaluator:
         raise EvaluationError(f"no numeric value for {func}")
 
 
+def _compared(lhs, rhs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both batches as float arrays, the larger magnitude at each point, and where they differ by more
+    than RTOL of it."""
+    lhs, rhs = np.broadcast_arrays(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float))
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.abs(lhs), np.abs(rhs))
+        return lhs, rhs, scale, np.abs(lhs - rhs) > RTOL * scale
+
+
 def differ(lhs, rhs) -> np.ndarray:
     """Points where two float batches differ relatively beyond float noise (NaN and inf never differ:
     for a comparison that float alone decides, such as which name to show for a value)."""
-    lhs, rhs = np.broadcast_arrays(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float))
-    with np.errstate(all="ignore"):
-        far = np.abs(lhs - rhs) > RTOL * np.maximum(np.abs(lhs), np.abs(rhs))
+    lhs, rhs, _, far = _compared(lhs, rhs)
     return far & np.isfinite(lhs) & np.isfinite(rhs)
 
 
 def disagree(lhs, rhs) -> np.ndarray:
     """Points where float cannot say that two batches agree: a relative difference beyond float
     noise, or values too small or too large for float to resolve (NaN is no point: never here)."""
-    lhs, rhs = np.broadcast_arrays(np.asarray(lhs, dtype=float), np.asarray(rhs, dtype=float))
-    with np.errstate(all="ignore"):
-        scale = np.maximum(np.abs(lhs), np.abs(rhs))
-        far = np.abs(lhs - rhs) > RTOL * scale
-        unresolved = (scale < TINY) | np.isinf(scale)
+    lhs, rhs, scale, far = _compared(lhs, rhs)
+    unresolved = (scale < TINY) | np.isinf(scale)
     return (far | unresolved) & ~np.isnan(lhs) & ~np.isnan(rhs)
 
 

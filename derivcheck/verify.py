@@ -161,15 +161,17 @@ class FileChecker:
                 evaluator, point = self._evaluator_for(claim)
                 outcome, holding, failing = self._judge(claim, instances, evaluator, point)
         except (DerivcheckError, EvaluationError) as error:
-            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=_one_line(error, claim),
-                               seconds=time.perf_counter() - start)
+            reason = _one_line(error, claim)
         except ArithmeticError as error:  # a number beyond what can be computed
-            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, seconds=time.perf_counter() - start,
-                               error=f"{claim.loc}: cannot be evaluated ({type(error).__name__}: {error})")
+            reason = f"{claim.loc}: cannot be evaluated ({type(error).__name__}: {error})"
         except RecursionError:
-            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, seconds=time.perf_counter() - start,
-                               error=f"{claim.loc}: definitions nested too deeply to evaluate: deeper than this "
-                                     f"process can recurse (limit let_depth = {self.spec.limits.let_depth:,})")
+            reason = (f"{claim.loc}: definitions nested too deeply to evaluate: deeper than this process can "
+                      f"recurse (limit let_depth = {self.spec.limits.let_depth:,})")
+        else:
+            reason = None
+        if reason is not None:
+            return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=reason,
+                               seconds=time.perf_counter() - start)
         if failing and self.explains:
             outcome["diagnosis"] = self._diagnosis_in_time(claim, holding, failing, evaluator, point)
         return ClaimResult(**self._header(claim), **outcome, seconds=time.perf_counter() - start)
