@@ -19,8 +19,8 @@ import warnings
 
 from .errors import InputError, Location
 from .limits import DEFAULT_LIMITS, Limits, check_number_literal, over_limit
-from .syntax import (BinOp, Call, Derivative, Equation, Expr, Indexed, Kronecker, Name, Neg, Num, Range, Scope,
-                     Sum, Transpose)
+from .syntax import (BinOp, Call, Compare, Derivative, Equation, Expr, Indexed, Iverson, Kronecker, Logic, Name, Neg,
+                     Num, Range, Scope, Sum, Transpose)
 
 PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identifier `fʹ`
 SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
@@ -116,7 +116,8 @@ class _Parser:
             return self.indexed(node, loc)
         if isinstance(node, ast.Call):
             return self.call(node, loc)
-        if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(node.elts[0], ast.Compare):
+        if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(node.elts[0], (ast.Compare,
+                                                                                               ast.BoolOp)):
             return self.iverson(node.elts[0], loc)
         if isinstance(node, ast.Attribute) and node.attr == "T" and isinstance(node.ctx, ast.Load):
             return Transpose(self.expr(node.value), loc)
@@ -190,7 +191,7 @@ class _Parser:
                 transposes = 0
                 while isinstance(bottom_node, ast.Attribute) and bottom_node.attr == "T":  # dC/dz[l].T
                     bottom_node, transposes = bottom_node.value, transposes + 1
-                bottom = self._d_call(bottom_node) or self._d_name(bottom_node)
+                bottom = self._d_call(bottom_node) or self._d_name(bottom_node, below=True)
                 if bottom is None:
                     raise self.fail(bottom_node, f"'{self.snippet(bottom_node)}' is not d(variable)",
                                     "write dC/dw[l][j,k], d(expr)/d(var) or diff(expr, var)")
@@ -213,15 +214,19 @@ class _Parser:
 
     # -- derivatives ---------------------------------------------------------------
 
-    def _d_name(self, node: ast.AST) -> ast.AST | None:
-        """For `dC` or `dw[l][j,k]`, the node of `C` / `w[l][j,k]` (as a Name or Subscript)."""
+    def _d_name(self, node: ast.AST, below: bool = False) -> ast.AST | None:
+        """For `dC` or `dw[l][j,k]`, the node of `C` / `w[l][j,k]` (as a Name or Subscript). ``below``: the
+        bottom of dC/d…, where `dh` is the differential of h even if `dh` is a name too (an upstream
+        gradient)."""
         base = node
         while isinstance(base, ast.Subscript):
             base = base.value
         if not isinstance(base, ast.Name):
             return None
         ident = base.id
-        if len(ident) < 2 or ident[0] != "d" or ident in self.scope.values or ident in self.scope.functions:
+        if len(ident) < 2 or ident[0] != "d" or ident in self.scope.functions:
+            return None
+        if ident in self.scope.values and not (below and ident[1:] in self.scope.values):
             return None
         if not self.scope.knows(ident[1:]):
             return None
@@ -320,10 +325,30 @@ class _Parser:
             raise self.fail(node, "expected a range lo..hi", "e.g. 1..n or 1..L-1")
         return self.expr(node.left), self.expr(node.right)
 
-    def iverson(self, node: ast.Compare, loc: Location) -> Kronecker:
-        if len(node.ops) != 1 or not isinstance(node.ops[0], ast.Eq):
-            raise self.fail(node, "an Iverson bracket must be [i == j]")
-        return Kronecker(self.expr(node.left), self.expr(node.comparators[0]), loc)
+    def iverson(self, node: ast.AST, loc: Location) -> Kronecker | Iverson:
+        """[i == j] (the Kronecker delta), or [condition] with comparisons, `and`, `or`."""
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+            return Kronecker(self.expr(node.left), self.expr(node.comparators[0]), loc)
+        return Iverson(self.condition(node), loc)
+
+    def condition(self, node: ast.AST) -> Compare | Logic:
+        loc = self.text.location(node)
+        if isinstance(node, ast.BoolOp):
+            return Logic("and" if isinstance(node.op, ast.And) else "or",
+                         tuple(self.condition(value) for value in node.values), loc)
+        if isinstance(node, ast.Compare):
+            ops = []
+            for op in node.ops:
+                if type(op) not in _COMPARISONS:
+                    raise self.fail(node, f"'{self.snippet(node)}' is not a comparison derivcheck reads",
+                                    "compare with == != < <= > >=")
+                ops.append(_COMPARISONS[type(op)])
+            return Compare(tuple(ops), tuple(self.expr(part) for part in [node.left, *node.comparators]), loc)
+        raise self.fail(node, f"'{self.snippet(node)}' is not a condition",
+                        "expected a comparison such as c == y[n], t <= T-1 or w != o, joined by and / or")
+
+
+_COMPARISONS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
 def _replace_base(node: ast.AST, new_base: ast.AST) -> ast.AST:
@@ -400,6 +425,21 @@ def parse_chain(text: str, origin: Location, scope: Scope, limits: Limits = DEFA
 def parse_expression(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Expr:
     rewritten, node = _python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).expr(node), origin)
+
+
+def parse_extent(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> tuple[Expr, Expr]:
+    """One extent of a shape: `N` (1..N) or `a..b`, whole-number expressions of dims."""
+    rewritten, node = _python_tree(text, origin, limits)
+    parser = _Parser(rewritten, scope, limits)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift):
+        return _guarded(lambda: parser.range_bounds(node), origin)
+    return Num("1", origin), _guarded(lambda: parser.expr(node), origin)
+
+
+def parse_condition(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Compare | Logic:
+    """A claim's `where:`: comparisons of its index letters and data, joined by and / or."""
+    rewritten, node = _python_tree(text, origin, limits)
+    return _guarded(lambda: _Parser(rewritten, scope, limits).condition(node), origin)
 
 
 def parse_range(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Range:

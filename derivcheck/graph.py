@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 
@@ -21,18 +22,27 @@ import sympy as sp
 class Quantity:
     """What a symbol of the graph stands for, for messages and printing."""
 
-    role: str  # w b x y z a C symbol let adjoint
+    role: str  # w b x y z a C symbol let adjoint; in forward files input param constant forward atom
     name: str  # the user's name for it (w, theta, delta, …)
     layer: int | None = None
     indices: tuple[int, ...] = ()
+    groups: tuple[tuple[int, ...], ...] | None = None  # a forward file's instance as written: h[2][1]
 
     def label(self) -> str:
+        if self.groups is not None:
+            return self.name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in self.groups)
         parts = [self.name]
         if self.layer is not None:
             parts.append(f"[{self.layer}]")
         if self.indices:
             parts.append("[" + ",".join(str(i) for i in self.indices) + "]")
         return "".join(parts)
+
+
+def exact(literal: str) -> sp.Rational:
+    """A number literal, already checked by Python's tokenizer or YAML's, as an exact rational."""
+    fraction = Fraction(literal)
+    return sp.Rational(fraction.numerator, fraction.denominator)
 
 
 def as_expr(value) -> sp.Expr:
@@ -78,9 +88,10 @@ def local_derivative(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
 
 
 # Roles of the quantities a proof or a printed gradient keeps as symbols: parameters, inputs,
-# targets, symbols and the forward pass's z and a. Everything else (let instances, adjoints,
-# the loss) is unfolded into them.
-BASE_ROLES = frozenset({"w", "b", "x", "y", "z", "a", "symbol"})
+# targets, symbols and the forward pass's z and a; in a forward file, the definitions that apply
+# a non-rational function (h = tanh(a)). Everything else (let instances, adjoints, the loss, the
+# rational forward definitions) is unfolded into them.
+BASE_ROLES = frozenset({"w", "b", "x", "y", "z", "a", "symbol", "input", "param", "constant", "atom"})
 
 
 class Graph:
@@ -175,13 +186,16 @@ class Graph:
 
     # -- unfolding ----------------------------------------------------------------------
 
-    def unfold(self, expr: sp.Expr, keep=lambda symbol: False) -> sp.Expr:
-        """expr with every defined symbol replaced by its definition, except those ``keep`` accepts."""
+    def unfold(self, expr: sp.Expr, keep=lambda symbol: False, rewrites: dict | None = None) -> sp.Expr:
+        """expr with every defined symbol replaced by its definition, except those ``keep`` accepts
+        (each definition first rewritten by ``rewrites``: tanh(a) → h keeps h where it is kept)."""
         memo: dict[sp.Symbol, sp.Expr] = {}
 
         def value(symbol: sp.Symbol) -> sp.Expr:
             if symbol not in memo:
                 definition = self.definitions[symbol]
+                if rewrites:
+                    definition = definition.xreplace(rewrites)
                 memo[symbol] = definition.xreplace(
                     {s: value(s) for s in definition.free_symbols if s in self.definitions and not keep(s)})
             return memo[symbol]

@@ -86,6 +86,10 @@ class IndexRanges:
         model = self.model
         hits = [(g, i) for g, group in enumerate(node.groups) for i, item in enumerate(group)
                 if isinstance(item, sx.Name) and item.id == var]
+        tensors = model.tensors
+        if tensors is not None and hits and node.id not in model.lets and (node.id in tensors.pieces
+                                                                            or node.id in tensors.spec.data):
+            return self._in_tensor(var, node, hits, bindings)
         role = model.role(node.id, len(node.groups))
         if role in LAYER_ROLES and not hits and any(isinstance(n, sx.Name) and n.id == var
                                                     for item in node.groups[0] for n in sx.walk(item)):
@@ -100,6 +104,23 @@ class IndexRanges:
             return []
         found = (self._in_quantity(var, node, role, g, i, bindings) for g, i in hits)
         return [occurrence for occurrence in found if occurrence is not None]
+
+    def _in_tensor(self, var: str, node: sx.Indexed, hits, bindings) -> list[Occurrence]:
+        """An index of a forward file's tensor or data: the values of its slot (given the slots before it)."""
+        items = [item for group in node.groups for item in group]
+        found = []
+        for g, i in hits:
+            slot = sum(len(group) for group in node.groups[:g]) + i
+            given = []
+            for item in items[:slot]:
+                value = self.model.try_index(item, bindings)
+                if value is None:
+                    break
+                given.append(value)
+            span = self.model.tensors.slot_range(node.id, slot, tuple(given))
+            if span is not None:
+                found.append(Occurrence(span, f"{node.id}[…{var}…]", False))
+        return found
 
     def _in_quantity(self, var: str, node: sx.Indexed, role: str, g: int, i: int, bindings) -> Occurrence | None:
         """None when the layer is not known yet (it uses another unbound index)."""

@@ -44,7 +44,7 @@ class Instances:
         explicit = self.explicit(claim)
         limits = self.spec.limits
         results: list[Instance] = []
-        for instance in combinations:
+        for instance in self.selected(claim, combinations):
             results.extend([instance] if instance.reason else
                            self.build(claim.equation, instance.bindings, explicit, undefined))
             if len(results) > limits.instances:  # the entries of matrices count, one instance each
@@ -57,6 +57,25 @@ class Instances:
             raise InputError("the claim is not defined at any layer", claim.loc,
                              undefined[0] if undefined else "check the layer indices")
         return results
+
+    def selected(self, claim: ClaimSpec, combinations: list[Instance]) -> list[Instance]:
+        """The combinations that a claim's `where:` keeps (all of them without one)."""
+        if claim.where is None:
+            return combinations
+        kept = []
+        for instance in combinations:
+            try:
+                value = self.model.condition(claim.where, instance.bindings, {})
+            except IndexRangeError as error:
+                raise InputError(f"`where`: {error.message}", claim.where.loc) from None
+            if not value.is_Integer:
+                raise InputError("`where` compares the claim's index letters and data", claim.where.loc,
+                                 "e.g. where: w != o, or t < T and j != k")
+            if value == 1:
+                kept.append(instance)
+        if not kept:
+            raise InputError("`where` leaves no instance of the claim", claim.where.loc)
+        return kept
 
     def explicit(self, claim: ClaimSpec) -> dict[str, range]:
         """The range a claim's `for:` gives its index."""

@@ -28,6 +28,10 @@ class Limits:
     parameters: int = 5_000
     batch: int = 256
     forward_terms: int = 20_000
+    dim_size: int = 1_000
+    tensor_elements: int = 10_000
+    forward_instances: int = 20_000
+    data_values: int = 10_000
     instances: int = 20_000
     sum_terms: int = 10_000
     build_terms: int = 200_000
@@ -49,6 +53,10 @@ DESCRIPTIONS = {
     "parameters": "weights and biases of a network",
     "batch": "samples in a batch",
     "forward_terms": "terms of a network's forward pass: weights and biases × samples",
+    "dim_size": "value of one size under `dims:` (forward files)",
+    "tensor_elements": "entries of one declared tensor (inputs, params, an upstream gradient)",
+    "forward_instances": "instances of forward definitions, all together (nodes of the forward graph)",
+    "data_values": "numbers under `data:`, all together",
     "instances": "index instances of one claim",
     "sum_terms": "terms of one sum (nested sums multiply)",
     "build_terms": "terms of sums and let-function calls built for one claim, in all",

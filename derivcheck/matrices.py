@@ -39,9 +39,9 @@ def combine(node: sx.BinOp, left: Value, right: Value) -> Value:
     if not (is_matrix(left) or is_matrix(right)):
         raise TypeError("combine is for matrices")
     if op in ("+", "-"):
-        if not (is_matrix(left) and is_matrix(right)):
-            raise InputError(f"{sx.to_text(node)}: a number {op} a matrix", node.loc,
-                             "both sides of + and - must have the same shape")
+        left, right = (side if is_matrix(side) else sp.ImmutableMatrix(*(left if is_matrix(left) else right).shape,
+                                                                          lambda i, j, side=side: side)
+                       for side in (left, right))  # a number goes to every entry: 1 - h[t]^2
         left, right = _broadcast(left, right)
         if left.shape != right.shape:
             raise _mismatch(node, left, right)
@@ -55,10 +55,20 @@ def combine(node: sx.BinOp, left: Value, right: Value) -> Value:
         return sp.ImmutableMatrix(left * right)
     if op == "/" and is_matrix(left):
         return sp.ImmutableMatrix(left.applyfunc(lambda entry: entry / right))
+    if op == "/" and is_matrix(right):
+        return sp.ImmutableMatrix(right.applyfunc(lambda entry: left / entry))
     if op == "**" and is_matrix(left) and not is_matrix(right):
         return sp.ImmutableMatrix(left.applyfunc(lambda entry: entry ** right))
     raise InputError(f"{sx.to_text(node)}: {op} is not defined for these shapes", node.loc,
                      "a matrix can be divided by a number or raised to a number's power")
+
+
+def diagonal(args: list[Value], node: sx.Call) -> Value:
+    """diag(v): the square matrix with the column (or row) v on its diagonal."""
+    if len(args) != 1 or not is_matrix(args[0]) or 1 not in args[0].shape:
+        raise InputError("diag takes one column", node.loc, "e.g. diag(1 - h[t]^2)")
+    entries = list(args[0])
+    return sp.ImmutableMatrix(sp.diag(*entries)) if len(entries) > 1 else entries[0]
 
 
 def simplest(value: Value) -> Value:

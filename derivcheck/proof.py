@@ -37,7 +37,7 @@ class Prover:
 
     def prove(self, lhs: sp.Expr, rhs: sp.Expr) -> bool:
         """Whether lhs = rhs was proved (with one_hot targets, using that they sum to 1)."""
-        sides = [self._known(as_expr(lhs)), self._known(as_expr(rhs))]
+        sides = [self._known(as_expr(lhs)).xreplace(self.rewrites), self._known(as_expr(rhs)).xreplace(self.rewrites)]
         while True:
             pending = [self._unfoldable(side) for side in sides]
             if pending[0] == pending[1] and self._is_zero(self._one_hot(sides[0] - sides[1])):
@@ -47,10 +47,10 @@ class Prover:
                 break
             if not (pending[0] and pending[1]):
                 # one side is explicit: nothing can meet it halfway, unfold the other side at once
-                sides = [self.graph.unfold(side, keep=self._is_base) for side in sides]
+                sides = [self.graph.unfold(side, keep=self._is_base, rewrites=self.rewrites) for side in sides]
                 continue
             replacement = {atom: self.graph.definitions[atom] for atom in self._to_unfold(*pending)}
-            sides = [self._known(side.xreplace(replacement)) for side in sides]
+            sides = [self._known(side.xreplace(replacement)).xreplace(self.rewrites) for side in sides]
         if any(self._is_zero(variant) for variant in self._variants(self._one_hot(sides[0] - sides[1]))):
             self._remember(lhs, rhs)
             return True
@@ -189,7 +189,8 @@ def is_identically_zero(expr: sp.Expr) -> bool:
     if not atoms:
         return expr == 0
     ordered = sorted(atoms, key=sp.default_sort_key)
-    divides = any(p.exp.is_Integer and p.exp.is_negative for p in expr.atoms(sp.Pow))
+    divides = any(p.exp.is_negative for p in expr.atoms(sp.Pow)) or any(
+        _as_power(atom)[1] < 0 for atom in expr.atoms(sp.exp))
     make = sp.field if divides else sp.ring
     domain, *generators = make([sp.Dummy() for _ in ordered], sp.QQ)
     return _convert(expr, dict(zip(ordered, generators)), domain) == 0
@@ -204,7 +205,23 @@ def _collect_atoms(expr: sp.Expr, found: set) -> None:
     elif expr.is_Pow and expr.exp.is_Integer:
         _collect_atoms(expr.base, found)
     else:
-        found.add(expr)
+        found.add(_as_power(expr)[0])
+
+
+def _as_power(expr: sp.Expr) -> tuple[sp.Expr, int]:
+    """An atom as (generator, integer power), so that related atoms share one generator: b^(3/2) is
+    (b^(1/2))^3 and exp(-2u) is exp(u)^(-2). Both are identities for every value (an integer power of
+    exp(x) is exp of the multiple), so a zero found over the generators is a zero."""
+    if expr.is_Pow and expr.exp.is_Rational and not expr.exp.is_Integer:
+        return sp.Pow(expr.base, sp.Rational(1, expr.exp.q)), int(expr.exp.p)
+    if isinstance(expr, sp.exp):
+        content, primitive = expr.args[0].as_content_primitive()
+        power = int(content) if content.is_Integer else 1
+        inner = primitive if content.is_Integer else expr.args[0]
+        if inner.could_extract_minus_sign():
+            inner, power = -inner, -power
+        return sp.exp(inner), power
+    return expr, 1
 
 
 def _convert(expr: sp.Expr, generators: dict, domain) -> object:
@@ -224,8 +241,11 @@ def _convert(expr: sp.Expr, generators: dict, domain) -> object:
             value = domain.one
             for arg in node.args:
                 value *= convert(arg)
-        else:
+        elif node.is_Pow and node.exp.is_Integer:
             value = convert(node.base) ** int(node.exp)
+        else:
+            atom, power = _as_power(node)
+            value = memo[atom] ** power
         memo[node] = value
         return value
 

@@ -10,25 +10,19 @@ integers bound per claim instance.
 from __future__ import annotations
 
 import itertools
-from fractions import Fraction
 
 import sympy as sp
 
 from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
-from .functions import BUILTIN_FUNCTIONS, generic_function, has_derivative, prime
-from .graph import Graph, Quantity
+from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, has_derivative, prime, step
+from .graph import Graph, Quantity, exact
 from .indexing import LAYER_ROLES, IndexRanges, match_pattern
 from .limits import over_limit
-from .matrices import combine, entrywise, is_matrix, simplest, total, transpose
+from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
 from .spec import LetSpec, Spec
-
-def exact(literal: str) -> sp.Rational:
-    """A number literal, already checked by Python's tokenizer or YAML's, as an exact rational."""
-    fraction = Fraction(literal)
-    return sp.Rational(fraction.numerator, fraction.denominator)
-
+from .tensors import Tensors
 
 class Model:
     """The quantities of one file and the evaluation of expressions over them."""
@@ -48,6 +42,7 @@ class Model:
         self._loss_example: int | None = None  # while building a loss expression: its example
         self.ranges = IndexRanges(self)
         self.symbols: dict[str, sp.Symbol] = {}
+        self.tensors: Tensors | None = None
         if self.network is None:
             for name, assumptions in spec.symbols.items():
                 symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
@@ -56,6 +51,9 @@ class Model:
                 self.symbols[name] = self.graph.leaf(symbol, kind, Quantity("symbol", name))
         elif not isinstance(spec.network.loss, str):
             self._define_expression_loss(spec.network.loss)
+        if spec.forward is not None:
+            self.tensors = Tensors(spec.forward, self)
+            self.tensors.build()
 
     def start_claim(self) -> None:
         """Start counting what the next claim builds (limit build_terms): each claim pays for itself."""
@@ -126,12 +124,35 @@ class Model:
     def _eval_Kronecker(self, node: sx.Kronecker, bindings, values) -> sp.Expr:
         return sp.KroneckerDelta(self.index(node.i, bindings), self.index(node.j, bindings))
 
+    def _eval_Iverson(self, node: sx.Iverson, bindings, values) -> sp.Expr:
+        return self.condition(node.condition, bindings, values)
+
+    def condition(self, node: sx.Compare | sx.Logic, bindings, values) -> sp.Expr:
+        """1 where a condition holds, else 0: exact between numbers, a step function of real values."""
+        if isinstance(node, sx.Logic):
+            parts = [self.condition(part, bindings, values) for part in node.parts]
+            if node.op == "and":
+                return sp.Mul(*parts)
+            result = parts[0]
+            for part in parts[1:]:
+                result = result + part - result * part
+            return result
+        operands = [self.evaluate(operand, bindings, values) for operand in node.operands]
+        result = sp.S.One
+        for op, left, right in zip(node.ops, operands, operands[1:]):
+            result *= compared(op, left, right, node)
+        return result
+
     def _eval_Name(self, node: sx.Name, bindings, values) -> sp.Expr:
         name = node.id
         if name in values:
             return values[name]
         if name in self.lets:
+            if self.tensors is not None and self.tensors.let_structure(name):
+                return simplest(self.tensors.let_view(name, (), node))
             return self.let_instance(name, None, bindings, node)
+        if self.tensors is not None and self.tensors.knows(name):
+            return simplest(self.tensors.name_value(node))
         if name in self.symbols:
             return self.symbols[name]
         if name in self.spec.data:
@@ -161,7 +182,12 @@ class Model:
         if name in self.lets:
             if self._is_let_vector(name, node.groups):
                 return simplest(self._let_matrix(name, node, bindings))
+            if self.tensors is not None and self.tensors.is_let_view(name, node.groups):
+                given = tuple(self.index(item, bindings) for group in node.groups for item in group)
+                return simplest(self.tensors.let_view(name, given, node))
             return self.let_instance(name, node.groups, bindings, node)
+        if self.tensors is not None and self.tensors.knows(name):
+            return simplest(self.tensors.indexed(node, bindings))
         if name in self.spec.data:
             if len(node.groups) != 1 or len(node.groups[0]) != 1:
                 raise InputError(f"'{name}' takes one index", node.loc, f"{name}[i]")
@@ -243,6 +269,8 @@ class Model:
 
     def _eval_Call(self, node: sx.Call, bindings, values) -> sp.Expr:
         args = [self.evaluate(arg, bindings, values) for arg in node.args]
+        if node.func in MATRIX_FUNCTIONS:
+            return diagonal(args, node)
         if node.func in self.lets:
             if any(is_matrix(arg) for arg in args):
                 raise InputError(f"'{node.func}' is defined for numbers, not vectors", node.loc)
@@ -286,6 +314,9 @@ class Model:
         if not all(isinstance(v, sp.Symbol) and self.graph.is_quantity(v) for v in variables):
             raise InputError(f"cannot differentiate with respect to {sx.to_text(node.var)}", node.var.loc,
                              "the variable must be a parameter, an input, a symbol or an intermediate quantity")
+        if self.tensors is not None and any(self.graph.quantities[v].role == "constant" for v in variables):
+            raise InputError(f"{sx.to_text(node.var)} is a constant: constants are never differentiated",
+                             node.var.loc, "declare it under inputs or params to differentiate by it")
         if is_matrix(var):  # dC/dw[l]: the gradient, in the shape of w[l]
             return sp.ImmutableMatrix(var.applyfunc(lambda v: self.graph.derivative(expr, v)))
         return entrywise(lambda entry: self.graph.derivative(entry, var), expr)
@@ -301,6 +332,10 @@ class Model:
         if isinstance(node, sx.Name):
             if node.id in bindings:
                 return bindings[node.id]
+            if self.tensors is not None and self.tensors.dim(node.id) is not None:
+                return self.tensors.dim(node.id)
+            if self.tensors is not None and node.id in self.tensors.spec.data:
+                return self._data_index(sx.Indexed(node.id, (), node.loc), bindings)
             if self.network is not None and node.id == "L":
                 return self.network.L
             if self.network is not None and node.id == "S" and self.spec.network.batch > 1:
@@ -309,10 +344,20 @@ class Model:
                              "an index is a free letter, a number, or L")
         if isinstance(node, sx.Neg):
             return -self.index(node.operand, bindings)
+        if isinstance(node, sx.Indexed) and self.tensors is not None and node.id in self.tensors.spec.data:
+            return self._data_index(node, bindings)
         if isinstance(node, sx.BinOp) and node.op in "+-*":
             left, right = self.index(node.left, bindings), self.index(node.right, bindings)
             return left + right if node.op == "+" else left - right if node.op == "-" else left * right
         raise InputError("an index must be a whole-number expression", node.loc, "e.g. j, l+1, L-1, 2")
+
+    def _data_index(self, node: sx.Indexed, bindings: dict[str, int]) -> int:
+        """Whole-number data used as an index: p[n, y[n]], theta[neg[k]], yhat[o]."""
+        value = self.tensors.indexed(node, bindings)
+        if not value.is_Integer:
+            raise InputError(f"{sx.to_text(sx.bind(node, bindings))} = {value} is not a whole number, so it cannot "
+                             "be an index", node.loc)
+        return int(value)
 
     def try_index(self, node: sx.Expr, bindings: dict[str, int]) -> int | None:
         """The index's value, or None if it uses an index that is not bound yet."""
@@ -437,6 +482,22 @@ class Model:
 
 
 _PRIMES = "'" * 100  # primes as written, to name a function's derivative
+
+
+def compared(op: str, left: sp.Expr, right: sp.Expr, node) -> sp.Expr:
+    """[left op right]: exactly 0 or 1 between numbers; on real values a step function (whose jump
+    the random points avoid); == and != between real values are refused (true almost nowhere)."""
+    if is_matrix(left) or is_matrix(right):
+        raise InputError("a comparison is between numbers, not vectors", node.loc)
+    difference = left - right
+    if difference.is_number:
+        sign = int(sp.sign(difference))
+        return sp.Integer(int({"==": sign == 0, "!=": sign != 0, "<": sign < 0, "<=": sign <= 0,
+                               ">": sign > 0, ">=": sign >= 0}[op]))
+    if op in ("==", "!="):
+        raise InputError(f"'{op}' between real values holds almost nowhere", node.loc,
+                         "compare whole numbers (indices, data) with == and !=, real values with < or >")
+    return step(difference) if op in (">", ">=") else step(-difference)
 _ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
                "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 import yaml
@@ -17,9 +16,11 @@ import yaml
 from . import expressions as ex
 from . import syntax as sx
 from .errors import InputError, Location
-from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, OUTPUT_ONLY
+from .forward_spec import FORWARD_KEYS, ForwardReader, ForwardSpec
+from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, MATRIX_FUNCTIONS, OUTPUT_ONLY
 from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .source import Source, read_source
+from .syntax import declared_name
 
 # notation key → default name; the default name is also the role's code inside derivcheck
 ROLE_DEFAULTS = {
@@ -27,18 +28,14 @@ ROLE_DEFAULTS = {
     "output": "yhat", "target": "y", "loss": "C",
 }
 _KEY_OF_ROLE = {role: key for key, role in ROLE_DEFAULTS.items()}
-TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "claims", "symbols", "data")
+TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "claims", "symbols", "data",
+            *(key for key in FORWARD_KEYS if key != "data"))
+HEADS = ("network", "symbols", "forward")  # a file has one: what kind of file it is
 NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation",
                 "generic")
-CLAIM_KEYS = ("claim", "steps", "name", "for", "expect", "at", "note", "tolerance")
+CLAIM_KEYS = ("claim", "steps", "name", "for", "where", "expect", "at", "note", "tolerance")
 ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
-
-
-def declared_name(text: str) -> str:
-    """A name as declared in YAML, normalised as Python normalises names in expressions (NFKC):
-    full-width ｘ is x everywhere, so a look-alike can never be a second, different name."""
-    return unicodedata.normalize("NFKC", text)
 
 
 @dataclass(frozen=True)
@@ -100,6 +97,7 @@ class ClaimSpec:
     loc: Location = field(compare=False)
     steps: tuple[sx.Expr, ...] = ()  # a derivation: first = … = last, each step checked against the one before
     tolerance: str | None = None  # `tolerance:`: the relative difference accepted (numeric checks only)
+    where: sx.Compare | sx.Logic | None = None  # `where:`: the instances the claim is about
 
 
 @dataclass(frozen=True)
@@ -114,6 +112,7 @@ class Spec:
     scope: sx.Scope
     limits: Limits = DEFAULT_LIMITS  # read under these; checked under them too
     warnings: tuple[str, ...] = ()  # what the file probably does not mean (file:line:col first)
+    forward: ForwardSpec | None = None  # the declarations and definitions of a forward file
 
 
 def load_spec(path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
@@ -168,10 +167,20 @@ class _SpecReader:
         if "claims" not in top:
             raise InputError("the file has no `claims:`", Location(src.path, 1, 1),
                              "expected a list of `- claim: lhs = rhs`")
-        if "network" in top and ("symbols" in top or "data" in top):
-            node = top.get("symbols") or top["data"]
-            raise InputError("`symbols:` and `data:` are for files without a network", src.where(node))
+        heads = [key for key in HEADS if key in top]
+        if len(heads) > 1:
+            raise InputError(f"a file has one of `network:`, `symbols:` and `forward:`, not {' and '.join(heads)}",
+                             src.where(top[heads[1]]), "see docs/FORMAT.md for the three kinds of file")
+        if "network" in top and "data" in top:
+            raise InputError("`symbols:` and `data:` are for files without a network", src.where(top["data"]))
+        if "forward" not in top:
+            for key in FORWARD_KEYS:
+                if key in top and key != "data":
+                    raise InputError(f"`{key}:` belongs to a forward file", src.where(top[key]),
+                                     "a forward file states its computation under `forward:`")
         title = src.text(top["title"], "title") if "title" in top else src.path
+        if "forward" in top:
+            return self.read_forward(top, title)
         notation_node = top.get("notation")
         network = self.network(top["network"], notation_node) if "network" in top else None
         if network is None and notation_node is not None:
@@ -186,6 +195,19 @@ class _SpecReader:
         scope = sx.Scope(frozenset(values), frozenset(functions))
         claims = self.claims(top["claims"], scope)
         return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits, tuple(self.warnings))
+
+    def read_forward(self, top: dict, title: str) -> Spec:
+        if "notation" in top:
+            raise InputError("`notation:` renames network quantities; a forward file names its own",
+                             self.src.where(top["notation"]))
+        forward = ForwardReader(self.src, self.limits, self.check_new_name).read(top)
+        values = forward.names()
+        functions = set(BUILTIN_FUNCTIONS) | MATRIX_FUNCTIONS
+        lets, values, functions = self.lets(top.get("let"), values, functions)
+        scope = sx.Scope(frozenset(values), frozenset(functions))
+        claims = self.claims(top["claims"], scope)
+        return Spec(self.src.path, title, None, {}, {}, lets, claims, scope, self.limits, tuple(self.warnings),
+                    forward)
 
     # -- network ---------------------------------------------------------------------
 
@@ -454,7 +476,10 @@ class _SpecReader:
                                            self.limits)
             at = self.point(fields["at"], scope) if "at" in fields else None
             tolerance = self.tolerance(fields["tolerance"]) if "tolerance" in fields else None
-            return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where, steps, tolerance)
+            condition = ex.parse_condition(src.text(fields["where"], "where"), src.text_origin(fields["where"]),
+                                           scope, self.limits) if "where" in fields else None
+            return ClaimSpec(number, name, text, equation, None, for_range, expect, at, where, steps, tolerance,
+                             condition)
         except InputError as error:
             return ClaimSpec(number, name, text, None, error, None, expect, None, where)
 

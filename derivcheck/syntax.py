@@ -4,12 +4,19 @@ scope of names an expression may use, and walks over trees."""
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from typing import Union
 
 from .errors import Location
 
 INDEX_LETTERS = frozenset("ijkmnpqrst")
+
+
+def declared_name(text: str) -> str:
+    """A name as declared in YAML, normalised as Python normalises names in expressions (NFKC):
+    full-width ｘ is x everywhere, so a look-alike can never be a second, different name."""
+    return unicodedata.normalize("NFKC", text)
 
 @dataclass(frozen=True)
 class Num:
@@ -76,6 +83,30 @@ class Kronecker:
 
 
 @dataclass(frozen=True)
+class Compare:
+    """A chain of comparisons, ``a < b <= c``: ops[i] between operands[i] and operands[i + 1]."""
+
+    ops: tuple[str, ...]  # == != < <= > >=
+    operands: tuple["Expr", ...]
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Logic:
+    op: str  # and | or
+    parts: tuple["Compare | Logic", ...]
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Iverson:
+    """[condition]: 1 where the condition holds, else 0 (``[i == j]`` alone is a ``Kronecker``)."""
+
+    condition: "Compare | Logic"
+    loc: Location = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Transpose:
     operand: "Expr"
     loc: Location = field(compare=False)
@@ -88,7 +119,8 @@ class Equation:
     loc: Location = field(compare=False)
 
 
-Expr = Union[Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Transpose]
+Expr = Union[Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Iverson, Transpose]
+_NODES = (Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Iverson, Compare, Logic, Transpose)
 
 
 @dataclass(frozen=True)
@@ -142,6 +174,12 @@ def children(node) -> list:
         return [node.expr, node.var]
     if isinstance(node, Kronecker):
         return [node.i, node.j]
+    if isinstance(node, Iverson):
+        return [node.condition]
+    if isinstance(node, Compare):
+        return list(node.operands)
+    if isinstance(node, Logic):
+        return list(node.parts)
     return []
 
 
@@ -210,6 +248,16 @@ def _text(node, context: int) -> str:
         return node.func + "'" * node.primes + "(" + ", ".join(_text(arg, 0) for arg in node.args) + ")"
     if isinstance(node, Kronecker):
         return f"[{_text(node.i, 0)} == {_text(node.j, 0)}]"
+    if isinstance(node, Iverson):
+        return f"[{_text(node.condition, 0)}]"
+    if isinstance(node, Compare):
+        parts = [_text(node.operands[0], 0)]
+        for op, operand in zip(node.ops, node.operands[1:]):
+            parts.append(f"{op} {_text(operand, 0)}")
+        return " ".join(parts)
+    if isinstance(node, Logic):
+        return f" {node.op} ".join(f"({_text(part, 0)})" if isinstance(part, Logic) else _text(part, 0)
+                                   for part in node.parts)
     if isinstance(node, Sum):
         bounds = "" if node.lo is None else \
             f" in {_text(node.lo, 0).replace(' ', '')}..{_text(node.hi, 0).replace(' ', '')}"
@@ -251,9 +299,9 @@ def bind(node, bindings: dict[str, int]):
         value = getattr(node, item.name)
         if isinstance(value, tuple):
             changes[item.name] = tuple(tuple(bind(v, bindings) for v in group) if isinstance(group, tuple)
-                                       else bind(group, bindings) for group in value)
-        elif isinstance(value, (Num, Name, Indexed, Call, Neg, BinOp, Sum, Derivative, Kronecker, Transpose,
-                                Equation)):
+                                       else bind(group, bindings) if isinstance(group, _NODES) else group
+                                       for group in value)
+        elif isinstance(value, (*_NODES, Equation)):
             changes[item.name] = bind(value, bindings)
     bound = replace(node, **changes) if changes else node
     if isinstance(bound, BinOp) and bound.op in "+-" and all(isinstance(side, Num) and side.text.isdigit()

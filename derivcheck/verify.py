@@ -100,7 +100,9 @@ class FileChecker:
         self.instances = Instances(self.model, spec)
         network = self.model.network
         self.one_hot = bool(network and network.spec.targets == "one_hot")
-        self.prover = Prover(self.model.graph, network.proof_rewrites() if network else {},
+        rewrites = network.proof_rewrites() if network else self.model.tensors.proof_rewrites() \
+            if self.model.tensors else {}
+        self.prover = Prover(self.model.graph, rewrites,
                              network.softmax_outputs() if network else [],
                              network.target_groups if network else [], self.one_hot)
         self._evaluator: Evaluator | None = None

@@ -8,7 +8,7 @@ import sympy as sp
 from conftest import network_file, verdicts
 from derivcheck import expressions as ex
 from derivcheck import syntax as sx
-from derivcheck.errors import InputError, Location, ShapeError
+from derivcheck.errors import Location, ShapeError
 from derivcheck.matrices import combine
 
 AT = Location("f.yaml", 1, 1)
@@ -37,8 +37,14 @@ def test_shapes_that_do_not_fit_are_named():
         combine(node("A @ B"), A, column)
     with pytest.raises(ShapeError, match=r"A @ B: \(2×3\) @ \(1×1\)"):
         combine(node("A @ B"), A, sp.Integer(2))  # a number is 1×1 for @
-    with pytest.raises(InputError, match="a number \\+ a matrix"):
-        combine(node("A + B"), sp.Integer(2), A)
+
+
+
+def test_numbers_go_to_every_entry():  # FORWARD.md: 1 - h[t]^2 is entrywise
+    A = sp.ImmutableMatrix([[1, 2, 3], [4, 5, 6]])
+    assert combine(node("A + B"), sp.Integer(2), A) == sp.ImmutableMatrix([[3, 4, 5], [6, 7, 8]])
+    assert combine(node("A - B"), A, sp.Integer(1)) == sp.ImmutableMatrix([[0, 1, 2], [3, 4, 5]])
+    assert combine(node("A / B"), sp.Integer(1), A)[1, 2] == sp.Rational(1, 6)
 
 
 def test_the_backpropagation_equations_in_vector_form(check):

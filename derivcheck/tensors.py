@@ -1,0 +1,441 @@
+"""A forward file's table of quantities, and its forward definitions as nodes of the graph.
+
+Every declared name has a role (``forward_spec.Role``); a tensor is one or more
+pieces — heads such as ``h[0][j]`` (an input) and ``h[t][j]`` (a definition) —
+each with the range of every index letter, given by its shape or inferred from
+its body (the slot the letter first fills alone in another tensor). Every
+instance of a definition is built once, in file order, as a node of the graph,
+so a derivative is the chain rule over the file's own equations and a
+recurrence over t costs one node per step. A tensor written with fewer indices
+than it has is the matrix (or column) of its trailing slots.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+from . import syntax as sx
+from .errors import IndexRangeError, InputError
+from .forward_spec import ForwardSpec, Piece, Role
+from .graph import Quantity, exact
+from .indexing import match_pattern
+from .limits import over_limit
+
+# how each sampled role's leaves are drawn (numeric.SAMPLING's kinds)
+_LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input"}
+_CONSTANT_KINDS = {"positive": "positive", "negative": "negative", "unit": "unit", "real": "symbol"}
+_RATIONAL = (sp.Add, sp.Mul)
+
+
+class Tensors:
+    """The quantities of a forward file: look-ups by name and index values, views, index ranges."""
+
+    def __init__(self, forward: ForwardSpec, model):
+        self.spec = forward
+        self.model = model
+        self.graph = model.graph
+        self.limits = model.spec.limits
+        self.pieces: dict[str, list[Piece]] = {}
+        for piece in forward.pieces:
+            self.pieces.setdefault(piece.name, []).append(piece)
+        self.ranges: dict[Piece, dict[str, range]] = {}
+        self._resolving: set[Piece] = set()
+        self._instances: dict[tuple, sp.Expr] = {}
+        self._building: list[tuple] = []
+        self.constants = {name: self._constant(c) for name, c in forward.constants.items()}
+        self.loss: sp.Symbol | None = None
+        for quantity, gradient in forward.upstream:
+            self.pieces[gradient] = [Piece(Role.UPSTREAM, _renamed(p.head, gradient), None, None, p.loc)
+                                     for p in self.pieces[quantity] if p.role is Role.FORWARD]
+        for piece in forward.pieces:
+            self._check_structure(piece)
+
+    # -- names -----------------------------------------------------------------------------
+
+    def knows(self, name: str) -> bool:
+        return name in self.pieces or name in self.spec.dims or name in self.constants or name in self.spec.data \
+            or name == self.spec.loss and self.loss is not None
+
+    def role(self, name: str) -> Role | None:
+        if name in self.spec.dims:
+            return Role.DIM
+        if name in self.constants:
+            return Role.CONSTANT
+        if name in self.spec.data:
+            return Role.DATA
+        if name in self.pieces:
+            return self.pieces[name][-1].role
+        return None
+
+    def name_value(self, node: sx.Name) -> sp.Expr:
+        """A name without indices: a dim, a constant, a number of data, a scalar, or a whole tensor."""
+        name = node.id
+        if name in self.spec.dims:
+            return sp.Integer(self.spec.dims[name])
+        if name in self.constants:
+            return self.constants[name]
+        if name in self.spec.data:
+            return self.data_value(name, (), node)
+        if name == self.spec.loss and name not in self.pieces:
+            return self.loss
+        return self.indexed(sx.Indexed(name, (), node.loc), {})
+
+    def dim(self, name: str) -> int | None:
+        return self.spec.dims.get(name)
+
+    # -- instances -----------------------------------------------------------------------------
+
+    def indexed(self, node: sx.Indexed, bindings: dict[str, int]) -> sp.Expr:
+        """A tensor at index values, or the view of its trailing slots when indices are left out."""
+        name = node.id
+        if name in self.spec.data:
+            values = tuple(self.model.index(item, bindings) for group in node.groups for item in group)
+            return self.data_value(name, values, node)
+        structure = self.structure(name)
+        given = tuple(self.model.index(item, bindings) for group in node.groups for item in group)
+        flat = sum(structure)
+        if len(given) > flat or len(given) == flat and tuple(len(g) for g in node.groups) != structure:
+            raise InputError(f"'{name}' is indexed as {_shape_text(node.groups)}", node.loc,
+                             f"declared as {_head_text(self.pieces[name][0].head)}")
+        if len(given) == flat:
+            return self.instance(name, _grouped(given, structure), node)
+        return self.view(name, given, node)
+
+    def instance(self, name: str, groups: tuple[tuple[int, ...], ...], node) -> sp.Expr:
+        key = (name, groups)
+        if key in self._instances:
+            return self._instances[key]
+        piece, bindings = self._piece_at(name, groups, node)
+        if key in self._building:
+            chain = " → ".join(_label(n, g) for n, g in self._building[self._building.index(key):] + [key])
+            raise InputError(f"the forward definitions never reach a base case: {chain}", piece.loc,
+                             "a recurrence needs a base case such as h[0][j], declared or defined")
+        label = _label(name, groups)
+        if piece.body is None:  # declared values: a leaf to sample
+            quantity = Quantity(piece.role.value, name, groups=groups)
+            symbol = self.graph.leaf(sp.Symbol(label), _LEAF_KINDS[piece.role], quantity)
+        else:
+            symbol = self._define(piece, bindings, key, label)
+        self._instances[key] = symbol
+        return symbol
+
+    def _define(self, piece: Piece, bindings: dict[str, int], key: tuple, label: str) -> sp.Symbol:
+        if len(self._instances) >= self.limits.forward_instances:
+            raise over_limit(f"too many instances of forward definitions (more than {self.limits.forward_instances:,})",
+                             "forward_instances", self.limits, piece.loc)
+        self._building.append(key)
+        try:
+            self.model.start_claim()  # each instance pays for its own sums (build_terms)
+            value = self.model.evaluate(piece.body, bindings)
+        finally:
+            self._building.pop()
+        if isinstance(value, sp.MatrixBase):
+            raise InputError(f"{label} is a matrix ({value.shape[0]}×{value.shape[1]}); a definition gives one "
+                             "number per instance", piece.loc, "index the matrices in its body")
+        role = "atom" if _non_rational(value) else "forward"
+        quantity = Quantity(role, piece.name, groups=key[1])
+        return self.graph.define(sp.Symbol(label), value, quantity)
+
+    def _piece_at(self, name: str, groups, node) -> tuple[Piece, dict[str, int]]:
+        """The most specific piece whose head and ranges hold these index values."""
+        candidates = []
+        for piece in self.pieces[name]:
+            matched = match_pattern(piece.head, groups, lambda letter, p=piece: letter in p.letters,
+                                    lambda number: int(number.text))
+            if matched is None:
+                continue
+            letters, bound = matched
+            ranges = self.piece_ranges(piece)
+            if all(bound[letter] in ranges[letter] for letter in piece.letters):
+                candidates.append((letters, piece, bound))
+        if not candidates:
+            message = f"{_label(name, groups)} is out of range: " + "; ".join(
+                f"{_head_text(p.head)} has " + ", ".join(f"{letter} in {_span(r)}" for letter, r in
+                                                         self.piece_ranges(p).items()) if p.letters else
+                f"{_head_text(p.head)} is one instance" for p in self.pieces[name])
+            if self._building:  # a definition never reads outside a tensor: the file's error, where it reads
+                raise InputError(f"in {_label(*self._building[-1])}, {message}", getattr(node, "loc", None))
+            raise IndexRangeError(message)
+        candidates.sort(key=lambda c: c[0])
+        return candidates[0][1], candidates[0][2]
+
+    def view(self, name: str, given: tuple[int, ...], node) -> sp.Expr:
+        """name[given…] over its remaining slots: a column (one slot left) or a matrix (two)."""
+        structure = self.structure(name)
+        rest = range(len(given), sum(structure))
+        if len(rest) > 2:
+            raise InputError(f"'{sx.to_text(node)}' has {len(rest)} indices left: a view is a column or a matrix",
+                             node.loc, f"give the first {len(rest) - 2} of {_head_text(self.pieces[name][0].head)}")
+        spans = [self.slot_range(name, slot, given) for slot in rest]
+        if len(spans) == 1:
+            return sp.ImmutableMatrix([[self.instance(name, _grouped((*given, i), structure), node)]
+                                       for i in spans[0]])
+        return sp.ImmutableMatrix([[self.instance(name, _grouped((*given, i, k), structure), node) for k in spans[1]]
+                                   for i in spans[0]])
+
+    def structure(self, name: str) -> tuple[int, ...]:
+        return tuple(len(group) for group in _groups(self.pieces[name][0].head))
+
+    def data_value(self, name: str, values: tuple[int, ...], node) -> sp.Expr:
+        array = self.spec.data[name]
+        if len(values) != len(array.shape):
+            raise InputError(f"data {name} takes {len(array.shape)} ind{'ex' if len(array.shape) == 1 else 'ices'}, "
+                             f"got {len(values)}", node.loc,
+                             f"{name}[{','.join('ijk'[:len(array.shape)])}]" if array.shape else f"write {name}")
+        position = 0
+        for value, size in zip(values, array.shape):
+            if not 1 <= value <= size:
+                ranges = ", ".join(f"1..{size}" for size in array.shape)
+                raise IndexRangeError(f"{name}[{','.join(map(str, values))}] is out of range: data {name} has "
+                                      f"indices in {ranges}")
+            position = position * size + value - 1
+        return exact(array.values[position])
+
+    def proof_rewrites(self) -> dict[sp.Expr, sp.Symbol]:
+        """f(argument) → the definition's symbol, for the definitions a proof keeps as atoms (h = tanh(a)):
+        so tanh'(a) = 1 - tanh(a)^2 becomes 1 - h^2."""
+        return {self.graph.definitions[symbol]: symbol for symbol in self._instances.values()
+                if symbol in self.graph.definitions and self.graph.quantities[symbol].role == "atom"}
+
+    # -- views of lets ---------------------------------------------------------------------------
+
+    def let_structure(self, name: str) -> tuple[int, ...]:
+        """The index groups of a let (of its most general definition); () for a scalar let."""
+        heads = [let.head for let in self.model.lets[name] if isinstance(let.head, sx.Indexed)]
+        return max((_structure(head) for head in heads), key=sum, default=())
+
+    def is_let_view(self, name: str, groups) -> bool:
+        structure = self.let_structure(name)
+        given = sum(len(group) for group in groups)
+        return 0 < given < sum(structure) and all(len(g) == size for g, size in zip(groups[:-1], structure))
+
+    def let_view(self, name: str, given: tuple[int, ...], node) -> sp.Expr:
+        """A let written with fewer indices than it has: the column or matrix of its trailing slots."""
+        structure = self.let_structure(name)
+        rest = range(len(given), sum(structure))
+        if len(rest) > 2:
+            raise InputError(f"'{sx.to_text(node)}' has {len(rest)} indices left: a view is a column or a matrix",
+                             node.loc)
+        spans = [self._let_slot_range(name, slot, node) for slot in rest]
+
+        def entry(*values):
+            groups = _grouped((*given, *values), structure)
+            return self.model.let_instance(name, tuple(tuple(sx.Num(str(v), node.loc) for v in group)
+                                                       for group in groups), {}, node)
+
+        if len(spans) == 1:
+            return sp.ImmutableMatrix([[entry(i)] for i in spans[0]])
+        return sp.ImmutableMatrix([[entry(i, k) for k in spans[1]] for i in spans[0]])
+
+    def _let_slot_range(self, name: str, slot: int, node) -> range:
+        """The values of a let's slot: where its letter first indexes a tensor alone in the body, or else
+        the range that letter has in the declarations (c in W[i,c]: D, K is a class, 1..K)."""
+        low, high = None, None
+        for let in self.model.lets[name]:
+            items = [item for group in _groups(let.head) for item in group]
+            if slot >= len(items) or let.body is None:
+                continue
+            item = items[slot]
+            if isinstance(item, sx.Name) and self.model.is_pattern_letter(item.id):
+                span = self.first_range(item.id, [let.body]) or self._declared_range(item.id)
+            else:
+                value = self.model.index(item, {})
+                span = range(value, value + 1)
+            if span is not None and len(span):
+                low = span.start if low is None else min(low, span.start)
+                high = span.stop if high is None else max(high, span.stop)
+        if low is None:
+            raise InputError(f"cannot tell the range of index {slot + 1} of '{name}' for its view "
+                             f"'{sx.to_text(node)}'", node.loc, "index it, or use its letters in the body")
+        return range(low, high)
+
+    def _declared_range(self, letter: str) -> range | None:
+        spans = {self.piece_ranges(piece)[letter] for pieces in self.pieces.values() for piece in pieces
+                 if piece.role in (Role.INPUT, Role.PARAM) and letter in piece.letters}
+        return spans.pop() if len(spans) == 1 else None
+
+    # -- ranges -------------------------------------------------------------------------------
+
+    def piece_ranges(self, piece: Piece) -> dict[str, range]:
+        """The values of each letter of a piece: from its shape, the tensor it receives (upstream), or
+        inferred from its body."""
+        if piece in self.ranges:
+            return self.ranges[piece]
+        if piece.role is Role.UPSTREAM:
+            source = next(p for p in self.pieces[self._upstream_of(piece.name)] if p.head == _renamed(
+                piece.head, p.name) and p.role is Role.FORWARD)
+            self.ranges[piece] = dict(zip(piece.letters, self.piece_ranges(source).values()))
+            return self.ranges[piece]
+        if piece.extents is not None:
+            self.ranges[piece] = {letter: self._extent(extent) for letter, extent in zip(piece.letters, piece.extents)}
+            return self.ranges[piece]
+        self._resolving.add(piece)
+        try:
+            found = {}
+            for letter in piece.letters:
+                span = self.first_range(letter, [piece.body])
+                if span is None:
+                    raise InputError(f"cannot tell the range of '{letter}' in {_head_text(piece.head)}", piece.loc,
+                                     f"'{letter}' never indexes a tensor alone in the body; give `shape:`")
+                found[letter] = span
+        finally:
+            self._resolving.discard(piece)
+        self.ranges[piece] = found
+        return found
+
+    def first_range(self, letter: str, bodies) -> range | None:
+        """The range of the slot ``letter`` first fills alone, reading the bodies in order."""
+        for body in bodies:
+            for node in sx.walk(body, unbound=letter):
+                if not isinstance(node, sx.Indexed) or not (node.id in self.pieces or node.id in self.spec.data):
+                    continue
+                items = [item for group in node.groups for item in group]
+                for slot, item in enumerate(items):
+                    if isinstance(item, sx.Name) and item.id == letter:
+                        span = self.slot_range(node.id, slot, ())
+                        if span is not None:
+                            return span
+        return None
+
+    def slot_range(self, name: str, slot: int, given: tuple[int, ...]) -> range | None:
+        """The values slot ``slot`` of a tensor takes over all its pieces (that fit ``given``), as one span;
+        None while the tensor's ranges are being inferred."""
+        if name in self.spec.data:
+            shape = self.spec.data[name].shape
+            return range(1, shape[slot] + 1) if slot < len(shape) else range(0)
+        low, high = None, None
+        for piece in self.pieces.get(name, ()):
+            if piece in self._resolving:
+                continue
+            items = [item for group in _groups(piece.head) for item in group]
+            if slot >= len(items):
+                return range(0)
+            ranges = self.piece_ranges(piece)
+            if not all(_fits(item, value, ranges) for item, value in zip(items, given)):
+                continue
+            item = items[slot]
+            span = range(int(item.text), int(item.text) + 1) if isinstance(item, sx.Num) else ranges[item.id]
+            if len(span):
+                low = span.start if low is None else min(low, span.start)
+                high = span.stop if high is None else max(high, span.stop)
+        return None if low is None else range(low, high)
+
+    def _extent(self, extent) -> range:
+        lo = self.model.index(extent.lo, dict(self.spec.dims))
+        hi = self.model.index(extent.hi, dict(self.spec.dims))
+        return range(lo, hi + 1)
+
+    def _upstream_of(self, gradient: str) -> str:
+        return next(quantity for quantity, name in self.spec.upstream if name == gradient)
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _constant(self, constant) -> sp.Expr:
+        if constant.value is not None:
+            return exact(constant.value)
+        assumptions = {"positive": {"positive": True}, "negative": {"negative": True},
+                       "unit": {"positive": True}, "real": {}}[constant.domain]
+        symbol = sp.Symbol(constant.name, real=True, **assumptions)
+        return self.graph.leaf(symbol, _CONSTANT_KINDS[constant.domain], Quantity("constant", constant.name))
+
+    def _check_structure(self, piece: Piece) -> None:
+        first = self.pieces[piece.name][0]
+        if _structure(piece.head) != _structure(first.head):
+            raise InputError(f"{_head_text(piece.head)} does not have the index groups of {_head_text(first.head)}",
+                             piece.loc, "every head of one tensor has the same brackets")
+
+    def build(self) -> None:
+        """Every declared and defined instance, in file order, then the upstream sum."""
+        for name, pieces in self.pieces.items():
+            elements = 0
+            for piece in pieces:
+                ranges = self.piece_ranges(piece)
+                count = 1
+                for span in ranges.values():
+                    count *= len(span)
+                elements += count
+                if piece.body is None and elements > self.limits.tensor_elements:
+                    raise over_limit(f"{name} has too many entries ({elements:,})", "tensor_elements", self.limits,
+                                     piece.loc)
+                if piece.body is None:
+                    self._instances_of(piece)
+        for piece in self.spec.pieces:
+            if piece.body is not None:
+                self._instances_of(piece)
+        if self.spec.upstream:
+            self._define_upstream_sum()
+
+    def _instances_of(self, piece: Piece) -> list[sp.Expr]:
+        ranges = self.piece_ranges(piece)
+        letters = piece.letters
+        found = []
+        for values in itertools.product(*(ranges[letter] for letter in letters)):
+            bound = dict(zip(letters, values))
+            groups = tuple(tuple(bound[item.id] if isinstance(item, sx.Name) else int(item.text) for item in group)
+                           for group in _groups(piece.head))
+            if self._piece_at(piece.name, groups, piece.head)[0] is piece:  # a more specific head wins
+                found.append(self.instance(piece.name, groups, piece.head))
+        return found
+
+    def _define_upstream_sum(self) -> None:
+        terms = []
+        for quantity, gradient in self.spec.upstream:
+            for piece in self.pieces[quantity]:
+                if piece.role is not Role.FORWARD:
+                    continue
+                outputs = self._instances_of(piece)
+                upstream = self._instances_of(next(p for p in self.pieces[gradient]
+                                                   if p.head == _renamed(piece.head, gradient)))
+                terms.extend(g * o for g, o in zip(upstream, outputs))
+        name = self.spec.loss
+        self.loss = self.graph.define(sp.Symbol(name), sp.Add(*terms), Quantity("forward", name))
+
+
+def _non_rational(value: sp.Expr) -> bool:
+    """A definition that applies one non-rational function (tanh(a), exp(s), sqrt(v + eps)): kept as an
+    atom of proofs."""
+    if isinstance(value, sp.Function):
+        return True
+    return value.is_Pow and not value.exp.is_Integer
+
+
+def _fits(item, value: int, ranges: dict[str, range]) -> bool:
+    return int(item.text) == value if isinstance(item, sx.Num) else value in ranges[item.id]
+
+
+def _groups(head) -> tuple[tuple[sx.Expr, ...], ...]:
+    return head.groups if isinstance(head, sx.Indexed) else ()
+
+
+def _structure(head) -> tuple[int, ...]:
+    return tuple(len(group) for group in _groups(head))
+
+
+def _grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    groups, start = [], 0
+    for size in structure:
+        groups.append(tuple(flat[start:start + size]))
+        start += size
+    return tuple(groups)
+
+
+def _renamed(head, name: str):
+    return sx.Indexed(name, head.groups, head.loc) if isinstance(head, sx.Indexed) else sx.Name(name, head.loc)
+
+
+def _label(name: str, groups) -> str:
+    return name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in groups)
+
+
+def _head_text(head) -> str:
+    return sx.to_text(head)
+
+
+def _shape_text(groups) -> str:
+    return "".join("[" + ",".join("·" for _ in group) + "]" for group in groups) or "a name without indices"
+
+
+def _span(values: range) -> str:
+    return f"{values.start}..{values.stop - 1}" if len(values) else "none"
