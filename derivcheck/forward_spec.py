@@ -144,8 +144,9 @@ class ForwardReader:
 
     # -- names and sizes ------------------------------------------------------------------
 
-    def new_name(self, name: str, node: yaml.Node) -> str:
-        self.check_new_name(name, node, self.taken)
+    def new_name(self, name: str, node: yaml.Node, head: bool = False) -> str:
+        """A name declared here: new, valid and not reserved (``head``: the name of a tensor's head)."""
+        self.check_new_name(name, node, self.taken, name if head else None)
         self.taken.add(name)
         return name
 
@@ -233,7 +234,7 @@ class ForwardReader:
         for key, key_node, value in self.src.mapping(node, role.value + "s"):
             head = self.head(key, key_node, values)
             if not any(p.name == head.id for p in pieces):
-                self.new_name(head.id, key_node)
+                self.new_name(head.id, key_node, head=True)
             extents = self.shape(value, head, key)
             pieces.append(Piece(role, head, extents, None, self.src.where(key_node)))
         return pieces
@@ -260,7 +261,7 @@ class ForwardReader:
             name = _declared(key.split("[", 1)[0].strip())
             declared_here = name in names or name in self.taken and self._declared_piece(name)
             if not declared_here:
-                self.new_name(name, key_node)
+                self.new_name(name, key_node, head=True)
             names.add(name)
         return names
 

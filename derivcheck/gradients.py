@@ -116,7 +116,9 @@ class Compactor:
         self.model = model
         self.graph = model.graph
         self.evaluator = evaluator
-        self.rewrites = model.network.proof_rewrites() if model.network else {}
+        self.rewrites = model.network.proof_rewrites() if model.network else \
+            model.tensors.proof_rewrites() if model.tensors else {}
+        self._kept = BASE_ROLES | ({"forward"} if model.tensors else set())  # a forward file's own names
         names = model.spec.network.notation.names if model.network else {}
         self._loss = "∂" + names["loss"] + "/" if names else "\0"
         self._preact = "∂" + names["preact"] if names else "\0"
@@ -125,8 +127,8 @@ class Compactor:
     def __call__(self, expr: sp.Expr) -> sp.Expr:
         """The derivatives of the loss by pre-activations kept as dC/dz (or a let's name); any other
         derivative (dC/da, or one of an output) written out."""
-        expr = self.graph.unfold(expr, keep=lambda s: self._is_adjoint(s) or
-                                 self.graph.quantities[s].role in BASE_ROLES)
+        expr = self.graph.unfold(expr, keep=lambda s: self._is_adjoint(s) or self.graph.quantities[s].role in self._kept,
+                                 rewrites=self.rewrites)
         adjoints = [s for s in expr.free_symbols if self._is_adjoint(s)]
         return expr.xreplace({a: self._name(a) for a in adjoints}).xreplace(self.rewrites)
 

@@ -80,7 +80,7 @@ class IndexRanges:
         if found:
             raise UndefinedError(found[0].what)
         raise InputError(f"cannot tell which values '{var}' takes", where.loc,
-                         "a free index must index a quantity such as w, a, z, y or a data list")
+                         f"it takes them where it indexes a quantity alone, or write them: sum({var} in 1..n, …)")
 
     def _in_indexed(self, var: str, node: sx.Indexed, bindings, depth) -> list[Occurrence]:
         model = self.model

@@ -35,7 +35,7 @@ def combine(node: sx.BinOp, left: Value, right: Value) -> Value:
         left, right = (side if is_matrix(side) else sp.ImmutableMatrix([[side]]) for side in (left, right))
         if left.shape[1] != right.shape[0]:
             raise _mismatch(node, left, right)
-        return sp.ImmutableMatrix(left @ right)
+        return simplest(sp.ImmutableMatrix(left @ right))  # a 1×1 product is a number: alpha.T @ V @ g
     if not (is_matrix(left) or is_matrix(right)):
         raise TypeError("combine is for matrices")
     if op in ("+", "-"):

@@ -92,7 +92,8 @@ class Network:
             self.target_groups.append(targets)
             if isinstance(self.spec.loss, str):
                 per_example.append(LOSSES[self.spec.loss](outputs, targets))
-        if per_example:
+        self.per_example = per_example  # with a penalty, C is defined once the penalty is built
+        if per_example and self.spec.penalty is None:
             self.define_loss(per_example)
 
     def _softmax_jacobian(self, outputs: list[sp.Symbol], preacts: list[sp.Symbol]) -> None:
@@ -103,11 +104,13 @@ class Network:
             self.graph.set_partial_rule(
                 output, lambda z, i=i, output=output: output * (int(i == position[z]) - outputs[position[z]]))
 
-    def define_loss(self, per_example: list[sp.Expr]) -> None:
-        """C from the per-example losses (a loss given as an expression is built by the caller)."""
+    def define_loss(self, per_example: list[sp.Expr], penalty: sp.Expr = sp.S.Zero) -> None:
+        """C from the per-example losses (a loss given as an expression is built by the caller) and the
+        penalty, which is added after the batch reduction."""
         total = sp.Add(*per_example)
         if self.spec.reduction == "mean":
             total = total / self.spec.batch
+        total += penalty
         self.C = self.graph.define(sp.Symbol(self.notation.name_of("C")), total,
                                    Quantity("C", self.notation.name_of("C")))
 

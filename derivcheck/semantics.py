@@ -22,7 +22,7 @@ from .limits import over_limit
 from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
 from .spec import LetSpec, Spec
-from .tensors import Tensors
+from .tensors import Tensors, constant_value
 
 class Model:
     """The quantities of one file and the evaluation of expressions over them."""
@@ -49,8 +49,15 @@ class Model:
                 kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
                     "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
                 self.symbols[name] = self.graph.leaf(symbol, kind, Quantity("symbol", name))
-        elif not isinstance(spec.network.loss, str):
-            self._define_expression_loss(spec.network.loss)
+        else:
+            for name, constant in spec.network.constants.items():
+                self.symbols[name] = constant_value(self.graph, constant)
+            per_example = self.network.per_example if isinstance(spec.network.loss, str) else \
+                self._expression_loss(spec.network.loss)
+            if spec.network.penalty is not None:
+                self.network.define_loss(per_example, self._penalty(spec.network.penalty))
+            elif not isinstance(spec.network.loss, str):
+                self.network.define_loss(per_example)
         if spec.forward is not None:
             self.tensors = Tensors(spec.forward, self)
             self.tensors.build()
@@ -122,6 +129,9 @@ class Model:
         return transpose(self.evaluate(node.operand, bindings, values))
 
     def _eval_Kronecker(self, node: sx.Kronecker, bindings, values) -> sp.Expr:
+        if self.tensors is not None:  # [c == y[n]] between numbers; real values are refused by compared
+            left, right = self.evaluate(node.i, bindings, values), self.evaluate(node.j, bindings, values)
+            return compared("==", left, right, node)
         return sp.KroneckerDelta(self.index(node.i, bindings), self.index(node.j, bindings))
 
     def _eval_Iverson(self, node: sx.Iverson, bindings, values) -> sp.Expr:
@@ -314,7 +324,7 @@ class Model:
         if not all(isinstance(v, sp.Symbol) and self.graph.is_quantity(v) for v in variables):
             raise InputError(f"cannot differentiate with respect to {sx.to_text(node.var)}", node.var.loc,
                              "the variable must be a parameter, an input, a symbol or an intermediate quantity")
-        if self.tensors is not None and any(self.graph.quantities[v].role == "constant" for v in variables):
+        if any(self.graph.quantities[v].role == "constant" for v in variables):
             raise InputError(f"{sx.to_text(node.var)} is a constant: constants are never differentiated",
                              node.var.loc, "declare it under inputs or params to differentiate by it")
         if is_matrix(var):  # dC/dw[l]: the gradient, in the shape of w[l]
@@ -461,8 +471,15 @@ class Model:
 
     # -- loss given as an expression ----------------------------------------------------------
 
-    def _define_expression_loss(self, loss: sx.Expr) -> None:
-        """C from a loss expression: its free indices summed over the outputs, per example."""
+    def _penalty(self, penalty: sx.Expr) -> sp.Expr:
+        value = self.evaluate(penalty, {})
+        if is_matrix(value):
+            raise InputError("the penalty is a matrix; it must be a number", penalty.loc,
+                             "sum its entries, e.g. lam/2 * sum(l, sum(j, sum(k, w[l][j,k]^2)))")
+        return value
+
+    def _expression_loss(self, loss: sx.Expr) -> list[sp.Expr]:
+        """The per-example losses of a loss expression: its free indices summed over the outputs."""
         network = self.network
         free = sx.free_indices(loss, self.spec.scope)
         outputs = range(1, network.sizes[network.L] + 1)
@@ -478,7 +495,7 @@ class Model:
                                             for values in itertools.product(outputs, repeat=len(free))]))
             finally:
                 self._loss_example = None
-        network.define_loss(per_example)
+        return per_example
 
 
 _PRIMES = "'" * 100  # primes as written, to name a function's derivative

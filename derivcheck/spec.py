@@ -16,7 +16,7 @@ import yaml
 from . import expressions as ex
 from . import syntax as sx
 from .errors import InputError, Location
-from .forward_spec import FORWARD_KEYS, ForwardReader, ForwardSpec
+from .forward_spec import FORWARD_KEYS, Constant, ForwardReader, ForwardSpec
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, MATRIX_FUNCTIONS, OUTPUT_ONLY
 from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .source import Source, read_source
@@ -32,7 +32,7 @@ TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "cla
             *(key for key in FORWARD_KEYS if key != "data"))
 HEADS = ("network", "symbols", "forward")  # a file has one: what kind of file it is
 NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation",
-                "generic")
+                "generic", "penalty")
 CLAIM_KEYS = ("claim", "steps", "name", "for", "where", "expect", "at", "note", "tolerance")
 ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
@@ -66,6 +66,8 @@ class NetworkSpec:
     reduction: str  # sum | mean
     notation: Notation
     loc: Location = field(compare=False)
+    penalty: sx.Expr | None = None  # added to C after the batch reduction: lam/2 * sum(l, …)
+    constants: dict[str, Constant] = field(default_factory=dict)  # `constants:` at the top of the file
 
     @property
     def last(self) -> int:
@@ -175,14 +177,14 @@ class _SpecReader:
             raise InputError("`symbols:` and `data:` are for files without a network", src.where(top["data"]))
         if "forward" not in top:
             for key in FORWARD_KEYS:
-                if key in top and key != "data":
+                if key in top and key != "data" and not (key == "constants" and "network" in top):
                     raise InputError(f"`{key}:` belongs to a forward file", src.where(top[key]),
                                      "a forward file states its computation under `forward:`")
         title = src.text(top["title"], "title") if "title" in top else src.path
         if "forward" in top:
             return self.read_forward(top, title)
         notation_node = top.get("notation")
-        network = self.network(top["network"], notation_node) if "network" in top else None
+        network = self.network(top["network"], notation_node, top.get("constants")) if "network" in top else None
         if network is None and notation_node is not None:
             raise InputError("`notation:` renames network quantities; this file has no network",
                              src.where(notation_node))
@@ -211,7 +213,7 @@ class _SpecReader:
 
     # -- network ---------------------------------------------------------------------
 
-    def network(self, node: yaml.Node, top_notation: yaml.Node | None) -> NetworkSpec:
+    def network(self, node: yaml.Node, top_notation: yaml.Node | None, constants: yaml.Node | None) -> NetworkSpec:
         src = self.src
         fields: dict[str, yaml.Node] = {}
         for key, key_node, value in src.mapping(node, "network"):
@@ -245,7 +247,20 @@ class _SpecReader:
             raise over_limit(f"forward pass too large ({count:,} weights and biases × {batch:,} samples)",
                              "forward_terms", self.limits, src.where(fields.get("batch", fields["sizes"])))
         loss = self.loss(fields.get("loss"), notation, activations[-1], batch)
-        return NetworkSpec(sizes, activations, loss, bias, targets, batch, reduction, notation, src.where(node))
+        declared = {}
+        if constants is not None:
+            reader = ForwardReader(src, self.limits, self.check_new_name)
+            reader.taken = set(notation.names.values()) | {"L", "S"}
+            declared = reader.constants(constants)
+        penalty = self.penalty(fields["penalty"], notation, declared) if "penalty" in fields else None
+        return NetworkSpec(sizes, activations, loss, bias, targets, batch, reduction, notation, src.where(node),
+                           penalty, declared)
+
+    def penalty(self, node: yaml.Node, notation: Notation, constants: dict) -> sx.Expr:
+        """A penalty over the parameters, the constants, L and S: added to C after the batch reduction."""
+        names = {notation.names["weight"], notation.names["bias"], "L", "S", *constants}
+        scope = sx.Scope(frozenset(names), frozenset(BUILTIN_FUNCTIONS))
+        return ex.parse_expression(self.src.text(node, "penalty"), self.src.text_origin(node), scope, self.limits)
 
     def with_weight_alias(self, network: NetworkSpec, lets: yaml.Node | None) -> NetworkSpec:
         """The network with W (the weight's one-letter name in capitals) as a name of the weights too,
@@ -374,8 +389,8 @@ class _SpecReader:
             result[name] = tuple(self.src.number(item, f"a value of {name}") for item in items)
         return result
 
-    def check_new_name(self, name: str, node: yaml.Node, taken) -> None:
-        written = node.value if isinstance(node, yaml.ScalarNode) else name
+    def check_new_name(self, name: str, node: yaml.Node, taken, written: str | None = None) -> None:
+        written = written or (node.value if isinstance(node, yaml.ScalarNode) else name)
         if not IDENTIFIER.match(name) or name.startswith("_"):
             raise InputError(f"'{name}' is not a valid name", self.src.where(node), "use letters, digits and _")
         if name in ex.SPECIAL_FUNCTIONS:
@@ -389,7 +404,7 @@ class _SpecReader:
         functions = set(BUILTIN_FUNCTIONS)
         if network is None:
             return set(symbols) | set(data), functions
-        values = set(network.notation.names.values()) | {"L"} | (
+        values = set(network.notation.names.values()) | {"L"} | set(network.constants) | (
             {network.notation.weight_alias} if network.notation.weight_alias else set())
         if network.batch > 1:
             values.add("S")

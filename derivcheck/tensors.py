@@ -44,7 +44,7 @@ class Tensors:
         self._resolving: set[Piece] = set()
         self._instances: dict[tuple, sp.Expr] = {}
         self._building: list[tuple] = []
-        self.constants = {name: self._constant(c) for name, c in forward.constants.items()}
+        self.constants = {name: constant_value(self.graph, c) for name, c in forward.constants.items()}
         self.loss: sp.Symbol | None = None
         for quantity, gradient in forward.upstream:
             self.pieces[gradient] = [Piece(Role.UPSTREAM, _renamed(p.head, gradient), None, None, p.loc)
@@ -332,14 +332,6 @@ class Tensors:
 
     # -- building -------------------------------------------------------------------------------
 
-    def _constant(self, constant) -> sp.Expr:
-        if constant.value is not None:
-            return exact(constant.value)
-        assumptions = {"positive": {"positive": True}, "negative": {"negative": True},
-                       "unit": {"positive": True}, "real": {}}[constant.domain]
-        symbol = sp.Symbol(constant.name, real=True, **assumptions)
-        return self.graph.leaf(symbol, _CONSTANT_KINDS[constant.domain], Quantity("constant", constant.name))
-
     def _check_structure(self, piece: Piece) -> None:
         first = self.pieces[piece.name][0]
         if _structure(piece.head) != _structure(first.head):
@@ -391,6 +383,16 @@ class Tensors:
                 terms.extend(g * o for g, o in zip(upstream, outputs))
         name = self.spec.loss
         self.loss = self.graph.define(sp.Symbol(name), sp.Add(*terms), Quantity("forward", name))
+
+
+def constant_value(graph, constant) -> sp.Expr:
+    """A constant: its number, or a symbol with its domain, sampled there and never differentiated."""
+    if constant.value is not None:
+        return exact(constant.value)
+    assumptions = {"positive": {"positive": True}, "negative": {"negative": True},
+                   "unit": {"positive": True}, "real": {}}[constant.domain]
+    symbol = sp.Symbol(constant.name, real=True, **assumptions)
+    return graph.leaf(symbol, _CONSTANT_KINDS[constant.domain], Quantity("constant", constant.name))
 
 
 def _non_rational(value: sp.Expr) -> bool:

@@ -40,6 +40,7 @@ MAX_POINT_LEAVES = 24
 DIAGNOSIS_SECONDS = 1.0  # the search for the mistake in a false claim (at most --timeout)
 DEFINITION_SEARCH_SECONDS = 0.5  # of it, inside definitions: each edit of a let rebuilds the model
 MAX_COUNTEREXAMPLES = 3
+MAX_TRUTH_CHARS = 600  # the true side of a false claim is shown up to this length
 
 
 @dataclass(frozen=True)
@@ -387,7 +388,10 @@ class FileChecker:
             return None
         where = ", ".join(f"{name}={value}" for name, value in instance.bindings.items())
         values = {**instance.bindings, **({"L": self.model.network.L} if self.model.network else {})}
-        return f"{'at ' + where + ': ' if where else ''}{sx.to_text(sx.bind(node, values))} = {as_text(compact)}"
+        text = as_text(compact)
+        if len(text) > MAX_TRUTH_CHARS:  # a formula nobody reads; the values at the counterexample say it
+            return None
+        return f"{'at ' + where + ': ' if where else ''}{sx.to_text(sx.bind(node, values))} = {text}"
 
     def _in_a_definition(self, claim: ClaimSpec, instances: int, deadline: float) -> Diagnosis | None:
         """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
