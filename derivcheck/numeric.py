@@ -275,6 +275,30 @@ class Evaluator:
         raise EvaluationError(f"no numeric value for {func}")
 
 
+def undefined_part(evaluator: Evaluator, expr: sp.Expr) -> sp.Expr | None:
+    """The smallest sub-expression (through the graph's definitions) that has no value at most points of
+    the batch while its own arguments do: log(1 - yhat[2]) in a claim that is mostly undefined."""
+    def missing(node) -> bool:
+        values = np.broadcast_to(np.asarray(evaluator.value(node), dtype=float), (len(_any_leaf(evaluator)),))
+        return 2 * int(np.isnan(values).sum()) > len(values)
+
+    node = as_expr(expr)
+    if not missing(node):
+        return None
+    for _ in range(10_000):  # each step goes one level down a finite tree
+        inner = evaluator.graph.definitions.get(node) if node.is_Symbol else None
+        children = [inner] if inner is not None else list(node.args)
+        below = next((child for child in children if not child.is_Number and missing(child)), None)
+        if below is None:
+            return node
+        node = below
+    return node
+
+
+def _any_leaf(evaluator: Evaluator) -> np.ndarray:
+    return next(iter(evaluator.leaves.values()), np.zeros(1))
+
+
 def _compared(lhs, rhs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Both batches as float arrays, the larger magnitude at each point, and where they differ by more
     than RTOL of it."""

@@ -343,19 +343,21 @@ class Tensors:
         for name, pieces in self.pieces.items():
             elements = 0
             for piece in pieces:
-                ranges = self.piece_ranges(piece)
-                count = 1
-                for span in ranges.values():
-                    count *= len(span)
-                elements += count
+                elements += _count(self.piece_ranges(piece))
                 if piece.body is None and elements > self.limits.tensor_elements:
                     raise over_limit(f"{name} has too many entries ({elements:,})", "tensor_elements", self.limits,
                                      piece.loc)
                 if piece.body is None:
                     self._instances_of(piece)
-        for piece in self.spec.pieces:
-            if piece.body is not None:
-                self._instances_of(piece)
+        definitions = [piece for piece in self.spec.pieces if piece.body is not None]
+        planned = 0
+        for piece in definitions:  # refused before anything is built, where the count passes the limit
+            planned += _count(self.piece_ranges(piece))
+            if planned > self.limits.forward_instances:
+                raise over_limit(f"too many instances of forward definitions ({planned:,} up to here)",
+                                 "forward_instances", self.limits, piece.loc)
+        for piece in definitions:
+            self._instances_of(piece)
         if self.spec.upstream:
             self._define_upstream_sum()
 
@@ -401,6 +403,13 @@ def _non_rational(value: sp.Expr) -> bool:
     if isinstance(value, sp.Function):
         return True
     return value.is_Pow and not value.exp.is_Integer
+
+
+def _count(ranges: dict[str, range]) -> int:
+    count = 1
+    for span in ranges.values():
+        count *= len(span)
+    return count
 
 
 def _fits(item, value: int, ranges: dict[str, range]) -> bool:

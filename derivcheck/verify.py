@@ -28,7 +28,7 @@ from .gradients import Compactor
 from .instances import Instance, Instances
 from .limits import DEFAULT_LIMITS, Limits
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
-                      sample_point_batch, sampling_region)
+                      sample_point_batch, sampling_region, undefined_part)
 from .printing import as_text
 from .proof import Prover
 from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
@@ -535,6 +535,11 @@ class FileChecker:
         if not usable:
             raise EvaluationError("both sides could not be evaluated at any sample point "
                                   "(is the claim defined for real values, and within a computable size?)")
+        if 2 * usable < self.options.points:  # a verdict resting on one or two points is no verdict
+            part = undefined_part(evaluator, instance.lhs) or undefined_part(evaluator, instance.rhs)
+            raise EvaluationError(f"too few valid points ({usable} of {self.options.points})"
+                                  + (f": {as_text(part)} is undefined at most points" if part is not None else "")
+                                  + "; declare a domain (constants: positive, unit, …)")
         return None
 
     def _point(self, instance: Instance, evaluator: Evaluator, index: int) -> dict[str, float | str]:

@@ -151,6 +151,16 @@ SEEN = [
     ("xml_forbidden", 0, "character U+FFFE is not allowed"),
     ("undefined_at_a_point", 1, "could not be evaluated at any sample point"),
     ("undefined_at_a_point", 2, "could not be evaluated at any sample point"),
+    ("forward_huge_dims", 0, "dim N is too large (100,000) (limit dim_size = 1,000"),
+    ("forward_dims_defined_by_dims", 0, "dim M must be a whole number ≥ 1, not 'N + 1'"),
+    ("forward_big_tensor", 0, "X has too many entries (1,000,000) (limit tensor_elements = 10,000"),
+    ("forward_many_instances", 0, "forward_many_instances.yaml:8:3: too many instances of forward definitions "
+                                  "(30,000 up to here) (limit forward_instances = 20,000"),
+    ("forward_many_data_values", 0, "too many data values (10,001) (limit data_values = 10,000"),
+    ("forward_data_index_out_of_range", 0, "forward_data_index_out_of_range.yaml:8:13: in J, s[2,7] is out of "
+                                           "range: s[n,c] has n in 1..2, c in 1..3"),
+    ("forward_no_base_case", 0, "forward_no_base_case.yaml:6:60: in h[1][1], h[0][1] is out of range"),
+    ("forward_unquoted_bracket", 0, "a value that starts with [ is a YAML list: put the whole value in quotes"),
 ]
 
 

@@ -142,7 +142,7 @@ def test_limits_bound_tensors_and_forward_instances():
           - ds[1,1]/dX[1,1] = 2*X[1,1]
     """
     assert "X has too many entries (1,200) (limit tensor_elements = 1,000" in error(text, Limits(tensor_elements=1000))
-    assert "too many instances of forward definitions (more than 1,000)" in error(text, Limits(forward_instances=1000))
+    assert "too many instances of forward definitions (1,200 up to here)" in error(text, Limits(forward_instances=1000))
 
 
 def test_constants_are_never_differentiated(check):
@@ -191,3 +191,18 @@ def test_constants_are_sampled_in_their_domain(check):
     """)
     assert result.claims[0].verdict.value == "proved"
     assert "q in [0.1, 0.9]" in result.claims[0].region and "eps" not in result.claims[0].region
+
+
+def test_a_claim_mostly_undefined_is_an_error_naming_what_is_undefined(check):
+    result = check("""
+        dims: {K: 2}
+        params:
+          w[k]: K
+        forward:
+          J: sum(k, log(w[k]))
+        claims:
+          - claim: J = log(w[1]) + log(w[2])
+    """)
+    assert result.claims[0].verdict.value == "error"
+    assert "too few valid points (2 of 8): log(w[2]) is undefined at most points; declare a domain" in \
+        result.claims[0].error
