@@ -14,6 +14,7 @@ import unicodedata
 from . import syntax as sx
 from .errors import InputError, Location
 from .expressions import parse_chain
+from .forward_spec import Role
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .source import one_line, visible
 from .spec import ClaimSpec, NetworkSpec, Spec
@@ -24,6 +25,7 @@ _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", 
 _FUNCTIONS = {"sigmoid": r"\sigma", "σ": r"\sigma", "exp": r"\exp", "log": r"\log", "ln": r"\ln", "tanh": r"\tanh",
               "sin": r"\sin", "cos": r"\cos", "relu": r"\operatorname{relu}", "softplus": r"\operatorname{softplus}",
               "abs": r"\operatorname{abs}"}
+_COMPARISONS = {"==": "=", "!=": r"\neq", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
 _VERDICT_WORDS = {Verdict.PROVED: "proved", Verdict.HOLDS: "holds (numerically, not proved)",
                   Verdict.FALSE: "false", Verdict.ERROR: "could not be checked"}
 
@@ -39,6 +41,11 @@ def render(spec: Spec, result: FileResult, form: str) -> str:
         writer.heading("The network")
         writer.paragraph(_network_sentence(spec.network))
         writer.equations(_network_equations(spec.network))
+    if spec.forward is not None:
+        writer.heading("The computation")
+        writer.paragraph(_forward_sentence(spec.forward))
+        writer.equations([f"{latex(piece.head, vector)} = {latex(piece.body, vector)}"
+                          for piece in spec.forward.pieces if piece.body is not None] + _upstream_equation(spec))
     if spec.lets:
         writer.heading("Definitions")
         writer.equations([f"{latex(let.head, vector)} = {latex(let.body, vector)}"
@@ -96,6 +103,32 @@ def _counterexample(example: Counterexample) -> str:
     if example.reason:
         return where + example.reason
     return f"{where}left side {example.value_text('lhs')}, right side {example.value_text('rhs')}."
+
+
+def _forward_sentence(forward) -> str:
+    """What a forward file declares, in one sentence."""
+    parts = []
+    if forward.dims:
+        parts.append("sizes " + ", ".join(f"{name} = {size}" for name, size in forward.dims.items()))
+    for role, word in ((Role.INPUT, "inputs"), (Role.PARAM, "parameters")):
+        heads = [sx.to_text(piece.head) for piece in forward.pieces if piece.role is role]
+        if heads:
+            parts.append(f"{word} {', '.join(heads)}")
+    if forward.constants:
+        parts.append("constants " + ", ".join(f"{c.name} ({c.domain or c.value})" for c in forward.constants.values()))
+    if forward.data:
+        parts.append("data " + ", ".join(forward.data))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if parts else "No declarations."
+
+
+def _upstream_equation(spec: Spec) -> list[str]:
+    """L = Σ dout ⊙ out for a layer's backward pass stated with `upstream:`."""
+    forward = spec.forward
+    if not forward.upstream:
+        return []
+    terms = " + ".join(rf"\sum {_name(gradient)} \odot {_name(quantity)}" for quantity, gradient in forward.upstream)
+    return [f"{_name(forward.loss)} = {terms}"]
 
 
 def _network_sentence(network: NetworkSpec) -> str:
@@ -175,6 +208,15 @@ def _latex(node, context: int, vector) -> str:
         return rf"{_function(node.func)}{chr(39) * node.primes}\left({args}\right)"
     if isinstance(node, sx.Kronecker):
         return rf"\delta_{{{_latex(node.i, 0, vector)}{_latex(node.j, 0, vector)}}}"
+    if isinstance(node, sx.Iverson):
+        return rf"\left[{_latex(node.condition, 0, vector)}\right]"
+    if isinstance(node, sx.Compare):
+        parts = [_latex(node.operands[0], 0, vector)]
+        for op, operand in zip(node.ops, node.operands[1:]):
+            parts.append(f"{_COMPARISONS[op]} {_latex(operand, 0, vector)}")
+        return " ".join(parts)
+    if isinstance(node, sx.Logic):
+        return rf" \text{{ {node.op} }} ".join(_latex(part, 0, vector) for part in node.parts)
     if isinstance(node, sx.Sum):
         bounds = "" if node.lo is None else f"={_latex(node.lo, 0, vector)}}}^{{{_latex(node.hi, 0, vector)}"
         text = rf"\sum_{{{node.var}{bounds}}} {_latex(node.body, 2, vector)}"

@@ -47,35 +47,49 @@ def true_gradients(spec: Spec, parameter: str | None = None, expanded: bool = Fa
                    timeout: float | None = None) -> Gradients:
     """dC/dθ for every weight and bias (or the one named, e.g. ``w[2][1,3]``), compactly, and written
     out too when ``expanded`` (which can be far larger); each within ``timeout`` seconds."""
-    if spec.network is None:
-        raise InputError("`grad` needs a file with a network", Location(spec.path, 1, 1))
+    if spec.network is None and spec.forward is None:
+        raise InputError("`grad` needs a file with a network or forward equations", Location(spec.path, 1, 1))
     model = Model(spec)
-    network = model.network
     graph = model.graph
+    loss, loss_symbol = loss_of(model)
+    kinds = ("weight", "bias") if spec.network is not None else ("param",)
     if parameter is None:
-        targets = [s for s, kind in graph.leaves.items() if kind in ("weight", "bias")]
+        targets = [s for s, kind in graph.leaves.items() if kind in kinds]
     else:
         node = ex.parse_expression(parameter, Location("--param", 1, 1), spec.scope)
-        symbol = model.evaluate(node, {})
-        if graph.leaves.get(symbol) not in ("weight", "bias"):
-            raise InputError(f"'{parameter}' is not a weight or a bias", Location("--param", 1, 1),
-                             "e.g. --param 'w[2][1,3]' or --param 'b[1][2]'")
-        targets = [symbol]
-    rewrites = network.proof_rewrites()
+        value = model.evaluate(node, {})
+        targets = list(value) if isinstance(value, sp.MatrixBase) else [value]  # --param W: every entry
+        kinds = kinds if spec.network is not None else ("param", "input")  # dL/dx of a layer's backward pass
+        if not targets or any(graph.leaves.get(symbol) not in kinds for symbol in targets):
+            what = "a weight or a bias" if spec.network is not None else "a param or an input"
+            raise InputError(f"'{parameter}' is not {what}", Location("--param", 1, 1),
+                             "e.g. --param 'w[2][1,3]' or --param 'b[1][2]'" if spec.network is not None else
+                             "name one of the file's params, e.g. --param W or --param 'W[1,2]'")
+    rewrites = model.network.proof_rewrites() if model.network else model.tensors.proof_rewrites()
     compact = Compactor(model, _sample_evaluator(model))
     gradients = []
-    loss = spec.network.notation.names["loss"]
     for symbol in targets:
         label = graph.quantities[symbol].label()
         late = f"d{loss}/d{label} took longer than {timeout:g} s to compute (--timeout raises it)" if timeout else ""
         with time_limit(timeout, OutOfTime, late):
-            derivative = graph.derivative(network.C, symbol)
+            derivative = graph.derivative(loss_symbol, symbol)
             written_out = None
             if expanded:
                 unfolded = graph.unfold(derivative, keep=lambda s: graph.quantities[s].role in BASE_ROLES)
                 written_out = unfolded.xreplace(rewrites)
             gradients.append(Gradient(symbol, label, compact(derivative), written_out))
     return Gradients(graph, gradients, compact.definitions([g.compact for g in gradients]))
+
+
+def loss_of(model: Model) -> tuple[str, sp.Symbol]:
+    """The name and the symbol of what `grad` differentiates: C, or a forward file's loss."""
+    if model.network is not None:
+        return model.spec.network.notation.names["loss"], model.network.C
+    name = model.spec.forward.loss
+    if name is None:
+        raise InputError("`grad` needs a loss: a scalar forward definition, `loss:` or `upstream:`",
+                         Location(model.spec.path, 1, 1))
+    return name, model.tensors.name_value(sx.Name(name, Location(model.spec.path, 1, 1)))
 
 
 def gradient_lines(text: str, path: str, limits: Limits, parameter: str | None, expanded: bool, latex: bool,
@@ -85,7 +99,7 @@ def gradient_lines(text: str, path: str, limits: Limits, parameter: str | None, 
     spec = parse_spec(text, path, limits)
     found = true_gradients(spec, parameter, expanded, timeout)
     graph = found.graph
-    loss = spec.network.notation.names["loss"]
+    loss = spec.network.notation.names["loss"] if spec.network is not None else spec.forward.loss
     rows = [] if expanded else [(symbol, as_text(symbol), value) for symbol, value in found.adjoints]
     rows += [(g.parameter, f"d{loss}/d{g.label}", g.expr if expanded else g.compact) for g in found.gradients]
     parameters = {g.parameter for g in found.gradients}
@@ -120,8 +134,9 @@ class Compactor:
             model.tensors.proof_rewrites() if model.tensors else {}
         self._kept = BASE_ROLES | ({"forward"} if model.tensors else set())  # a forward file's own names
         names = model.spec.network.notation.names if model.network else {}
-        self._loss = "∂" + names["loss"] + "/" if names else "\0"
-        self._preact = "∂" + names["preact"] if names else "\0"
+        self._loss = "∂" + names["loss"] + "/" if names else \
+            "∂" + model.spec.forward.loss + "/" if model.tensors and model.spec.forward.loss else "\0"
+        self._preact = "∂" + names["preact"] if names else ""  # a forward file: every adjoint of its loss
         self._names: dict[sp.Symbol, sp.Expr] = {}
 
     def __call__(self, expr: sp.Expr) -> sp.Expr:
@@ -143,12 +158,20 @@ class Compactor:
             needed[symbol] = compact = self(self.graph.definitions[symbol])
             stack.extend(s for s in compact.free_symbols if self._is_adjoint(s))
         quantities = self.graph.quantities
+        if self.model.tensors is not None:  # a forward file: in the order backpropagation reaches each name
+            first: dict[str, int] = {}
+            for symbol in sorted(needed, key=self.graph.rank.__getitem__):
+                first.setdefault(quantities[symbol].name, len(first))
+            return sorted(needed.items(), key=lambda item: (first[quantities[item[0]].name],
+                                                            quantities[item[0]].groups or ()))
         return sorted(needed.items(), key=lambda item: (-(quantities[item[0]].layer or 0), quantities[item[0]].indices))
 
     def _is_adjoint(self, symbol: sp.Symbol) -> bool:
         """An adjoint of the loss by a pre-activation: dC/dz[l][j] (δ in most notes)."""
         quantity = self.graph.quantities.get(symbol)
-        return quantity is not None and quantity.role == "adjoint" and quantity.name == self._loss + self._preact
+        if quantity is None or quantity.role != "adjoint":
+            return False
+        return quantity.name == self._loss + self._preact if self._preact else quantity.name.startswith(self._loss)
 
     def one_level(self, expr: sp.Expr) -> sp.Expr:
         """An adjoint alone (dC/dz[1][1]) as its definition, one layer down the backpropagation."""

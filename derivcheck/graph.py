@@ -246,5 +246,5 @@ class _Sweep:
             quantity = graph.quantities[var]
             total = graph.define(sp.Symbol(f"∂{self.label}/∂{quantity.label()}"), total,
                                  Quantity("adjoint", f"∂{self.label}/∂{quantity.name}", quantity.layer,
-                                          quantity.indices))
+                                          quantity.indices, quantity.groups))
         return total

@@ -81,6 +81,9 @@ def _latex_name(name: str) -> str:
 
 def _with_place(name: str, quantity: Quantity) -> str:
     """name^{(layer)}_{indices}: w^{(2)}_{13}, with commas once an index has two digits."""
+    if quantity.groups is not None:  # a forward file's instance: h[2][1] as h_{2,1}, X[1,2] as X_{12}
+        groups = [("," if any(i > 9 for i in group) else "").join(map(str, group)) for group in quantity.groups]
+        return name + ("_{%s}" % ",".join(groups) if groups else "")
     indices = quantity.indices
     text = name + ("^{(%d)}" % quantity.layer if quantity.layer is not None else "")
     if indices:

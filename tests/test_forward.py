@@ -131,3 +131,21 @@ def test_a_bad_forward_file_is_one_line_and_the_run_goes_on(run, tmp_path):
     assert "bad.yaml:5:3: cannot tell the range of 't' in y[t]" in completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr
     assert "6 claims: 3 proved" in completed.stdout
+
+
+def test_the_report_writes_the_forward_equations(run, tmp_path):
+    out = tmp_path / "bn.md"
+    completed = run("report", "derivations/forward_batchnorm.yaml", "-o", str(out))
+    assert completed.returncode == 0, completed.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "## The computation" in text and "Sizes N = 4, D = 3; inputs x\\[n,j\\]" in text
+    assert r"\mathit{xhat}_{nj} = \frac{x_{nj} - \mu_{j}}{\operatorname{sqrt}\left(\mathit{var}_{j} + " \
+           r"\mathit{eps}\right)}" in text
+    assert r"L = \sum \mathit{dout} \odot \mathit{out}" in text
+
+
+def test_grad_prints_a_forward_files_backward_pass(run):
+    completed = run("grad", "derivations/forward_batchnorm.yaml", "--param", "x[1,1]")
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert lines[0] == "dL/dxhat[1,1] = dout[1,1]*gamma[1]" and lines[-1].startswith("dL/dx[1,1] = dL/dmu[1]/4")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from conftest import network_file
+from conftest import ROOT, network_file
+from derivcheck.errors import InputError
 from derivcheck.gradients import true_gradients
 from derivcheck.numeric import Evaluator, sample_point_batch
 from derivcheck.printing import as_latex, as_text
@@ -59,3 +61,34 @@ def test_compact_and_expanded_agree_numerically(write):
         compact = evaluator.value(graph.unfold(gradient.compact))
         expanded = evaluator.value(graph.unfold(gradient.expr))
         assert np.allclose(compact, expanded, rtol=1e-10, atol=1e-14), gradient.label
+
+
+# -- forward files ---------------------------------------------------------------------------------------
+
+BATCHNORM = ROOT / "derivations" / "forward_batchnorm.yaml"
+
+
+def test_a_forward_files_gradients_are_its_params_by_default():
+    found = true_gradients(load_spec(str(BATCHNORM)))
+    assert [g.label for g in found.gradients] == [f"{name}[{j}]" for name in ("gamma", "beta") for j in (1, 2, 3)]
+    assert as_text(found.gradients[3].compact) == "dout[1,1] + dout[2,1] + dout[3,1] + dout[4,1]"
+
+
+def test_an_inputs_gradient_is_the_staged_backward_pass_over_the_files_names():
+    found = true_gradients(load_spec(str(BATCHNORM)), "x[1,1]", expanded=True)
+    names = [as_text(symbol).split("[")[0] for symbol, _ in found.adjoints]
+    assert list(dict.fromkeys(names)) == ["dL/dxhat", "dL/dvar", "dL/dmu"]  # as CS231n stages it
+    assert as_text(found.gradients[0].compact) == "dL/dmu[1]/4 + dL/dvar[1]*(-mu[1]/2 + x[1,1]/2) + " \
+                                                   "dL/dxhat[1,1]/sqrt(eps + var[1])"
+    graph = found.graph
+    leaves, functions = sample_point_batch(graph, [], set(), 5, np.random.default_rng(3), False)
+    evaluator = Evaluator(graph, leaves, functions)
+    staged = evaluator.value(graph.unfold(found.gradients[0].compact))
+    assert np.allclose(staged, evaluator.value(graph.unfold(found.gradients[0].expr)), rtol=1e-10)
+
+
+def test_param_names_a_forward_files_params_or_inputs():
+    spec = load_spec(str(ROOT / "derivations" / "forward_softmax_l2.yaml"))
+    assert len(true_gradients(spec, "W").gradients) == 9  # a whole matrix: every entry
+    with pytest.raises(InputError, match="'reg' is not a param or an input"):
+        true_gradients(spec, "reg")
