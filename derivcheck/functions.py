@@ -34,16 +34,6 @@ class relu(sp.Function):
         return sp.Heaviside(self.args[0])
 
 
-class step(sp.Function):
-    """[x > 0] on real values: 1 above the jump, 0 below; its derivative is 0 away from the jump, where
-    every random point lies (the jump itself is never sampled)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return sp.S.Zero
-
-
 class softplus(sp.Function):
     """log(1 + exp(x)), whose derivative is sigmoid(x)."""
 

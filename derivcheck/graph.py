@@ -77,6 +77,8 @@ def local_derivative(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
         return sp.Add(*terms)
     if expr.is_Pow and symbol not in expr.exp.free_symbols:
         return expr.exp * expr.base ** (expr.exp - 1) * local_derivative(expr.base, symbol)
+    if isinstance(expr, sp.Heaviside):  # a step ([u > 0], relu'): flat away from its jump, never sampled
+        return sp.S.Zero
     if isinstance(expr, sp.Function) and not isinstance(expr, sp.Derivative):
         terms = []
         for position, arg in enumerate(expr.args, start=1):

@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .functions import is_generic, relu, sigmoid, softmax, softplus, step
+from .functions import is_generic, relu, sigmoid, softmax, softplus
 from .graph import Graph, as_expr
 
 PRECISION_DIGITS = (50, 100)  # a difference is real if it is the same at both precisions
@@ -75,7 +75,7 @@ def _mp_step(x, *_):
 
 NUMPY_FUNCTIONS = {
     sp.exp: np.exp, sp.log: np.log, sp.sin: np.sin, sp.cos: np.cos, sp.tanh: np.tanh,
-    sp.Abs: _np_abs, sp.sign: np.sign, sp.Heaviside: _np_step, step: _np_step, sigmoid: _np_sigmoid,
+    sp.Abs: _np_abs, sp.sign: np.sign, sp.Heaviside: _np_step, sigmoid: _np_sigmoid,
     relu: lambda x: np.where(np.abs(x) < KINK, np.nan, np.maximum(x, 0.0)),
     softplus: lambda x: np.logaddexp(0.0, x), softmax: _np_softmax,
 }
@@ -94,7 +94,7 @@ def _bounded(function):
 MPMATH_FUNCTIONS = {
     sp.exp: _bounded(mpmath.exp), sp.log: mpmath.log, sp.sin: _bounded(mpmath.sin),
     sp.cos: _bounded(mpmath.cos), sp.tanh: _bounded(mpmath.tanh), sp.Abs: abs, sp.sign: mpmath.sign,
-    sp.Heaviside: _mp_step, step: _mp_step, sigmoid: _bounded(lambda x: 1 / (1 + mpmath.exp(-x))),
+    sp.Heaviside: _mp_step, sigmoid: _bounded(lambda x: 1 / (1 + mpmath.exp(-x))),
     relu: lambda x: max(x, mpmath.mpf(0)), softplus: _bounded(lambda x: mpmath.log(1 + mpmath.exp(x))),
     softmax: _bounded(_mp_softmax),
 }

@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
-from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, has_derivative, prime, step
+from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, has_derivative, prime
 from .graph import Graph, Quantity, exact
 from .indexing import LAYER_ROLES, IndexRanges, match_pattern
 from .limits import over_limit
@@ -502,8 +502,8 @@ _PRIMES = "'" * 100  # primes as written, to name a function's derivative
 
 
 def compared(op: str, left: sp.Expr, right: sp.Expr, node) -> sp.Expr:
-    """[left op right]: exactly 0 or 1 between numbers; on real values a step function (whose jump
-    the random points avoid); == and != between real values are refused (true almost nowhere)."""
+    """[left op right]: exactly 0 or 1 between numbers; on real values the step function relu' (whose
+    jump the random points avoid); == and != between real values are refused (true almost nowhere)."""
     if is_matrix(left) or is_matrix(right):
         raise InputError("a comparison is between numbers, not vectors", node.loc)
     difference = left - right
@@ -514,7 +514,7 @@ def compared(op: str, left: sp.Expr, right: sp.Expr, node) -> sp.Expr:
     if op in ("==", "!="):
         raise InputError(f"'{op}' between real values holds almost nowhere", node.loc,
                          "compare whole numbers (indices, data) with == and !=, real values with < or >")
-    return step(difference) if op in (">", ">=") else step(-difference)
+    return sp.Heaviside(difference) if op in (">", ">=") else sp.Heaviside(-difference)
 _ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
                "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
 

@@ -77,7 +77,7 @@ class Tensors:
         if name in self.constants:
             return self.constants[name]
         if name in self.spec.data:
-            return self.data_value(name, (), node)
+            return self.indexed(sx.Indexed(name, (), node.loc), {})
         if name == self.spec.loss and name not in self.pieces:
             return self.loss
         return self.indexed(sx.Indexed(name, (), node.loc), {})
@@ -92,6 +92,13 @@ class Tensors:
         name = node.id
         if name in self.spec.data:
             values = tuple(self.model.index(item, bindings) for group in node.groups for item in group)
+            shape = self.spec.data[name].shape
+            if len(node.groups) <= 1 and 0 < len(shape) - len(values) <= 2:  # mask, or mask[n]: a view
+                spans = [range(1, size + 1) for size in shape[len(values):]]
+                if len(spans) == 1:
+                    return sp.ImmutableMatrix([[self.data_value(name, (*values, i), node)] for i in spans[0]])
+                return sp.ImmutableMatrix([[self.data_value(name, (*values, i, k), node) for k in spans[1]]
+                                           for i in spans[0]])
             return self.data_value(name, values, node)
         structure = self.structure(name)
         given = tuple(self.model.index(item, bindings) for group in node.groups for item in group)

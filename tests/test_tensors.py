@@ -10,7 +10,6 @@ import sympy as sp
 from derivcheck import syntax as sx
 from derivcheck.errors import IndexRangeError, InputError, Location
 from derivcheck.expressions import parse_expression
-from derivcheck.functions import step
 from derivcheck.limits import Limits
 from derivcheck.semantics import Model
 from derivcheck.spec import parse_spec
@@ -83,7 +82,7 @@ def test_data_indices_and_comparisons():
     assert value(m, "h[t][y[t]]", {"t": 2}) == value(m, "h[2][1]")
     assert value(m, "[t != y[t]]", {"t": 2}) == 1 and value(m, "[1 <= t-1 <= 2]", {"t": 1}) == 0
     assert value(m, "[t > 1 and t < 3]", {"t": 2}) == 1 and value(m, "[t < 2 or t > 2]", {"t": 2}) == 0
-    assert value(m, "[b[1] > p]") == step(value(m, "b[1]") - value(m, "p"))
+    assert value(m, "[b[1] > p]") == sp.Heaviside(value(m, "b[1]") - value(m, "p"))
     with pytest.raises(InputError, match="'==' between real values holds almost nowhere"):
         value(m, "[b[1] == p]")
     with pytest.raises(InputError, match="r\\[1\\] = 3/2 is not a whole number, so it cannot be an index"):
