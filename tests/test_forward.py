@@ -149,3 +149,25 @@ def test_grad_prints_a_forward_files_backward_pass(run):
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
     assert lines[0] == "dL/dxhat[1,1] = dout[1,1]*gamma[1]" and lines[-1].startswith("dL/dx[1,1] = dL/dmu[1]/4")
+
+
+def test_a_penalty_that_leaves_the_folded_bias_out(check):
+    result = check("""
+        network:
+          sizes: [2, 3, 1]
+          bias: folded
+          batch: 3
+          reduction: mean
+          penalty: lam/(2*S) * sum(l, sum(j, sum(k, [k >= 1] * w[l][j,k]^2)))
+        constants: {lam: positive}
+        claims:
+          - claim: dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s]) + lam/S * w[l][j,k] * [k >= 1]
+          - claim: dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s]) + lam/S * w[l][j,k]
+            expect: false
+          - claim: dC/dlam = 0
+    """)
+    first, regularized, constant = result.claims
+    assert first.verdict is Verdict.PROVED and first.instances == 13
+    assert regularized.verdict is Verdict.FALSE and regularized.failed == 4  # the bias column of each neuron
+    assert {c.instance["k"] for c in regularized.counterexamples} == {0}
+    assert "lam is a constant: constants are never differentiated" in constant.error
