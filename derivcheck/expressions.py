@@ -18,6 +18,7 @@ import re
 import warnings
 
 from .errors import InputError, Location
+from .latex import is_latex, parse_latex
 from .limits import DEFAULT_LIMITS, Limits, check_number_literal, over_limit
 from .syntax import (BinOp, Call, Compare, Derivative, Equation, Expr, Indexed, Iverson, Kronecker, Logic, Name, Neg,
                      Num, Range, Scope, Sum, Transpose)
@@ -376,8 +377,8 @@ def _python_tree(text: str, origin: Location, limits: Limits) -> tuple[_Text, as
         reason = (exc.msg or "syntax error").replace("invalid syntax. ", "")
         if "string literal" in reason:
             reason = "quoted text is not part of an expression"
-        hint = ("this looks like LaTeX; here derivcheck reads its own syntax: a/b for \\frac{a}{b}, x^2, w[l][j,k], "
-                "dC/dz[l][j], sum(k, …)" if _LATEX.search(text) else
+        hint = ("this looks like LaTeX: write it between $…$ (in YAML single quotes), or in derivcheck's own "
+                "syntax: a/b for \\frac{a}{b}, x^2, w[l][j,k], dC/dz[l][j], sum(k, …)" if _LATEX.search(text) else
                 "expected a Python-like expression such as (a[L][j] - y[j]) * sigmoid'(z[L][j])")
         raise InputError(f"cannot read '{text.strip()}': {reason}", where, hint) from None
     except (RecursionError, MemoryError):
@@ -412,17 +413,29 @@ def _check_depth(root: ast.AST, text: _Text, limits: Limits) -> None:
 
 
 def parse_equation(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Equation:
+    if is_latex(text):
+        sides = parse_chain(text, origin, scope, limits)
+        if len(sides) != 2:
+            raise InputError("a claim has one '=' sign", origin, "write one equation per claim")
+        return Equation(sides[0], sides[1], sides[0].loc)
     rewritten, node = _python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).equation(node), origin)
 
 
 def parse_chain(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> list[Expr]:
-    """`a = b = … = z` as its sides (two or more)."""
+    """`a = b = … = z` as its sides (two or more); LaTeX between $…$ too."""
+    if is_latex(text):
+        sides = parse_latex(text, origin, scope, limits, scope.layered, chain=True)
+        if len(sides) < 2:
+            raise InputError("a claim must be an equation", origin, "expected `left side = right side`")
+        return sides
     rewritten, node = _python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).chain(node), origin)
 
 
 def parse_expression(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Expr:
+    if is_latex(text):
+        return parse_latex(text, origin, scope, limits, scope.layered, chain=False)
     rewritten, node = _python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).expr(node), origin)
 

@@ -102,6 +102,8 @@ class Model:
         right = self.evaluate(node.right, bindings, values)
         if node.op == "**":
             self._check_power(left, right, node)
+        if node.op == "·":  # LaTeX's product: w^{l+1} \cdot \delta^{l+1} is a matrix product
+            node = sx.BinOp("@" if is_matrix(left) and is_matrix(right) else "*", node.left, node.right, node.loc)
         if node.op == "@" or is_matrix(left) or is_matrix(right):
             try:
                 return combine(node, left, right)

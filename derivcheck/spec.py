@@ -144,6 +144,20 @@ def _chain(first: sx.Expr, between: tuple[sx.Expr, ...], last: sx.Expr) -> tuple
     return (first, *inner, last)
 
 
+def layered_names(network: NetworkSpec, lets: yaml.Node | None) -> frozenset[str]:
+    """The network's layered quantities (w b z a, the weight alias) and the lets defined with a layer group
+    (delta[l][j]): in LaTeX their superscript is the layer."""
+    names = {network.notation.names[key] for key in ("weight", "bias", "preact", "act")}
+    if network.notation.weight_alias:
+        names.add(network.notation.weight_alias)
+    if isinstance(lets, yaml.MappingNode):
+        for key, _ in lets.value:
+            found = re.match(r"\s*(\w+)\s*\[[^\]]*\]\s*\[", key.value) if isinstance(key, yaml.ScalarNode) else None
+            if found:
+                names.add(declared_name(found.group(1)))
+    return frozenset(names)
+
+
 def _unknown_key(key: str, allowed, where: Location, what: str) -> InputError:
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = (f"did you mean '{close[0]}'? " if close else "") + "expected one of: " + ", ".join(allowed)
@@ -155,6 +169,7 @@ class _SpecReader:
         self.src = source
         self.limits = source.limits
         self.warnings: list[str] = []
+        self.layered: frozenset[str] = frozenset()  # names whose LaTeX superscript is the layer
 
     def read(self) -> Spec:
         src = self.src
@@ -190,11 +205,12 @@ class _SpecReader:
                              src.where(notation_node))
         if network is not None:
             network = self.with_weight_alias(network, top.get("let"))
+            self.layered = layered_names(network, top.get("let"))
         symbols = self.symbols(top["symbols"]) if "symbols" in top else {}
         data = self.data(top["data"]) if "data" in top else {}
         values, functions = self.base_scope(network, symbols, data)
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions))
+        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
         claims = self.claims(top["claims"], scope)
         return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits, tuple(self.warnings))
 
@@ -420,7 +436,7 @@ class _SpecReader:
         lets = []
         for key, key_node, value in src.mapping(node, "let"):
             origin = src.text_origin(key_node)
-            scope = sx.Scope(frozenset(values), frozenset(functions))
+            scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
             head = ex.parse_definition_head(key, origin, scope, self.limits)
             name = head.func if isinstance(head, sx.Call) else head.id
             existing = [let for let in lets if let.name == name]
@@ -430,14 +446,14 @@ class _SpecReader:
                 if name in values or name in functions:
                     raise InputError(f"'{name}' is already defined", origin, "choose another name")
                 functions.add(name)
-                body_scope = sx.Scope(frozenset(values | {p.id for p in head.args}), frozenset(functions))
+                body_scope = sx.Scope(frozenset(values | {p.id for p in head.args}), frozenset(functions), self.layered)
             else:
                 if name in functions or (name in values and not existing):
                     raise InputError(f"'{name}' is already defined", origin, "choose another name")
                 if existing and (isinstance(head, sx.Name) or isinstance(existing[0].head, sx.Name)):
                     raise InputError(f"'{name}' is defined twice", origin)
                 values.add(name)
-                body_scope = sx.Scope(frozenset(values), frozenset(functions))
+                body_scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
             try:
                 body = ex.parse_expression(src.text(value, f"let {key}"), src.text_origin(value), body_scope,
                                            self.limits)
@@ -473,7 +489,7 @@ class _SpecReader:
                 raise InputError(f"claim {number} has no `claim:`", where,
                                  "expected `claim: lhs = rhs`, or a list of `steps:`")
             if "claim" in fields:
-                text = src.text(fields["claim"], "claim")
+                text = src.text(fields["claim"], "claim").strip()
                 steps = tuple(ex.parse_chain(text, src.text_origin(fields["claim"]), scope, self.limits))
             if "claim" in fields and "steps" in fields:  # the result, and the derivation between its sides
                 if len(steps) != 2:

@@ -53,7 +53,7 @@ class Neg:
 
 @dataclass(frozen=True)
 class BinOp:
-    op: str  # one of + - * / **
+    op: str  # one of + - * / ** @, or · (LaTeX's product: of two matrices the matrix product, else *)
     left: "Expr"
     right: "Expr"
     loc: Location = field(compare=False)
@@ -129,6 +129,7 @@ class Scope:
 
     values: frozenset[str]
     functions: frozenset[str]
+    layered: frozenset[str] = frozenset()  # names whose LaTeX superscript is a layer (w^l_{jk}, delta^l_j)
 
     def is_index(self, name: str) -> bool:
         if name in self.values or name in self.functions:
@@ -213,7 +214,7 @@ def free_indices(node: Expr | Equation, scope: Scope) -> list[str]:
     return found
 
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "·": 2, "**": 4}
 
 
 def _mixes_products(node: BinOp, operand) -> bool:

@@ -226,7 +226,8 @@ def test_typographic_primes_are_primes():
 
 
 @pytest.mark.parametrize("text, hint", [
-    (r"\frac{1}{2}", "this looks like LaTeX; here derivcheck reads its own syntax: a/b for \\frac{a}{b}"),
+    (r"\frac{1}{2}", "this looks like LaTeX: write it between $…$ (in YAML single quotes), or in derivcheck's own "
+                     "syntax: a/b for \\frac{a}{b}"),
     ("x^{2}", "braces group in LaTeX; here group with ( ): x^(2)"),
 ])
 def test_latex_gets_a_hint(text, hint):

@@ -19,7 +19,7 @@ from derivcheck.spec import load_spec
 from derivcheck.verify import Options, check_file
 
 DOC = (ROOT / "docs" / "FORMAT.md").read_text(encoding="utf-8")
-V2 = DOC[DOC.index("## Forward files (format v2)"):DOC.index("## Verdicts and exit status")]
+V2 = DOC[DOC.index("## Forward files (format v2)"):DOC.index("## LaTeX between dollar signs")]
 EXAMPLES = re.findall(r"```yaml\n(.*?)```", V2, re.S)
 FILES = {path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "derivations").glob("*.yaml"))}
 

@@ -1,0 +1,121 @@
+"""LaTeX between dollar signs: the conventions of backpropagation notes, read into the plain syntax tree."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from derivcheck import syntax as sx
+from derivcheck.errors import InputError, Location
+from derivcheck.expressions import parse_chain, parse_expression
+from derivcheck.limits import Limits
+from derivcheck.results import Verdict
+from derivcheck.spec import parse_spec
+
+NETWORK = """
+network:
+  sizes: [2, 3, 2]
+let:
+  delta[l][j]: "sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])"
+  delta[L][j]: yhat[j] - y[j]
+claims: []
+"""
+SCOPE = parse_spec(textwrap.dedent(NETWORK).lstrip(), "t.yaml").scope
+HERE = Location("hw.yaml", 9, 12)
+
+
+def read(text: str, scope: sx.Scope = SCOPE) -> str:
+    return sx.to_text(parse_expression(text, HERE, scope))
+
+
+@pytest.mark.parametrize("latex, tree", [
+    (r"$w^{l+1}_{kj}$", "w[l+1][k,j]"), (r"$w^{(l+1)}_{kj}$", "w[l+1][k,j]"), (r"$w^{l+1}_{k,j}$", "w[l+1][k,j]"),
+    (r"$x_i$", "x[i]"), (r"$\delta^{l}_j$", "delta[l][j]"),
+    (r"$\frac{\partial C}{\partial w^l_{jk}}$", "dC/dw[l][j,k]"), (r"$\partial C / \partial z^L_j$", "dC/dz[L][j]"),
+    (r"$\frac{dC}{dx_k}$", "dC/dx[k]"),
+    (r"$\frac{\partial^2 C}{\partial w^1_{11} \partial b^2_1}$", "d(dC/db[2][1])/dw[1][1,1]"),
+    (r"$\sigma(z)$", "sigmoid(z)"), (r"$\sigma'(z^l_j)$", "sigmoid'(z[l][j])"),
+    (r"$\sigma^\prime(z^l_j)$", "sigmoid'(z[l][j])"), (r"$\tanh'(z^l_j)$", "tanh'(z[l][j])"),
+    (r"$\sum_k w^{l+1}_{kj} \delta^{l+1}_k$", "sum(k, w[l+1][k,j] · delta[l+1][k])"),
+    (r"$\sum_{k=1}^{n} x_k + 1$", "sum(k in 1..n, x[k]) + 1"),
+    (r"$a \cdot b \times c$", "a · b · c"), (r"$a \odot b$", "a * b"),
+    (r"$(w^{l+1})^T \delta^{l+1}$", "w[l+1].T · delta[l+1]"), (r"$(w^{l+1})^\top$", "w[l+1].T"),
+    (r"$(w^{l+1})^{\mathsf{T}}$", "w[l+1].T"), (r"$(w^{l+1})^{T}$", "w[l+1].T"),
+    (r"$\hat{y}_j$", "yhat[j]"), (r"$\hat y_j$", "yhat[j]"), (r"$\mathbf{w}^l$", "w[l]"), (r"$\vec{a}^L$", "a[L]"),
+    (r"$\log x + \ln x$", "log(x) + log(x)"), (r"$e^{x}$", "exp(x)"), (r"$\sqrt{x}$", "sqrt(x)"),
+    (r"$\frac{a}{b}$", "a / b"), (r"$x^{2}$", "x^2"), (r"$x^2 y$", "x^2 · y"),
+    (r"$\mathbb{1}\{i=j\}$", "[i == j]"), (r"$1\{i=j\}$", "[i == j]"), (r"$[i=j]$", "[i == j]"),
+    (r"$[i \neq j]$", "[i != j]"),
+    (r"$\left( a + b \right) c$", "(a + b) · c"), (r"$\big[ a + b \big] c$", "(a + b) · c"),
+    (r"$\{ a + b \} c$", "(a + b) · c"),
+    (r"$\nabla_a C$", "dC/da[L]"),
+    (r"$(a^L_j - y_j)\,\sigma'(z^L_j) \quad (7)$", "(a[L][j] - y[j]) · sigmoid'(z[L][j])"),
+    (r"$a^L_j \tag{3}$", "a[L][j]"), (r"$\text{so } a^L_j \;\!\, \qquad$", "a[L][j]"),
+    (r"$-\frac{1}{2} (y_j - a^L_j)^2$", "-(1 / 2 · (y[j] - a[L][j])^2)"),
+    (r"$w_jk$", "w[j] · k"),  # as LaTeX has it: the subscript is one character unless braced
+    (r"$w^1_{12}$", "w[1][1,2]"), (r"$w^1_{1,12}$", "w[1][1,12]"),
+])
+def test_the_conventions_of_backpropagation_notes(latex, tree):
+    assert read(latex) == tree
+
+
+def test_delta_is_the_kronecker_delta_where_no_let_is_named_delta():
+    plain = parse_spec("symbols: [x]\nclaims: []\n", "p.yaml").scope
+    assert read(r"$\delta_{ij} x$", plain) == "[i == j] · x"
+
+
+def test_a_chain_is_a_derivation_in_steps():
+    sides = parse_chain(r"$\frac{\partial C}{\partial b^l_j} = \delta^l_j = \delta^l_j \cdot 1$", HERE, SCOPE)
+    assert [sx.to_text(side) for side in sides] == ["dC/db[l][j]", "delta[l][j]", "delta[l][j] · 1"]
+
+
+@pytest.mark.parametrize("latex, message", [
+    (r"$\partail C$", "hw.yaml:9:13: unknown command \\partail (did you mean \\partial?)"),
+    (r"$\frac{a}$", "\\frac has one argument; it needs two"),
+    (r"${a + b$", "hw.yaml:9:19: expected } to close the {"),
+    (r"$a + b}$", "hw.yaml:9:18: unexpected '}' (a closing bracket without its opening one?)"),
+    (r"$(a + b$", "'(' is not closed"),
+    (r"$\sum_{w} x$", "'w' cannot be a summation index"),
+    (r"$\frac{\partial C}{x}$", "the denominator of a derivative is \\partial and the variable"),
+    (r"$\partial C$", "\\partial C needs / \\partial and the variable"),
+    (r"$\frac{\partial C}{\partial z^l_j} = $", "the LaTeX ends too early"),
+])
+def test_errors_are_one_line_at_the_column_of_the_latex(latex, message):
+    with pytest.raises(InputError) as caught:
+        parse_chain(latex, HERE, SCOPE)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_latex_has_the_limits_of_the_plain_syntax():
+    with pytest.raises(InputError, match="expression nested too deeply"):
+        parse_expression("$" + "{" * 300 + "x" + "}" * 300 + "$", HERE, SCOPE)
+    with pytest.raises(InputError, match="expression too long"):
+        parse_expression("$" + "x + " * 2000 + "x$", HERE, SCOPE)
+    with pytest.raises(InputError, match="too many primes"):
+        parse_expression("$\\sigma" + "'" * 11 + "(z^1_1)$", HERE, SCOPE, Limits())
+
+
+def test_the_contracts_example_is_proved_and_a_wrong_line_is_false(check):
+    result = check(r"""
+        network:
+          sizes: [2, 3, 2]
+          activation: sigmoid
+          loss: half_sse
+        let:
+          delta[L][j]: '$(a^L_j - y_j)\,\sigma''(z^L_j)$'   # '' is a quote inside single quotes
+          delta[l][j]: '$\sum_k w^{l+1}_{kj}\,\delta^{l+1}_k\,\sigma''(z^l_j)$'
+        claims:
+          - claim: '$\frac{\partial C}{\partial z^l_j} = \delta^l_j$'
+          - claim: |
+              $\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j$
+          - claim: '$\frac{\partial C}{\partial w^l_{jk}} = a^{l}_k \delta^l_j$'
+            expect: false
+          - claim: '$\nabla_a C = a^L - y$'
+          - claim: '$\delta^{l} = ((w^{l+1})^T \delta^{l+1}) \odot \sigma''(z^l)$'
+            for: l in 1..L-1
+    """)
+    assert [c.verdict for c in result.claims] == [Verdict.PROVED, Verdict.PROVED, Verdict.FALSE, Verdict.PROVED,
+                                                  Verdict.PROVED]
+    assert result.claims[1].text == r"$\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j$"
