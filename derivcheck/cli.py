@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check", help="check every claim of derivation files", epilog=CHECK_EXAMPLE,
-        description="Check every claim of derivation files (YAML; folders are searched for *.yaml and *.yml).",
+        description="Check every claim of derivation files (YAML) and notes (.md, .tex with a model); folders are "
+                    "searched for *.yaml, *.yml and notes that have a front matter.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("paths", nargs="+", metavar="PATH", help="derivation files or folders")
     check.add_argument("--json", action="store_true", help="write the results as JSON to standard output")
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="random points per instance (default 8)")
     _bounds(check, "see below; ")
     check.add_argument("--no-proof", action="store_true", help="numeric checks only")
+    check.add_argument("--strict", action="store_true",
+                       help="a note's equation that cannot be read or evaluated is an error, not skipped")
     check.add_argument("--jobs", "-j", type=_whole(1, MAX_JOBS), default=1,
                        help="files checked in parallel, each in its own process (default 1)")
     check.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML to FILE")
@@ -150,7 +153,8 @@ def derivation_files(paths: list[str]) -> list[str | FileResult]:
 
 
 def _folder_files(folder: str) -> list[str | FileResult]:
-    """A folder's *.yaml and *.yml files, sorted; links that lead out of the folder are not followed."""
+    """A folder's *.yaml and *.yml files and its notes with a model, sorted; links that lead out of the folder
+    are not followed."""
     top = os.path.realpath(folder)
     found: list[str | FileResult] = []
 
@@ -163,12 +167,26 @@ def _folder_files(folder: str) -> list[str | FileResult]:
         for name in names:
             path = os.path.join(root, name)
             inside = os.path.commonpath([top, os.path.realpath(path)]) == top
-            if name.endswith((".yaml", ".yml")) and inside and os.path.isfile(path):
+            if inside and os.path.isfile(path) and (name.endswith((".yaml", ".yml")) or _is_note_with_model(path)):
                 found.append(path)
     found.sort(key=lambda entry: entry if isinstance(entry, str) else entry.path)
     if not found:
         found.append(FileResult(folder, folder, error=f"{folder}: no *.yaml files in this folder"))
     return found
+
+
+def _is_note_with_model(path: str) -> bool:
+    """A .md note that starts with a front matter, or a .tex note with `% derivcheck:` lines (a look at its
+    beginning only: the note is read, bounded, when it is checked)."""
+    lower = path.lower()
+    if not lower.endswith((".md", ".markdown", ".tex")):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return head.lstrip("\ufeff").startswith("---") if not lower.endswith(".tex") else "% derivcheck:" in head
 
 
 # The commands import the checking modules when they run, not at start-up: SymPy alone takes
@@ -181,7 +199,7 @@ def run_check(args, console: Console) -> int:
 
     start = time.perf_counter()
     options = Options(seed=args.seed, points=args.points, timeout=args.timeout, prove=not args.no_proof,
-                      file_timeout=args.file_timeout, limits=with_overrides(args.limit))
+                      file_timeout=args.file_timeout, limits=with_overrides(args.limit), strict=args.strict)
     entries = derivation_files(args.paths)
     files = [entry for entry in entries if isinstance(entry, str)]
     with _progress_bar(len(files)) as advance:

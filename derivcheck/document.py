@@ -14,6 +14,7 @@ import unicodedata
 from . import syntax as sx
 from .errors import InputError, Location
 from .expressions import parse_chain
+from .latex import is_latex
 from .forward_spec import Role
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .source import one_line, visible
@@ -27,7 +28,7 @@ _FUNCTIONS = {"sigmoid": r"\sigma", "σ": r"\sigma", "exp": r"\exp", "log": r"\l
               "abs": r"\operatorname{abs}"}
 _COMPARISONS = {"==": "=", "!=": r"\neq", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
 _VERDICT_WORDS = {Verdict.PROVED: "proved", Verdict.HOLDS: "holds (numerically, not proved)",
-                  Verdict.FALSE: "false", Verdict.ERROR: "could not be checked"}
+                  Verdict.FALSE: "false", Verdict.ERROR: "could not be checked", Verdict.SKIPPED: "skipped"}
 
 
 def render(spec: Spec, result: FileResult, form: str) -> str:
@@ -67,7 +68,10 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vect
     if claim.equation is None:
         writer.paragraph(f"Error: {checked.error}")
         return
-    if claim.steps:
+    written = _written_latex(claim)
+    if written is not None:  # as the user wrote it
+        writer.equations([written])
+    elif claim.steps:
         writer.equations([latex(claim.steps[0], vector)] + [f"= {latex(step, vector)}" for step in claim.steps[1:]],
                          aligned=True)
     else:
@@ -96,6 +100,14 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vect
         writer.paragraph("Counterexample: " + _counterexample(checked.counterexamples[0]))
     for note in checked.notes:
         writer.paragraph(f"Note: {note}.")
+
+
+def _written_latex(claim: ClaimSpec) -> str | None:
+    """The LaTeX of a claim written in LaTeX (in a note, or between $…$), without its dollar signs."""
+    if claim.in_note:
+        return claim.text
+    text = claim.text.strip()
+    return text[1:-1].strip() if is_latex(text) else None
 
 
 def _counterexample(example: Counterexample) -> str:

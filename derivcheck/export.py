@@ -65,11 +65,10 @@ def to_junit(results: list[FileResult], seconds: float) -> str:
             counts.update(tests=1, errors=1)
         for claim in result.claims:
             counts.update(tests=1, **_junit_case(suite, result.path, claim))
-        for key in ("tests", "failures", "errors"):
+        for key in ("tests", "failures", "errors", "skipped"):
             suite.set(key, str(counts[key]))
-        suite.set("skipped", "0")
         totals.update(counts)
-    for key in ("tests", "failures", "errors"):
+    for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(totals[key]))
     for element in root.iter():  # nothing XML 1.0 forbids, in any name, message or text
         element.text = visible(element.text) if element.text else element.text
@@ -92,6 +91,9 @@ def _junit_case(suite: ET.Element, path: str, claim: ClaimResult) -> dict[str, i
         ET.SubElement(case, "error", message=claim.error or "error", type="error").text = \
             claim.error or "error"
         return {"errors": 1}
+    if claim.verdict is Verdict.SKIPPED:
+        ET.SubElement(case, "skipped", message=claim.error or "skipped")
+        return {"skipped": 1}
     if claim.ok:
         if notes:
             ET.SubElement(case, "system-out").text = "\n".join(notes)

@@ -122,7 +122,7 @@ class LatexParser:
             token = found[index]
             index += 1
             if token.kind == "cmd" and token.text not in COMMANDS:
-                close = difflib.get_close_matches(token.text, sorted(COMMANDS), n=1)
+                close = difflib.get_close_matches(token.text, sorted(COMMANDS), n=1, cutoff=0.75)
                 raise InputError(f"unknown command \\{token.text}" + (f" (did you mean \\{close[0]}?)" if close else ""),
                                  self.where(token.offset), None if close else "see docs/FORMAT.md for the LaTeX read")
             if token.kind == "cmd" and token.text in ("text", "tag"):

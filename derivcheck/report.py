@@ -11,13 +11,14 @@ from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .source import one_line, visible
 
 MAX_ROWS = 200  # claims shown per file; beyond, those not as expected first, the rest counted (all in --json)
-STYLES = {Verdict.PROVED: "bold green", Verdict.HOLDS: "green", Verdict.FALSE: "bold red", Verdict.ERROR: "bold magenta"}
+STYLES = {Verdict.PROVED: "bold green", Verdict.HOLDS: "green", Verdict.FALSE: "bold red", Verdict.ERROR: "bold magenta",
+          Verdict.SKIPPED: "dim"}
 
 
 def verdict_text(claim: ClaimResult) -> Text:
     word = claim.verdict.value
-    if claim.verdict is Verdict.ERROR:
-        return Text("error", style=STYLES[claim.verdict])
+    if claim.verdict in (Verdict.ERROR, Verdict.SKIPPED):
+        return Text(word, style=STYLES[claim.verdict])
     if claim.expect == "false":
         if claim.verdict is Verdict.FALSE:
             return Text("false (expected)", style="yellow")
@@ -169,7 +170,8 @@ def summary_line(results: list[FileResult], seconds: float) -> Text:
     unexpected = sum(1 for c in claims if not c.ok and c.verdict is not Verdict.ERROR)
     errors = sum(1 for r in results if r.error) + counts[Verdict.ERROR]
     parts = [f"{len(results)} file{'s' * (len(results) != 1)}, {len(claims)} claim{'s' * (len(claims) != 1)}:",
-             f"{counts[Verdict.PROVED]} proved, {counts[Verdict.HOLDS]} hold, {counts[Verdict.FALSE]} false"]
+             f"{counts[Verdict.PROVED]} proved, {counts[Verdict.HOLDS]} hold, {counts[Verdict.FALSE]} false"
+             + (f", {counts[Verdict.SKIPPED]} skipped" if counts[Verdict.SKIPPED] else "")]
     style = "bold green" if not unexpected and not errors else "bold red"
     tail = f"; {unexpected} not as expected, {errors} error{'s' * (errors != 1)} in {seconds:.1f}s"
     return Text(" ".join(parts) + tail, style=style)

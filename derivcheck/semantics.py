@@ -474,7 +474,10 @@ class Model:
     # -- loss given as an expression ----------------------------------------------------------
 
     def _penalty(self, penalty: sx.Expr) -> sp.Expr:
-        value = self.evaluate(penalty, {})
+        try:
+            value = self.evaluate(penalty, {})
+        except (IndexRangeError, ShapeError, UndefinedError) as error:  # the file's error, at the penalty
+            raise InputError(f"in the penalty, {error.message}", penalty.loc) from None
         if is_matrix(value):
             raise InputError("the penalty is a matrix; it must be a number", penalty.loc,
                              "sum its entries, e.g. lam/2 * sum(l, sum(j, sum(k, w[l][j,k]^2)))")

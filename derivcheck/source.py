@@ -225,6 +225,3 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", where) from None
 
-
-def read_source(path: str, limits: Limits = DEFAULT_LIMITS) -> Source:
-    return Source(path, read_text(path, limits), limits)

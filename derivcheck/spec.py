@@ -19,7 +19,8 @@ from .errors import InputError, Location
 from .forward_spec import FORWARD_KEYS, Constant, ForwardReader, ForwardSpec
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, MATRIX_FUNCTIONS, OUTPUT_ONLY
 from .limits import DEFAULT_LIMITS, Limits, over_limit
-from .source import Source, read_source
+from .notes import Note, NoteEquation, is_note, read_note
+from .source import Source, read_text
 from .syntax import declared_name
 
 # notation key → default name; the default name is also the role's code inside derivcheck
@@ -100,6 +101,8 @@ class ClaimSpec:
     steps: tuple[sx.Expr, ...] = ()  # a derivation: first = … = last, each step checked against the one before
     tolerance: str | None = None  # `tolerance:`: the relative difference accepted (numeric checks only)
     where: sx.Compare | sx.Logic | None = None  # `where:`: the instances the claim is about
+    in_note: bool = False  # an equation of a note: when it cannot be read or evaluated it is skipped
+    skip: bool = False  # marked `derivcheck: skip` in its note
 
 
 @dataclass(frozen=True)
@@ -118,13 +121,21 @@ class Spec:
 
 
 def load_spec(path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
-    """Read and validate a derivation file; raises InputError when the file as a whole is unusable."""
-    return _SpecReader(read_source(path, limits)).read()
+    """Read and validate a derivation file or a note; raises InputError when it is unusable as a whole."""
+    return parse_spec(read_text(path, limits), path, limits)
 
 
 def parse_spec(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
-    """``load_spec`` of a derivation given as text (``path`` names it in messages)."""
-    return _SpecReader(Source(path, text, limits)).read()
+    """``load_spec`` of a derivation given as text (``path`` names it in messages; a `.md` or `.tex` path
+    is read as a note: its front matter the model, its display equations the claims)."""
+    if not is_note(path):
+        return _SpecReader(Source(path, text, limits)).read()
+    note = read_note(text, path)
+    if not note.has_model:
+        raise InputError("the note has no model", Location(path, 1, 1),
+                         "start it with a YAML front matter between --- lines (in .tex, % derivcheck: lines) "
+                         "holding the network or the forward equations")
+    return _SpecReader(Source(path, note.model, limits), note).read()
 
 
 def parameter_count(sizes: tuple[int, ...], bias: str) -> int:
@@ -165,8 +176,9 @@ def _unknown_key(key: str, allowed, where: Location, what: str) -> InputError:
 
 
 class _SpecReader:
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, note: Note | None = None):
         self.src = source
+        self.note = note
         self.limits = source.limits
         self.warnings: list[str] = []
         self.layered: frozenset[str] = frozenset()  # names whose LaTeX superscript is the layer
@@ -181,7 +193,10 @@ class _SpecReader:
             if key not in TOP_KEYS:
                 raise _unknown_key(key, TOP_KEYS, src.where(key_node), "the file")
             top[key] = value
-        if "claims" not in top:
+        if self.note is not None and "claims" in top:
+            raise InputError("a note's claims are its equations", src.where(top["claims"]),
+                             "remove `claims:` from the front matter")
+        if self.note is None and "claims" not in top:
             raise InputError("the file has no `claims:`", Location(src.path, 1, 1),
                              "expected a list of `- claim: lhs = rhs`")
         heads = [key for key in HEADS if key in top]
@@ -211,7 +226,7 @@ class _SpecReader:
         values, functions = self.base_scope(network, symbols, data)
         lets, values, functions = self.lets(top.get("let"), values, functions)
         scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
-        claims = self.claims(top["claims"], scope)
+        claims = self.claims(top.get("claims"), scope)
         return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits, tuple(self.warnings))
 
     def read_forward(self, top: dict, title: str) -> Spec:
@@ -223,7 +238,7 @@ class _SpecReader:
         functions = set(BUILTIN_FUNCTIONS) | MATRIX_FUNCTIONS
         lets, values, functions = self.lets(top.get("let"), values, functions)
         scope = sx.Scope(frozenset(values), frozenset(functions))
-        claims = self.claims(top["claims"], scope)
+        claims = self.claims(top.get("claims"), scope)
         return Spec(self.src.path, title, None, {}, {}, lets, claims, scope, self.limits, tuple(self.warnings),
                     forward)
 
@@ -462,9 +477,26 @@ class _SpecReader:
                 lets.append(LetSpec(head, None, error, origin))
         return tuple(lets), values, functions
 
-    def claims(self, node: yaml.Node, scope: sx.Scope) -> tuple[ClaimSpec, ...]:
+    def claims(self, node: yaml.Node | None, scope: sx.Scope) -> tuple[ClaimSpec, ...]:
+        if self.note is not None:
+            return tuple(self.equation(number, equation, scope)
+                         for number, equation in enumerate(self.note.equations, start=1))
         return tuple(self.claim(number, item, scope)
                      for number, item in enumerate(self.src.sequence(node, "claims"), start=1))
+
+    def equation(self, number: int, equation: NoteEquation, scope: sx.Scope) -> ClaimSpec:
+        """A display equation of a note as a claim, at its line; a chain a = b = c is a derivation in steps."""
+        where = Location(self.src.path, equation.line, equation.col)
+        name = equation.name or f"line {equation.line}"
+        text = " ".join(equation.latex.replace("&", " ").split())
+        common = dict(expect=equation.expect, loc=where, in_note=True, skip=equation.skip)
+        try:
+            sides = tuple(ex.parse_chain("$" + equation.latex + "$",
+                                         Location(where.path, where.line, where.col - 1), scope, self.limits))
+        except InputError as error:
+            return ClaimSpec(number, name, text, None, error, None, at=None, **common)
+        return ClaimSpec(number, name, text, sx.Equation(sides[0], sides[-1], sides[0].loc), None, None,
+                         at=None, steps=sides if len(sides) > 2 else (), **common)
 
     def claim(self, number: int, node: yaml.Node, scope: sx.Scope) -> ClaimSpec:
         src = self.src

@@ -17,7 +17,7 @@ import itertools
 import sympy as sp
 
 from . import syntax as sx
-from .errors import IndexRangeError, InputError
+from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
 from .forward_spec import ForwardSpec, Piece, Role
 from .graph import Quantity, exact
 from .indexing import match_pattern
@@ -136,6 +136,8 @@ class Tensors:
         try:
             self.model.start_claim()  # each instance pays for its own sums (build_terms)
             value = self.model.evaluate(piece.body, bindings)
+        except (ShapeError, UndefinedError) as error:  # the file's error, at the definition
+            raise InputError(f"in {label}, {error.message}", piece.loc) from None
         finally:
             self._building.pop()
         if isinstance(value, sp.MatrixBase):

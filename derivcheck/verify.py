@@ -50,6 +50,7 @@ class Options:
     timeout: float = 3.0  # seconds of symbolic proof per claim
     prove: bool = True
     file_timeout: float = 120.0  # seconds for a whole file (enforced by the runner's worker processes)
+    strict: bool = False  # a note's equations that cannot be read or evaluated are errors, not skipped
     limits: Limits = DEFAULT_LIMITS
 
 
@@ -190,7 +191,17 @@ class FileChecker:
                                             "(the search stopped at the time limit)")
 
     def numeric_safely(self, claim: ClaimSpec) -> ClaimResult:
-        """``numeric``, with any failure (a bug, no memory left) as this claim's error: never the file's."""
+        """``numeric``, with any failure (a bug, no memory left) as this claim's error: never the file's;
+        an equation of a note that cannot be read or evaluated is skipped, with why (unless strict)."""
+        if claim.skip:
+            return ClaimResult(**self._header(claim), verdict=Verdict.SKIPPED,
+                               error=f"{claim.loc}: skipped: marked `derivcheck: skip`")
+        result = self._numeric_or_error(claim)
+        if claim.in_note and result.verdict is Verdict.ERROR and not self.options.strict:
+            return replace(result, verdict=Verdict.SKIPPED, error=f"skipped: {result.error}")
+        return result
+
+    def _numeric_or_error(self, claim: ClaimSpec) -> ClaimResult:
         try:
             return self.numeric(claim)
         except MemoryError:

@@ -41,7 +41,7 @@ def test_json_document_follows_the_schema_and_counts():
     jsonschema.validate(document, SCHEMA)
     assert document["schema"] == 1 and document["status"] == 2
     assert document["options"]["seed"] == 7 and document["options"]["limits"]["parameters"] == 5000
-    assert document["summary"] == {"files": 2, "claims": 4, "proved": 1, "holds": 0, "false": 2, "error": 1,
+    assert document["summary"] == {"files": 2, "claims": 4, "proved": 1, "holds": 0, "false": 2, "error": 1, "skipped": 0,
                                    "unexpected": 2, "file_errors": 1}
     second = document["files"][0]["claims"][1]
     assert second["verdict"] == "false" and second["ok"] is False

@@ -1,0 +1,115 @@
+"""Notes as they are written: Markdown with a front matter, LaTeX with `% derivcheck:` lines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from derivcheck.errors import InputError
+from derivcheck.notes import read_note
+from derivcheck.results import Verdict
+from derivcheck.spec import parse_spec
+from derivcheck.verify import Options, check_file
+
+MODEL = """network:
+  sizes: [2, 3, 2]
+  activation: sigmoid
+  loss: half_sse
+let:
+  delta[L][j]: (a[L][j] - y[j]) * sigmoid'(z[L][j])
+  delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])
+"""
+MARKDOWN = f"""---
+title: My backprop notes
+{MODEL}---
+
+# Backpropagation
+
+The output error, then BP4 as the note first had it:
+
+$$\\frac{{\\partial C}}{{\\partial z^L_j}} = (a^L_j - y_j)\\,\\sigma'(z^L_j)$$
+
+<!-- derivcheck: name BP4; expect false -->
+$$\\frac{{\\partial C}}{{\\partial w^l_{{jk}}}} = a^{{l}}_k \\delta^l_j \\quad (4)$$
+
+\\begin{{aligned}}
+\\frac{{\\partial C}}{{\\partial b^l_j}} &= \\delta^l_j \\\\
+  &= \\delta^l_j \\cdot 1
+\\end{{aligned}}
+
+$\\underbrace{{z}}_{{pre}} = w x$
+
+<!-- derivcheck: skip -->
+$$C = \\text{{whatever}} = 2$$
+
+$$q(p)$$ has no equals sign, and inline $a = b$ inside prose is not a claim.
+"""
+TEX = r"""\documentclass{article}
+% derivcheck: network:
+% derivcheck:   sizes: [1, 1]
+% derivcheck:   loss: sse
+\begin{document}
+The gradient is
+% derivcheck: expect false
+\[ \frac{\partial C}{\partial w^1_{11}} = (a^1_1 - y_1) x_1 \]
+and, with the factor 2,
+\begin{equation}
+\frac{\partial C}{\partial w^1_{11}} = 2 (a^1_1 - y_1) a^1_1 (1 - a^1_1) x_1 % the chain rule
+\end{equation}
+\end{document}
+"""
+
+
+def test_the_equations_of_a_markdown_note_with_their_lines_and_markers():
+    note = read_note(MARKDOWN, "n.md")
+    assert note.has_model and note.model.split("\n")[1] == "title: My backprop notes"  # line 2 is line 2
+    lines = [(e.line, e.expect, e.skip, e.name) for e in note.equations]
+    assert lines == [(16, "holds", False, None), (19, "false", False, "BP4"), (22, "holds", False, None),
+                     (26, "holds", False, None), (29, "holds", True, None)]
+    assert note.equations[0].col == 3  # after the $$
+
+
+def test_a_markdown_note_is_checked_at_its_lines(write):
+    result = check_file(write(MARKDOWN, "n.md"), Options())
+    assert [(c.name, c.verdict) for c in result.claims] == [
+        ("line 16", Verdict.PROVED), ("BP4", Verdict.FALSE), ("line 22", Verdict.PROVED),
+        ("line 26", Verdict.SKIPPED), ("line 29", Verdict.SKIPPED)]
+    assert result.claims[1].location.endswith("n.md:19:3") and result.claims[1].diagnosis.code == "activation_wrong_layer"
+    assert len(result.claims[2].steps) == 2  # an aligned chain is a derivation in steps
+    assert "n.md:26:2: unknown command \\underbrace" in result.claims[3].error
+    assert "marked `derivcheck: skip`" in result.claims[4].error
+    assert result.status == 0
+    strict = check_file(write(MARKDOWN, "n.md"), Options(strict=True))
+    assert strict.claims[3].verdict is Verdict.ERROR and strict.status == 2
+
+
+def test_a_latex_note_takes_its_model_from_derivcheck_comments(write):
+    result = check_file(write(TEX, "n.tex"), Options())
+    assert result.error is None, result.error
+    assert [(c.location.rsplit(":", 2)[1], c.verdict, c.expect) for c in result.claims] == [
+        ("8", Verdict.FALSE, "false"), ("11", Verdict.PROVED, "holds")]
+    assert result.status == 0
+
+
+@pytest.mark.parametrize("text, path, message", [
+    ("# notes\n$$a = b$$\n", "n.md", "the note has no model"),
+    ("---\nnetwork: {sizes: [1, 1]}\nclaims: []\n---\n$$a = b$$\n", "n.md", "a note's claims are its equations"),
+    ("---\nnetwork: {sizes: [1, 1], los: sse}\n---\n", "n.md", "n.md:2:26: unknown key 'los' in network"),
+])
+def test_a_note_without_a_usable_model_is_one_line(text, path, message):
+    with pytest.raises(InputError) as caught:
+        parse_spec(text, path)
+    assert message in str(caught.value)
+
+
+def test_notes_through_the_console_script(run, tmp_path):
+    (tmp_path / "n.md").write_text(MARKDOWN, encoding="utf-8")
+    (tmp_path / "README.md").write_text("# not a note: no front matter\n$$a = b$$\n", encoding="utf-8")
+    completed = run("check", str(tmp_path), "--json")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    files = json.loads(completed.stdout)["files"]
+    assert [f["path"].rsplit("/", 1)[-1] for f in files] == ["n.md"]  # only the note with a model
+    claim = files[0]["claims"][1]
+    assert claim["location"].endswith("n.md:19:3") and claim["text"].startswith("\\frac{\\partial C}")
+    assert run("check", str(tmp_path / "n.md"), "--strict").returncode == 2
