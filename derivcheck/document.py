@@ -34,7 +34,7 @@ _VERDICT_WORDS = {Verdict.PROVED: "proved", Verdict.HOLDS: "holds (numerically, 
 def render(spec: Spec, result: FileResult, form: str) -> str:
     """The document: ``form`` is ``md`` or ``tex``."""
     writer = _Markdown() if form == "md" else _Latex()
-    vector = _vector_notation(spec)
+    vector = notation_of(spec)
     writer.title(spec.title)
     for warning in result.warnings:
         writer.paragraph(f"Warning: {warning}")
@@ -183,17 +183,42 @@ def _network_equations(network: NetworkSpec) -> list[str]:
 # -- expressions as LaTeX ------------------------------------------------------------------------------
 
 
-def latex(node, is_vector=lambda node: False) -> str:
-    """A derivcheck syntax tree as LaTeX: w[l][j,k] → w^{(l)}_{jk}, d(C)/d(w) → ∂C/∂w, sum(k, …) → Σ_k …,
-    w[l].T @ delta[l] → (w^{(l)})^⊤ δ^{(l)}; a product with a vector (``is_vector``) is entrywise: ⊙."""
-    return _latex(node, 0, is_vector)
+class _Notation:
+    """What the LaTeX of a file's expressions needs to know: which nodes are vectors or matrices (a product
+    of two is written ⊙ when entrywise) and whether \\delta_{ij} is free to mean the Kronecker delta."""
+
+    def __init__(self, is_vector=lambda node: False, delta_free: bool = True, names: frozenset[str] = frozenset()):
+        self.is_vector = is_vector
+        self.delta_free = delta_free
+        self.names = names  # the file's names: x1 is x_{1} only where x is not one of them
+
+    def name(self, name: str) -> str:
+        match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+        if match and match.group(1) in self.names:
+            return rf"\mathit{{{name}}}"
+        return _name(name)
+
+    def __call__(self, node) -> bool:
+        return self.is_vector(node)
 
 
-def _vector_notation(spec: Spec):
-    """Whether a node is a vector or matrix in the file's notation: w[l], a[l], delta[l], y, x."""
+def latex(node, vector: _Notation | None = None) -> str:
+    """A derivcheck syntax tree as LaTeX that derivcheck's LaTeX reader reads back: w[l][j,k] →
+    w^{(l)}_{jk}, d(C)/d(w) → ∂C/∂w, sum(k, …) → Σ_k …, w[l].T @ delta[l] → (w^{(l)})^⊤ δ^{(l)}; an
+    entrywise product of vectors is ⊙."""
+    return _latex(node, 0, vector or _Notation())
+
+
+def notation_of(spec: Spec) -> _Notation:
+    """The file's notation: its vectors and matrices (w[l], a[l], delta[l], y, x; a forward file's tensors
+    written with fewer indices than they have) and whether it names anything delta."""
+    delta_free = "delta" not in spec.scope.values
+    known = spec.scope.values
+    if spec.forward is not None:
+        return _Notation(_forward_vectors(spec), delta_free, known)
     network = spec.network
     if network is None or all(size == 1 for size in network.sizes):
-        return lambda node: False
+        return _Notation(delta_free=delta_free, names=known)
     names = network.notation.names
     layered = {names[key] for key in ("weight", "bias", "preact", "act")} | {let.name for let in spec.lets}
     whole = {names[key] for key in ("input", "target", "output")}
@@ -202,6 +227,25 @@ def _vector_notation(spec: Spec):
         if isinstance(node, sx.Indexed):
             return node.id in layered and len(node.groups) == 1 and len(node.groups[0]) == 1
         return isinstance(node, sx.Name) and node.id in whole
+
+    return _Notation(is_vector, delta_free, known)
+
+
+def _forward_vectors(spec: Spec):
+    """A forward file's tensor, data or let written with fewer indices than it has is a vector or matrix."""
+    slots = {piece.name: sum(len(g) for g in piece.head.groups) for piece in spec.forward.pieces
+             if isinstance(piece.head, sx.Indexed)}
+    slots.update({name: len(array.shape) for name, array in spec.forward.data.items()})
+    for let in spec.lets:
+        if isinstance(let.head, sx.Indexed):
+            slots[let.name] = max(slots.get(let.name, 0), sum(len(g) for g in let.head.groups))
+    quantities = dict(spec.forward.upstream)
+    slots.update({gradient: slots.get(quantity, 0) for quantity, gradient in quantities.items()})
+
+    def is_vector(node) -> bool:
+        if isinstance(node, sx.Indexed):
+            return sum(len(g) for g in node.groups) < slots.get(node.id, 0)
+        return isinstance(node, sx.Name) and slots.get(node.id, 0) > 0
 
     return is_vector
 
@@ -212,14 +256,17 @@ def _latex(node, context: int, vector) -> str:
     if isinstance(node, sx.Num):
         return node.text
     if isinstance(node, sx.Name):
-        return _name(node.id)
+        return vector.name(node.id)
     if isinstance(node, sx.Indexed):
         return _indexed(node, vector)
     if isinstance(node, sx.Call):
         args = ", ".join(_latex(arg, 0, vector) for arg in node.args)
         return rf"{_function(node.func)}{chr(39) * node.primes}\left({args}\right)"
     if isinstance(node, sx.Kronecker):
-        return rf"\delta_{{{_latex(node.i, 0, vector)}{_latex(node.j, 0, vector)}}}"
+        i, j = _latex(node.i, 0, vector), _latex(node.j, 0, vector)
+        if vector.delta_free and len(i) == 1 and len(j) == 1:
+            return rf"\delta_{{{i}{j}}}"
+        return rf"\left[{i} = {j}\right]"
     if isinstance(node, sx.Iverson):
         return rf"\left[{_latex(node.condition, 0, vector)}\right]"
     if isinstance(node, sx.Compare):
@@ -253,14 +300,17 @@ def _latex(node, context: int, vector) -> str:
         entrywise = node.op == "*" and all(any(vector(part) for part in sx.walk(side)) for side in (node.left,
                                                                                                      node.right))
         product = r"\odot" if entrywise else r"\,"
-        text = rf"{left} {product} {_latex(node.right, 2, vector)}"
+        right = _latex(node.right, 2, vector)
+        if isinstance(node.right, sx.BinOp) and node.right.op in ("*", "@") and node.right.op != node.op:
+            right = rf"\left({right}\right)"  # A (b ⊙ c): read left to right it would be (A b) ⊙ c
+        text = rf"{left} {product} {right}"
         return rf"\left({text}\right)" if context > 2 else text
     text = f"{_latex(node.left, 1, vector)} {node.op} {_latex(node.right, 2, vector)}"
     return rf"\left({text}\right)" if context > 1 else text
 
 
 def _indexed(node: sx.Indexed, vector) -> str:
-    name = _name(node.id)
+    name = vector.name(node.id)
     items = [[_latex(item, 0, vector) for item in group] for group in node.groups]
     groups = [("" if all(len(item) == 1 for item in group) else ",").join(group) for group in items]
     if vector(node):  # w[l] → w^{(l)}
@@ -280,7 +330,7 @@ def _name(name: str) -> str:
     match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
     if match:
         return f"{_name(match.group(1))}_{{{match.group(2)}}}"
-    return name if len(name) == 1 else rf"\mathit{{{name}}}"
+    return name if len(name) == 1 else rf"\mathit{{{name.replace('_', chr(92) + '_')}}}"
 
 
 def _function(name: str) -> str:

@@ -31,7 +31,9 @@ SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
 _PRIMES = {"'": 1, "′": 1, "″": 2, "‴": 3}
 # a backslash command, or a braced superscript or subscript: text written in LaTeX
 _LATEX = re.compile(r"\\[A-Za-z]+|[\^_]\{")
-_REWRITTEN = {"^": "**", "∂": "d", "·": "*", "×": "*", "⋅": "*", "⊙": "*", "−": "-", "ᵀ": ".T", "\n": " "}
+# · and ⋅ are the product of LaTeX's \cdot (of two matrices the matrix product, else times): Python's %,
+# which derivcheck's syntax has no other use for (a % written as such is refused)
+_REWRITTEN = {"^": "**", "∂": "d", "·": "%", "×": "*", "⋅": "%", "⊙": "*", "−": "-", "ᵀ": ".T", "\n": " "}
 
 
 class _Text:
@@ -52,6 +54,8 @@ class _Text:
                 piece = PRIME * _PRIMES[ch]
             elif ch == "=" and prev not in "=<>!" and text[i + 1:i + 2] != "=":
                 piece = "=="
+            elif ch == "%":
+                piece = "%%"  # no operator: Python refuses it, and the error points here
             else:
                 piece = _REWRITTEN.get(ch, ch)
             out.append(piece)
@@ -156,7 +160,7 @@ class _Parser:
         return Name(ident, loc)
 
     def binop(self, node: ast.BinOp, loc: Location) -> Expr:
-        if isinstance(node.op, (ast.Mult, ast.Div, ast.MatMult)):
+        if isinstance(node.op, (ast.Mult, ast.Div, ast.MatMult, ast.Mod)):
             return self.product(node, loc)
         if isinstance(node.op, ast.RShift):
             raise self.fail(node, "a range a..b can only follow `in`", "e.g. sum(k in 1..n, …)")
@@ -172,7 +176,7 @@ class _Parser:
         w[l].T @ dC/dz[l] work)."""
         factors: list[tuple[str, ast.AST]] = []
         current: ast.AST = node
-        symbols = {ast.Mult: "*", ast.Div: "/", ast.MatMult: "@"}
+        symbols = {ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Mod: "·"}
         while isinstance(current, ast.BinOp) and type(current.op) in symbols:
             factors.append((symbols[type(current.op)], current.right))
             current = current.left

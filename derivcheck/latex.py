@@ -37,7 +37,8 @@ COMMANDS = frozenset(GREEK) | frozenset(FUNCTIONS) | frozenset(PRODUCTS) | froze
                                                                                       if c.isalpha()) \
     | frozenset(STYLES) | frozenset(LAYOUT) | frozenset(SIZES) | frozenset(STRUCTURE)
 OPEN, CLOSE = {"(": ")", "[": "]"}, (")", "]", "}")
-_TOKEN = re.compile(r"\\([A-Za-z]+|.)|(\d+\.?\d*|\.\d+)|([^\W\d_]+)|(\s+)|(.)", re.S)
+# a command, a number, a word (with \\_ inside: \\mathit{dnext\\_h}), spacing, one symbol
+_TOKEN = re.compile(r"\\([A-Za-z]+|(?![A-Za-z]).)|(\d+\.?\d*|\.\d+)|([^\W\d_]+(?:\\_[^\W_]+)*)|(\s+)|(.)", re.S)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def tokens(text: str) -> list[Token]:
         if space is not None:
             continue
         kind = "cmd" if command is not None else "number" if number else "letters" if letters else "sym"
-        found.append(Token(kind, command if command is not None else match.group(), match.start()))
+        text = command if command is not None else letters.replace("\\_", "_") if letters else match.group()
+        found.append(Token(kind, text, match.start()))
     return found
 
 
@@ -360,6 +362,9 @@ class LatexParser:
                 raise self.fail(token, "\\hat takes a name", "e.g. \\hat{y}_j")
             return self.indexed(Token("letters", base.id + "hat", token.offset), token)
         if name in STYLES:
+            joined = self._word_with_digits()
+            if joined is not None:  # \mathit{x1}: the name x1
+                return self.scripts_of(joined, token)
             return self.scripts_of(self.argument(token, "\\" + name), token)
         if name == "mathbb":
             self.argument(token, "\\mathbb")
@@ -367,10 +372,12 @@ class LatexParser:
         if name == "nabla":
             return self.gradient(token)
         if name == "operatorname":
-            word = self.argument(token, "\\operatorname")
-            if not isinstance(word, Name):
-                raise self.fail(token, "\\operatorname takes a function name", "e.g. \\operatorname{relu}(z)")
-            return self.function(word.id, token)
+            self.expect("sym", "{", "{ and a function name: \\operatorname{relu}")
+            word = self.next()
+            self.expect("sym", "}", "} after the function name")
+            if word.kind != "letters":
+                raise self.fail(word, "\\operatorname takes a function name", "e.g. \\operatorname{relu}(z)")
+            return self.function(word.text, token)
         if name in FUNCTIONS and (FUNCTIONS[name] != "sigmoid" or self._applied()):
             return self.function(FUNCTIONS[name], token)
         if name in GREEK:
@@ -537,8 +544,22 @@ class LatexParser:
                              self.where(token.offset))
         if name not in self.scope.functions:
             raise self.fail(token, f"unknown function '{name}'", self.scope.suggest(name))
-        argument = self.postfix()
-        return Call(name, primes, (argument,), self.where(token.offset))
+        return Call(name, primes, self._arguments(), self.where(token.offset))
+
+    def _arguments(self) -> tuple[Expr, ...]:
+        """(a, b) or \\left(a, b\\right) after a function; otherwise the one factor that follows (\\log x)."""
+        sized = self.at("cmd", "left") and self.peek(1) is not None and self.peek(1).text == "("
+        if not (self.at("sym", "(") or sized):
+            return (self.postfix(),)
+        if sized:
+            self.next()
+        opening = self.next()
+        arguments = [self.expr()]
+        while self.at("sym", ","):
+            self.next()
+            arguments.append(self.expr())
+        self._close(")", opening)
+        return tuple(arguments)
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -574,6 +595,9 @@ class LatexParser:
             if len(pair) != 2:
                 raise self.fail(token, "\\delta_{ij} takes two indices")
             return Kronecker(pair[0], pair[1], self.where(token.offset))
+        joined = self._name_with_digits(name)
+        if joined is not None:  # W_{1} for the name W1, as the report prints it
+            return self.scripts(Name(joined, self.where(token.offset)), start)
         base = self.name(Token("letters", name, token.offset))
         layer = power = None
         indices: list[Expr] | None = None
@@ -600,6 +624,41 @@ class LatexParser:
             node = BinOp("**", node, power, base.loc)
         return self.scripts(node, start)
 
+    def _character_run(self) -> list[Token]:
+        """The tokens of a braced subscript made only of letters and digits, more than one character in all
+        and no name of the file among them; else nothing."""
+        run, index = [], self.position
+        while index < len(self.tokens) and self.tokens[index].text != "}":
+            token = self.tokens[index]
+            if not (token.kind == "letters" and token.text not in self.scope.values or _whole_digits(token)):
+                return []
+            run.append(token)
+            index += 1
+        return run if sum(len(t.text) for t in run) > 1 and index < len(self.tokens) else []
+
+    def _word_with_digits(self) -> Name | None:
+        """{x1} after \\mathit: a name of the file made of letters and digits."""
+        parts = self.tokens[self.position:self.position + 4]
+        if [t.text for t in parts[:1]] == ["{"] and len(parts) == 4 and parts[1].kind == "letters" \
+                and _whole_digits(parts[2]) and parts[3].text == "}" and parts[1].text + parts[2].text in self.scope.values:
+            self.position += 4
+            return Name(parts[1].text + parts[2].text, self.where(parts[1].offset))
+        return None
+
+    def _name_with_digits(self, name: str) -> str | None:
+        """theta_0 or W_{1} where the file names theta0 or W1 (and not theta or W)."""
+        if name in self.scope.values or not self.at("sym", "_"):
+            return None
+        ahead = self.peek(1)
+        braced = ahead is not None and ahead.text == "{"
+        digits = self.peek(2 if braced else 1)
+        if digits is None or digits.kind != "number" or not digits.text.isdigit() or \
+                name + digits.text not in self.scope.values or braced and (self.peek(3) is None or
+                                                                           self.peek(3).text != "}"):
+            return None
+        self.position += 4 if braced else 2
+        return name + digits.text
+
     def _indices(self, token: Token | None) -> list[Expr]:
         """A subscript: {j,k}, {jk}, jk, {l+1} or one word; single letters side by side are one index each."""
         if token is None:
@@ -614,13 +673,12 @@ class LatexParser:
         items: list[Expr] = []
         while True:
             first = self.peek()
-            simple = first is not None and len(first.text) > 1 and (
-                first.kind == "letters" and first.text not in self.scope.values or first.kind == "number"
-                and first.text.isdigit()) and not items and self.peek(1) is not None and self.peek(1).text == "}"
-            if simple:  # {jk} or {12}: one index per character (with ten or more neurons, write {1,12})
-                self.next()
-                items.extend(self.name(Token("letters", c, first.offset + i)) if c.isalpha() else
-                             self.number(Token("number", c, first.offset + i)) for i, c in enumerate(first.text))
+            run = self._character_run() if not items else []
+            if run:  # {jk}, {12}, {3e}: one index per character (with ten or more neurons, write {1,12})
+                for token in run:
+                    self.next()
+                    items.extend(self.name(Token("letters", c, token.offset + i)) if c.isalpha() else
+                                 self.number(Token("number", c, token.offset + i)) for i, c in enumerate(token.text))
             else:
                 items.append(self.expr())
             if self.at("sym", ","):
@@ -628,6 +686,10 @@ class LatexParser:
                 continue
             self.expect("sym", "}", "} to close the subscript")
             return items
+
+
+def _whole_digits(token: Token) -> bool:
+    return token.kind == "number" and token.text.isdigit()
 
 
 def _shown(token: Token) -> str:

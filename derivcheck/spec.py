@@ -161,12 +161,27 @@ def layered_names(network: NetworkSpec, lets: yaml.Node | None) -> frozenset[str
     names = {network.notation.names[key] for key in ("weight", "bias", "preact", "act")}
     if network.notation.weight_alias:
         names.add(network.notation.weight_alias)
+    return frozenset(names | _layered_lets(lets))
+
+
+def forward_layered(forward: ForwardSpec, lets: yaml.Node | None) -> frozenset[str]:
+    """A forward file's tensors with a first group of one letter (h[t][j], x[n][c][i]), their upstream
+    gradients and such lets: in LaTeX h^{(t)}_j is h[t][j], as the report writes it."""
+    names = {piece.name for piece in forward.pieces
+             if isinstance(piece.head, sx.Indexed) and len(piece.head.groups) >= 2 and len(piece.head.groups[0]) == 1}
+    names |= {gradient for quantity, gradient in forward.upstream if quantity in names}
+    return frozenset(names | _layered_lets(lets))
+
+
+def _layered_lets(lets: yaml.Node | None) -> set[str]:
+    """The lets whose key has a group of its own first (delta[l][j], gh[t][j])."""
+    found = set()
     if isinstance(lets, yaml.MappingNode):
         for key, _ in lets.value:
-            found = re.match(r"\s*(\w+)\s*\[[^\]]*\]\s*\[", key.value) if isinstance(key, yaml.ScalarNode) else None
-            if found:
-                names.add(declared_name(found.group(1)))
-    return frozenset(names)
+            match = re.match(r"\s*(\w+)\s*\[[^\]]*\]\s*\[", key.value) if isinstance(key, yaml.ScalarNode) else None
+            if match:
+                found.add(declared_name(match.group(1)))
+    return found
 
 
 def _unknown_key(key: str, allowed, where: Location, what: str) -> InputError:
@@ -234,10 +249,11 @@ class _SpecReader:
             raise InputError("`notation:` renames network quantities; a forward file names its own",
                              self.src.where(top["notation"]))
         forward = ForwardReader(self.src, self.limits, self.check_new_name).read(top)
+        self.layered = forward_layered(forward, top.get("let"))
         values = forward.names()
         functions = set(BUILTIN_FUNCTIONS) | MATRIX_FUNCTIONS
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions))
+        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
         claims = self.claims(top.get("claims"), scope)
         return Spec(self.src.path, title, None, {}, {}, lets, claims, scope, self.limits, tuple(self.warnings),
                     forward)

@@ -103,10 +103,10 @@ class Tensors:
         structure = self.structure(name)
         given = tuple(self.model.index(item, bindings) for group in node.groups for item in group)
         flat = sum(structure)
-        if len(given) > flat or len(given) == flat and tuple(len(g) for g in node.groups) != structure:
+        if len(given) > flat:
             raise InputError(f"'{name}' is indexed as {_shape_text(node.groups)}", node.loc,
                              f"declared as {_head_text(self.pieces[name][0].head)}")
-        if len(given) == flat:
+        if len(given) == flat:  # grouped as declared (w^{(f)}_{c,k} is w[f][c][k])
             return self.instance(name, _grouped(given, structure), node)
         return self.view(name, given, node)
 
@@ -178,6 +178,9 @@ class Tensors:
             raise InputError(f"'{sx.to_text(node)}' has {len(rest)} indices left: a view is a column or a matrix",
                              node.loc, f"give the first {len(rest) - 2} of {_head_text(self.pieces[name][0].head)}")
         spans = [self.slot_range(name, slot, given) for slot in rest]
+        if any(not span for span in spans):  # no piece holds these first indices
+            self._piece_at(name, _grouped((*given, *(1 for _ in rest)), structure), node)
+            raise IndexRangeError(f"{name}[{','.join(map(str, given))}] is out of range")
         if len(spans) == 1:
             return sp.ImmutableMatrix([[self.instance(name, _grouped((*given, i), structure), node)]
                                        for i in spans[0]])

@@ -49,7 +49,10 @@ def test_primes_become_derivative_orders():
 
 def test_partial_sign_and_typographic_operators():
     assert parse("∂C/∂z[L][j]") == parse("dC/dz[L][j]")
-    assert parse("x · y × 2 − 1") == parse("x * y * 2 - 1")
+    assert parse("x × 2 − 1") == parse("x * 2 - 1")
+    assert parse("x · y") == parse("x ⋅ y") and parse("x · y").op == "·"  # \cdot: the matrix product of matrices
+    with pytest.raises(InputError, match="cannot read 'x % y'"):
+        parse("x % y")
 
 
 def test_chained_derivatives_pair_up():

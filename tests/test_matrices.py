@@ -109,3 +109,12 @@ def test_a_sum_of_matrices_of_different_shapes_is_false_there(check):
     assert claim.verdict.value == "false"
     assert claim.counterexamples[0].reason == \
         "the terms of sum(m in 1..2, w[m]) have different shapes: (3×2), (3×3)"
+
+
+def test_the_dot_is_the_matrix_product_of_matrices_and_times_otherwise(check):
+    result = check(network_file("""
+        - claim: w[2].T · delta[2] = w[2].T @ delta[2]
+        - claim: delta[2] · 2 = 2 * delta[2]
+        - claim: a[1][1] · a[1][2] = a[1][1] * a[1][2]
+    """, let="delta[L][j]: a[L][j] - y[j]"))
+    assert [c.verdict.value for c in result.claims] == ["proved", "proved", "proved"]
