@@ -19,7 +19,7 @@ from fractions import Fraction
 from . import syntax as sx
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
 from .results import Diagnosis
-from .spec import NetworkSpec
+from .network_spec import NetworkSpec
 
 # the functions whose derivative a backprop formula multiplies by
 _DERIVATIVE_FREE = {"identity", "linear"}

@@ -14,11 +14,12 @@ import unicodedata
 from . import syntax as sx
 from .errors import InputError, Location
 from .expressions import parse_chain
-from .latex import is_latex
+from .latex_tokens import is_latex
 from .forward_spec import Role
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .source import one_line, visible
-from .spec import ClaimSpec, NetworkSpec, Spec
+from .network_spec import NetworkSpec
+from .spec import ClaimSpec, Spec
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
           "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta",

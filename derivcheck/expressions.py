@@ -18,7 +18,8 @@ import re
 import warnings
 
 from .errors import InputError, Location
-from .latex import is_latex, parse_latex
+from .latex import parse_latex
+from .latex_tokens import is_latex
 from .limits import DEFAULT_LIMITS, Limits, check_number_literal, over_limit
 from .syntax import (BinOp, Call, Compare, Derivative, Equation, Expr, Indexed, Iverson, Kronecker, Logic, Name, Neg,
                      Num, Range, Scope, Sum, Transpose)

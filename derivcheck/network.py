@@ -13,7 +13,7 @@ import sympy as sp
 from .errors import IndexRangeError, UndefinedError
 from .functions import ACTIVATIONS, LOSSES, apply_activation, softmax
 from .graph import Graph, Quantity
-from .spec import NetworkSpec
+from .network_spec import NetworkSpec
 
 # role → (first layer, last layer or None for L) of the layers where it exists
 LAYERS = {"x": (0, 0), "a": (0, None), "z": (1, None), "w": (1, None), "b": (1, None),

@@ -7,7 +7,6 @@ import textwrap
 import pytest
 import sympy as sp
 
-from derivcheck import syntax as sx
 from derivcheck.errors import IndexRangeError, InputError, Location
 from derivcheck.expressions import parse_expression
 from derivcheck.limits import Limits
