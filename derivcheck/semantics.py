@@ -17,14 +17,15 @@ from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, has_derivative, prime
 from .graph import Graph, Quantity, exact
-from .indexing import LAYER_ROLES, IndexRanges, match_pattern
+from .indexing import LAYER_ROLES, IndexRanges
 from .limits import over_limit
 from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
 from .spec import LetSpec, Spec
+from .lets import LetEvaluation, let_shape
 from .tensors import Tensors, constant_value
 
-class Model:
+class Model(LetEvaluation):
     """The quantities of one file and the evaluation of expressions over them."""
 
     def __init__(self, spec: Spec):
@@ -261,7 +262,7 @@ class Model:
 
     def _is_let_vector(self, name: str, groups) -> bool:
         """delta[l] for a let defined as delta[l][j] (or delta[l][j,s] in a batch)."""
-        shapes = {_shape(let.head) for let in self.lets[name]}
+        shapes = {let_shape(let.head) for let in self.lets[name]}
         given = tuple(len(group) for group in groups)
         return self.network is not None and given == (1,) and given not in shapes and \
             any(len(shape) == 2 and shape[0] == 1 for shape in shapes)
@@ -270,7 +271,7 @@ class Model:
         layer = self.index(node.groups[0][0], bindings)
         if not 0 <= layer <= self.network.L:
             raise UndefinedError(f"{name}[{layer}] does not exist: layers 0..{self.network.L}")
-        width = max(_shape(let.head)[1] for let in self.lets[name] if len(_shape(let.head)) == 2)
+        width = max(let_shape(let.head)[1] for let in self.lets[name] if len(let_shape(let.head)) == 2)
         columns = list(self.network.examples) if width == 2 else [None]
         rows = []
         for j in range(1, self.network.sizes[layer] + 1):
@@ -382,95 +383,6 @@ class Model:
         """Whether a letter in a let key (delta[l][j]) is a pattern letter rather than a name."""
         return self.spec.scope.is_index(name)
 
-    # -- let ------------------------------------------------------------------------------
-
-    def let_instance(self, name: str, groups, bindings, node) -> sp.Expr:
-        indices = tuple(tuple(self.index(item, bindings) for item in group) for group in groups or ())
-        key = (name, indices)
-        if key in self._let_atoms:
-            return self._let_atoms[key]
-        let, inner = self._match(name, indices, node)
-        if let.error is not None:
-            raise InputError(f"'{name}' is used here but its definition has an error ({let.error.location})",
-                             node.loc)
-        if key in self._in_progress:
-            raise InputError(f"the definition of '{name}' never reaches a base case", let.loc,
-                             "a recursive definition needs a specific instance such as delta[L][j]")
-        self._check_depth(name, let.loc)
-        label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
-        self._in_progress.append(key)
-        enclosing, self._sum_terms = self._sum_terms, 1  # an instance is built once, on its own
-        try:
-            value = self.evaluate(let.body, inner)
-        except IndexRangeError as error:
-            if error.message.startswith("in "):
-                raise
-            raise IndexRangeError(f"in {label}, {error.message}") from None
-        finally:
-            self._in_progress.pop()
-            self._sum_terms = enclosing
-        layer = indices[0][0] if len(indices) > 1 and len(indices[0]) == 1 else None
-        flat = tuple(i for group in (indices[1:] if layer is not None else indices) for i in group)
-        symbol = self.graph.define(sp.Symbol(label), value, Quantity("let", name, layer, flat))
-        self._let_atoms[key] = symbol
-        return symbol
-
-    def _check_depth(self, name: str, where) -> None:
-        """One more definition inside the ones being built: within the limit let_depth."""
-        limits = self.spec.limits
-        if len(self._in_progress) >= limits.let_depth:
-            raise over_limit(f"definitions nested too deeply (more than {limits.let_depth} inside one another "
-                             f"at '{name}')", "let_depth", limits, where)
-
-    def _match(self, name: str, indices, node) -> tuple[LetSpec, dict[str, int]]:
-        """The most specific definition of ``name`` for these index values (delta[L][j] before delta[l][j])."""
-        candidates = []
-        for let in self.lets[name]:
-            matched = match_pattern(let.head, indices, self.is_pattern_letter, lambda p: self.index(p, {}))
-            if matched is not None:
-                candidates.append((matched[0], let, matched[1]))
-        if not candidates:
-            shown = name + "".join("[" + ",".join(str(i) for i in g) + "]" for g in indices)
-            forms = ", ".join(_head_text(let.head) for let in self.lets[name])
-            shape = tuple(len(g) for g in indices)
-            if any(_shape(let.head) == shape for let in self.lets[name]):
-                raise UndefinedError(f"{shown} is not defined (defined: {forms})")
-            raise InputError(f"'{name}' is used with the wrong number of indices", node.loc, f"defined as {forms}")
-        candidates.sort(key=lambda c: c[0])
-        return candidates[0][1], candidates[0][2]
-
-    def let_function(self, node: sx.Call, args: list[sp.Expr]) -> sp.Expr:
-        let = self.lets[node.func][0]
-        params = [param.id for param in let.head.args] if isinstance(let.head, sx.Call) else []
-        if not isinstance(let.head, sx.Call) or len(params) != len(args):
-            raise InputError(f"'{node.func}' takes {len(params)} argument(s), got {len(args)}", node.loc)
-        if let.error is not None:
-            raise InputError(f"'{node.func}' is used here but its definition has an error ({let.error.location})",
-                             node.loc)
-        if node.primes and len(params) != 1:
-            raise InputError(f"a prime needs a function of one argument; '{node.func}' has {len(params)}", node.loc)
-        key = ("function", node.func)
-        if key in self._in_progress:
-            raise InputError(f"'{node.func}' is used in its own definition", node.loc,
-                             "a function defined by let cannot call itself")
-        call = (node.func, node.primes, tuple(args))
-        if call not in self._calls:  # functions calling each other cost one expansion per distinct call
-            self._charge(1, node)
-            self._check_depth(node.func, node.loc)
-            self._in_progress.append(key)
-            try:
-                self._calls[call] = self._expand_call(let, params, args, node.primes)
-            finally:
-                self._in_progress.pop()
-        return self._calls[call]
-
-    def _expand_call(self, let: LetSpec, params: list[str], args: list[sp.Expr], primes: int) -> sp.Expr:
-        if not primes:
-            return self.evaluate(let.body, {}, dict(zip(params, args)))
-        dummy = sp.Dummy(params[0], real=True)
-        body = self.evaluate(let.body, {}, {params[0]: dummy})
-        return sp.diff(self.graph.unfold(body), dummy, primes).xreplace({dummy: args[0]})
-
     # -- loss given as an expression ----------------------------------------------------------
 
     def _penalty(self, penalty: sx.Expr) -> sp.Expr:
@@ -526,26 +438,6 @@ _ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, 
 
 def _bits(number: sp.Rational) -> int:
     return abs(number.p).bit_length() + number.q.bit_length()
-
-
-def _shape(head) -> tuple[int, ...]:
-    return tuple(len(group) for group in head.groups) if isinstance(head, sx.Indexed) else ()
-
-
-def _head_text(head) -> str:
-    if isinstance(head, sx.Indexed):
-        return head.id + "".join("[" + ",".join(_index_text(i) for i in group) + "]" for group in head.groups)
-    return head.id if isinstance(head, sx.Name) else head.func
-
-
-def _index_text(node) -> str:
-    if isinstance(node, sx.Name):
-        return node.id
-    if isinstance(node, sx.Num):
-        return node.text
-    if isinstance(node, sx.BinOp):
-        return _index_text(node.left) + node.op + _index_text(node.right)
-    return "?"
 
 
 _INDEX_FORMS = {
