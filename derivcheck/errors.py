@@ -16,6 +16,15 @@ class Location:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
 
+    def within(self, text: str, offset: int) -> "Location":
+        """Where character ``offset`` of ``text`` stands, for a text that starts here."""
+        before = text[:offset]
+        line = before.count("\n")
+        col = offset - (before.rfind("\n") + 1)
+        if line == 0:
+            return Location(self.path, self.line, self.col + col)
+        return Location(self.path, self.line + line, col + 1)
+
 
 class DerivcheckError(Exception):
     """Base of derivcheck's own errors; ``str()`` is one line for the user."""

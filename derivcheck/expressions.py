@@ -71,12 +71,7 @@ class _Text:
         return self.at(self.source[min(len(prefix.decode("utf-8", errors="ignore")), len(self.source) - 1)])
 
     def at(self, offset: int) -> Location:
-        before = self.original[:offset]
-        line = before.count("\n")
-        col = offset - (before.rfind("\n") + 1)
-        if line == 0:
-            return Location(self.origin.path, self.origin.line, self.origin.col + col)
-        return Location(self.origin.path, self.origin.line + line, col + 1)
+        return self.origin.within(self.original, offset)
 
 
 class _Parser:

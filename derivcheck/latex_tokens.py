@@ -116,12 +116,7 @@ class Cursor:
         self.depth = 0
 
     def where(self, offset: int) -> Location:
-        before = self.text[:offset]
-        line = before.count("\n")
-        col = offset - (before.rfind("\n") + 1)
-        if line == 0:
-            return Location(self.origin.path, self.origin.line, self.origin.col + col)
-        return Location(self.origin.path, self.origin.line + line, col + 1)
+        return self.origin.within(self.text, offset)
 
     def fail(self, token: Token | None, message: str, hint: str | None = None) -> InputError:
         offset = token.offset if token is not None else len(self.text.rstrip()) - 1
