@@ -9,25 +9,16 @@ Jupyter render; LaTeX is a complete document for ``pdflatex``.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from . import syntax as sx
-from .errors import InputError, Location
-from .expressions import parse_chain
 from .latex_tokens import is_latex
+from .latex_writer import escape_tex, latex, latex_function, latex_name, latex_of_text, notation_of
 from .forward_spec import Role
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .source import one_line, visible
 from .network_spec import NetworkSpec
 from .spec import ClaimSpec, Spec
 
-_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
-          "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta",
-          "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
-_FUNCTIONS = {"sigmoid": r"\sigma", "σ": r"\sigma", "exp": r"\exp", "log": r"\log", "ln": r"\ln", "tanh": r"\tanh",
-              "sin": r"\sin", "cos": r"\cos", "relu": r"\operatorname{relu}", "softplus": r"\operatorname{softplus}",
-              "abs": r"\operatorname{abs}"}
-_COMPARISONS = {"==": "=", "!=": r"\neq", "<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
 _VERDICT_WORDS = {Verdict.PROVED: "proved", Verdict.HOLDS: "holds (numerically, not proved)",
                   Verdict.FALSE: "false", Verdict.ERROR: "could not be checked", Verdict.SKIPPED: "skipped"}
 
@@ -94,7 +85,7 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vect
         writer.paragraph(f"Why: {diagnosis.message}.")
         if diagnosis.corrected:
             writer.paragraph("The right formula:")
-            writer.equations([_latex_text(diagnosis.corrected, scope, vector)])
+            writer.equations([latex_of_text(diagnosis.corrected, scope, vector)])
         if diagnosis.truth:
             writer.paragraph(f"The true value: {diagnosis.truth}.")
     if checked.counterexamples:
@@ -140,8 +131,8 @@ def _upstream_equation(spec: Spec) -> list[str]:
     forward = spec.forward
     if not forward.upstream:
         return []
-    terms = " + ".join(rf"\sum {_name(gradient)} \odot {_name(quantity)}" for quantity, gradient in forward.upstream)
-    return [f"{_name(forward.loss)} = {terms}"]
+    terms = " + ".join(rf"\sum {latex_name(gradient)} \odot {latex_name(quantity)}" for quantity, gradient in forward.upstream)
+    return [f"{latex_name(forward.loss)} = {terms}"]
 
 
 def _network_sentence(network: NetworkSpec) -> str:
@@ -161,7 +152,7 @@ def _network_sentence(network: NetworkSpec) -> str:
 
 def _network_equations(network: NetworkSpec) -> list[str]:
     names = network.notation.names
-    w, b, z, a = (_name(names[key]) for key in ("weight", "bias", "preact", "act"))
+    w, b, z, a = (latex_name(names[key]) for key in ("weight", "bias", "preact", "act"))
     pair = "kj" if network.notation.from_to else "jk"
     bias = f" + {b}^{{(l)}}_{{j}}" if network.bias == "true" else ""
     start = "0" if network.bias == "folded" else ""
@@ -169,185 +160,19 @@ def _network_equations(network: NetworkSpec) -> list[str]:
     equations = [rf"{z}^{{(l)}}_{{j}} = {total} {w}^{{(l)}}_{{{pair}}} {a}^{{(l-1)}}_{{k}}{bias}"]
     hidden = set(network.activations[:-1])
     if len(hidden) == 1:
-        equations.append(rf"{a}^{{(l)}}_{{j}} = {_function(hidden.pop())}\left({z}^{{(l)}}_{{j}}\right)"
+        equations.append(rf"{a}^{{(l)}}_{{j}} = {latex_function(hidden.pop())}\left({z}^{{(l)}}_{{j}}\right)"
                          r" \quad (l < L)")
     output = network.activations[-1]
-    yhat = _name(names["output"])
+    yhat = latex_name(names["output"])
     if output == "softmax":
         equations.append(rf"{yhat}_{{j}} = {a}^{{(L)}}_{{j}} = \frac{{e^{{{z}^{{(L)}}_{{j}}}}}}"
                          rf"{{\sum_{{k}} e^{{{z}^{{(L)}}_{{k}}}}}}")
     else:
-        equations.append(rf"{yhat}_{{j}} = {a}^{{(L)}}_{{j}} = {_function(output)}\left({z}^{{(L)}}_{{j}}\right)")
+        equations.append(rf"{yhat}_{{j}} = {a}^{{(L)}}_{{j}} = {latex_function(output)}\left({z}^{{(L)}}_{{j}}\right)")
     return equations
 
 
 # -- expressions as LaTeX ------------------------------------------------------------------------------
-
-
-class _Notation:
-    """What the LaTeX of a file's expressions needs to know: which nodes are vectors or matrices (a product
-    of two is written ⊙ when entrywise) and whether \\delta_{ij} is free to mean the Kronecker delta."""
-
-    def __init__(self, is_vector=lambda node: False, delta_free: bool = True, names: frozenset[str] = frozenset()):
-        self.is_vector = is_vector
-        self.delta_free = delta_free
-        self.names = names  # the file's names: x1 is x_{1} only where x is not one of them
-
-    def name(self, name: str) -> str:
-        match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
-        if match and match.group(1) in self.names:
-            return rf"\mathit{{{name}}}"
-        return _name(name)
-
-    def __call__(self, node) -> bool:
-        return self.is_vector(node)
-
-
-def latex(node, vector: _Notation | None = None) -> str:
-    """A derivcheck syntax tree as LaTeX that derivcheck's LaTeX reader reads back: w[l][j,k] →
-    w^{(l)}_{jk}, d(C)/d(w) → ∂C/∂w, sum(k, …) → Σ_k …, w[l].T @ delta[l] → (w^{(l)})^⊤ δ^{(l)}; an
-    entrywise product of vectors is ⊙."""
-    return _latex(node, 0, vector or _Notation())
-
-
-def notation_of(spec: Spec) -> _Notation:
-    """The file's notation: its vectors and matrices (w[l], a[l], delta[l], y, x; a forward file's tensors
-    written with fewer indices than they have) and whether it names anything delta."""
-    delta_free = "delta" not in spec.scope.values
-    known = spec.scope.values
-    if spec.forward is not None:
-        return _Notation(_forward_vectors(spec), delta_free, known)
-    network = spec.network
-    if network is None or all(size == 1 for size in network.sizes):
-        return _Notation(delta_free=delta_free, names=known)
-    names = network.notation.names
-    layered = {names[key] for key in ("weight", "bias", "preact", "act")} | {let.name for let in spec.lets}
-    whole = {names[key] for key in ("input", "target", "output")}
-
-    def is_vector(node) -> bool:
-        if isinstance(node, sx.Indexed):
-            return node.id in layered and len(node.groups) == 1 and len(node.groups[0]) == 1
-        return isinstance(node, sx.Name) and node.id in whole
-
-    return _Notation(is_vector, delta_free, known)
-
-
-def _forward_vectors(spec: Spec):
-    """A forward file's tensor, data or let written with fewer indices than it has is a vector or matrix."""
-    slots = {piece.name: sum(len(g) for g in piece.head.groups) for piece in spec.forward.pieces
-             if isinstance(piece.head, sx.Indexed)}
-    slots.update({name: len(array.shape) for name, array in spec.forward.data.items()})
-    for let in spec.lets:
-        if isinstance(let.head, sx.Indexed):
-            slots[let.name] = max(slots.get(let.name, 0), sum(len(g) for g in let.head.groups))
-    quantities = dict(spec.forward.upstream)
-    slots.update({gradient: slots.get(quantity, 0) for quantity, gradient in quantities.items()})
-
-    def is_vector(node) -> bool:
-        if isinstance(node, sx.Indexed):
-            return sum(len(g) for g in node.groups) < slots.get(node.id, 0)
-        return isinstance(node, sx.Name) and slots.get(node.id, 0) > 0
-
-    return is_vector
-
-
-def _latex(node, context: int, vector) -> str:
-    if isinstance(node, sx.Equation):
-        return f"{_latex(node.lhs, 0, vector)} = {_latex(node.rhs, 0, vector)}"
-    if isinstance(node, sx.Num):
-        return node.text
-    if isinstance(node, sx.Name):
-        return vector.name(node.id)
-    if isinstance(node, sx.Indexed):
-        return _indexed(node, vector)
-    if isinstance(node, sx.Call):
-        args = ", ".join(_latex(arg, 0, vector) for arg in node.args)
-        return rf"{_function(node.func)}{chr(39) * node.primes}\left({args}\right)"
-    if isinstance(node, sx.Kronecker):
-        i, j = _latex(node.i, 0, vector), _latex(node.j, 0, vector)
-        if vector.delta_free and len(i) == 1 and len(j) == 1:
-            return rf"\delta_{{{i}{j}}}"
-        return rf"\left[{i} = {j}\right]"
-    if isinstance(node, sx.Iverson):
-        return rf"\left[{_latex(node.condition, 0, vector)}\right]"
-    if isinstance(node, sx.Compare):
-        parts = [_latex(node.operands[0], 0, vector)]
-        for op, operand in zip(node.ops, node.operands[1:]):
-            parts.append(f"{_COMPARISONS[op]} {_latex(operand, 0, vector)}")
-        return " ".join(parts)
-    if isinstance(node, sx.Logic):
-        return rf" \text{{ {node.op} }} ".join(_latex(part, 0, vector) for part in node.parts)
-    if isinstance(node, sx.Sum):
-        bounds = "" if node.lo is None else f"={_latex(node.lo, 0, vector)}}}^{{{_latex(node.hi, 0, vector)}"
-        text = rf"\sum_{{{node.var}{bounds}}} {_latex(node.body, 2, vector)}"
-        return rf"\left({text}\right)" if context > 2 else text
-    if isinstance(node, sx.Derivative):
-        return rf"\frac{{\partial {_latex(node.expr, 3, vector)}}}{{\partial {_latex(node.var, 3, vector)}}}"
-    if isinstance(node, sx.Transpose):
-        return rf"{_latex(node.operand, 5, vector)}^{{\top}}" if not isinstance(node.operand, sx.Indexed) else \
-            rf"\left({_latex(node.operand, 0, vector)}\right)^{{\top}}"
-    if isinstance(node, sx.Neg):
-        text = "-" + _latex(node.operand, 3, vector)
-        return rf"\left({text}\right)" if context > 1 else text
-    if node.op == "/":
-        return rf"\frac{{{_latex(node.left, 0, vector)}}}{{{_latex(node.right, 0, vector)}}}"
-    if node.op == "**":
-        return f"{_latex(node.left, 4, vector)}^{{{_latex(node.right, 0, vector)}}}"
-    if node.op in ("*", "@"):
-        left = _latex(node.left, 2, vector)
-        if isinstance(node.left, sx.Sum) or (isinstance(node.left, sx.BinOp) and node.left.op in ("*", "@")
-                                             and node.left.op != node.op):
-            left = rf"\left({left}\right)"  # a sum's body ends where the product goes on; A b ⊙ c
-        entrywise = node.op == "*" and all(any(vector(part) for part in sx.walk(side)) for side in (node.left,
-                                                                                                     node.right))
-        product = r"\odot" if entrywise else r"\,"
-        right = _latex(node.right, 2, vector)
-        if isinstance(node.right, sx.BinOp) and node.right.op in ("*", "@") and node.right.op != node.op:
-            right = rf"\left({right}\right)"  # A (b ⊙ c): read left to right it would be (A b) ⊙ c
-        text = rf"{left} {product} {right}"
-        return rf"\left({text}\right)" if context > 2 else text
-    text = f"{_latex(node.left, 1, vector)} {node.op} {_latex(node.right, 2, vector)}"
-    return rf"\left({text}\right)" if context > 1 else text
-
-
-def _indexed(node: sx.Indexed, vector) -> str:
-    name = vector.name(node.id)
-    items = [[_latex(item, 0, vector) for item in group] for group in node.groups]
-    groups = [("" if all(len(item) == 1 for item in group) else ",").join(group) for group in items]
-    if vector(node):  # w[l] → w^{(l)}
-        return rf"{name}^{{({groups[0]})}}"
-    if len(groups) >= 2 and len(node.groups[0]) == 1:
-        return rf"{name}^{{({groups[0]})}}_{{{','.join(groups[1:])}}}"
-    return rf"{name}_{{{','.join(groups)}}}"
-
-
-def _name(name: str) -> str:
-    if name == "yhat":
-        return r"\hat{y}"
-    if len(name) == 1 and ord(name) > 127 and _tex_character(name):
-        return _tex_character(name)
-    if name in _GREEK:
-        return "\\" + name
-    match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
-    if match:
-        return f"{_name(match.group(1))}_{{{match.group(2)}}}"
-    return name if len(name) == 1 else rf"\mathit{{{name.replace('_', chr(92) + '_')}}}"
-
-
-def _function(name: str) -> str:
-    return _FUNCTIONS.get(name) or (_name(name) if len(name) == 1 or name in _GREEK else rf"\operatorname{{{name}}}")
-
-
-def _latex_text(text: str, scope: sx.Scope, vector) -> str:
-    """A corrected claim (derivcheck text) as LaTeX, read by the same parser and scope as the file."""
-    try:
-        sides = parse_chain(text, Location("<report>", 1, 1), scope)
-    except InputError:
-        return r"\text{" + _escape_tex(text) + "}"
-    return " = ".join(latex(side, vector) for side in sides)
-
-
-# -- the two forms --------------------------------------------------------------------------------------
 
 
 class _Markdown:
@@ -385,13 +210,13 @@ class _Latex:
         self._title = one_line(text)
 
     def heading(self, text: str) -> None:
-        self.parts.append(rf"\section*{{{_escape_tex(one_line(text))}}}")
+        self.parts.append(rf"\section*{{{escape_tex(one_line(text))}}}")
 
     def subheading(self, text: str) -> None:
-        self.parts.append(rf"\subsection*{{{_escape_tex(one_line(text))}}}")
+        self.parts.append(rf"\subsection*{{{escape_tex(one_line(text))}}}")
 
     def paragraph(self, text: str) -> None:
-        self.parts.append(_escape_tex(text))
+        self.parts.append(escape_tex(text))
 
     def equations(self, lines: list[str], aligned: bool = False) -> None:
         if aligned:
@@ -402,7 +227,7 @@ class _Latex:
     def text(self) -> str:
         head = ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{amsmath,amssymb}\n"
                 "\\usepackage[margin=2.5cm]{geometry}\n"
-                f"\\title{{{_escape_tex(self._title)}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n")
+                f"\\title{{{escape_tex(self._title)}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n")
         return head + "\n\n".join(self.parts) + "\n\\end{document}\n"
 
 
@@ -414,30 +239,3 @@ def _aligned(lines: list[str]) -> str:
 
 def _escape_md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>#|$])", r"\\\1", visible(text))
-
-
-_TEX_TEXT = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-             "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-_TEX_SYMBOLS = {"→": r"\rightarrow", "←": r"\leftarrow", "∂": r"\partial", "·": r"\cdot", "×": r"\times",
-                "−": "-", "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "∑": r"\sum", "⊙": r"\odot", "ŷ": r"\hat{y}",
-                "′": "'", "²": "^2", "ᵀ": r"^{\top}", "∇": r"\nabla", "η": r"\eta", "ε": r"\varepsilon"}
-
-
-def _tex_character(ch: str) -> str | None:
-    """A character pdflatex cannot typeset from UTF-8 as a math command (σ → \\sigma), or None."""
-    if ch in _TEX_SYMBOLS:
-        return _TEX_SYMBOLS[ch]
-    name = unicodedata.name(ch, "")
-    if name.startswith(("GREEK SMALL LETTER ", "GREEK CAPITAL LETTER ")) and " " not in name[20:].strip():
-        letter = name.rsplit(" ", 1)[1].lower()
-        letter = letter.capitalize() if "CAPITAL" in name else letter
-        return "\\" + letter if letter in _GREEK else None  # (no \\Alpha: it is an A)
-    return None
-
-
-def _escape_tex(text: str) -> str:
-    parts = []
-    for ch in visible(text):
-        command = _tex_character(ch) if ord(ch) > 127 else None
-        parts.append(rf"\ensuremath{{{command}}}" if command else _TEX_TEXT.get(ch, ch))
-    return "".join(parts)

@@ -138,6 +138,8 @@ def diagnosis_lines(claim: ClaimResult) -> list[str]:
     lines = [f"why: {claim.diagnosis.message}"]
     if claim.diagnosis.corrected:
         lines.append(f"right: {claim.diagnosis.corrected}")
+    if claim.diagnosis.corrected_latex:
+        lines.append(f"right, in LaTeX: ${claim.diagnosis.corrected_latex}$")
     if claim.diagnosis.truth:
         lines.append(f"truth: {claim.diagnosis.truth}")
     return lines

@@ -49,6 +49,7 @@ class Diagnosis:
     message: str
     corrected: str | None = None
     truth: str | None = None  # when nothing corrects it: the true value at a failing instance, compactly
+    corrected_latex: str | None = None  # the corrected claim in LaTeX, for a claim written in LaTeX
 
 
 @dataclass(frozen=True)

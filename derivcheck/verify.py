@@ -29,6 +29,8 @@ from .instances import Instance, Instances
 from .limits import DEFAULT_LIMITS, Limits
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
                       sample_point_batch, sampling_region, undefined_part)
+from .latex_tokens import is_latex
+from .latex_writer import latex_of_text, notation_of
 from .printing import as_text
 from .proof import Prover
 from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
@@ -177,7 +179,8 @@ class FileChecker:
             return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=reason,
                                seconds=time.perf_counter() - start)
         if failing and self.explains:
-            outcome["diagnosis"] = self._diagnosis_in_time(claim, holding, failing, evaluator, point)
+            outcome["diagnosis"] = self._in_latex(claim, self._diagnosis_in_time(claim, holding, failing, evaluator,
+                                                                                  point))
         return ClaimResult(**self._header(claim), **outcome, seconds=time.perf_counter() - start)
 
     def _diagnosis_in_time(self, claim: ClaimSpec, holding: list[Instance], failing: list[Instance],
@@ -189,6 +192,13 @@ class FileChecker:
         except (OutOfTime, ArithmeticError):
             return Diagnosis("unexplained", "no single common mistake explains the difference "
                                             "(the search stopped at the time limit)")
+
+    def _in_latex(self, claim: ClaimSpec, diagnosis: Diagnosis) -> Diagnosis:
+        """For a claim written in LaTeX, the corrected claim in LaTeX too."""
+        if diagnosis.corrected is None or not (claim.in_note or is_latex(claim.text)):
+            return diagnosis
+        return replace(diagnosis, corrected_latex=latex_of_text(diagnosis.corrected, self.spec.scope,
+                                                                notation_of(self.spec)))
 
     def numeric_safely(self, claim: ClaimSpec) -> ClaimResult:
         """``numeric``, with any failure (a bug, no memory left) as this claim's error: never the file's;

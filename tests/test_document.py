@@ -7,7 +7,8 @@ import pytest
 from conftest import network_file
 from derivcheck import expressions as ex
 from derivcheck import syntax as sx
-from derivcheck.document import latex, render
+from derivcheck.document import render
+from derivcheck.latex_writer import latex
 from derivcheck.errors import Location
 from derivcheck.spec import load_spec
 from derivcheck.verify import Options, check_spec

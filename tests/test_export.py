@@ -48,7 +48,7 @@ def test_json_document_follows_the_schema_and_counts():
     assert second["counterexamples"][1]["reason"] == "a[2][3] is out of range"
     assert second["diagnosis"] == {"code": "activation_wrong_layer", "corrected": "dC/dw[l][j,k] = delta[l][j] * a[l-1][k]",
                                    "message": "the activation of the wrong layer: a[l][k] should be a[l-1][k]",
-                                   "truth": None}
+                                   "truth": None, "corrected_latex": None}
 
 
 def test_the_schema_rejects_a_document_without_verdicts():

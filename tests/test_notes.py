@@ -76,6 +76,8 @@ def test_a_markdown_note_is_checked_at_its_lines(write):
         ("line 16", Verdict.PROVED), ("BP4", Verdict.FALSE), ("line 22", Verdict.PROVED),
         ("line 26", Verdict.SKIPPED), ("line 29", Verdict.SKIPPED)]
     assert result.claims[1].location.endswith("n.md:19:3") and result.claims[1].diagnosis.code == "activation_wrong_layer"
+    assert result.claims[1].diagnosis.corrected_latex == r"\frac{\partial C}{\partial w^{(l)}_{jk}} = " \
+                                                          r"a^{(l - 1)}_{k} \, \delta^{(l)}_{j}"
     assert len(result.claims[2].steps) == 2  # an aligned chain is a derivation in steps
     assert "n.md:26:2: unknown command \\underbrace" in result.claims[3].error
     assert "marked `derivcheck: skip`" in result.claims[4].error

@@ -9,7 +9,7 @@ import sympy as sp
 
 from conftest import ROOT
 from derivcheck import syntax as sx
-from derivcheck.document import notation_of, latex
+from derivcheck.latex_writer import latex, notation_of
 from derivcheck.errors import DerivcheckError, Location
 from derivcheck.expressions import parse_expression
 from derivcheck.instances import Instances
