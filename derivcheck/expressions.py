@@ -14,68 +14,20 @@ from __future__ import annotations
 
 import ast
 import math
-import re
-import warnings
 
 from .errors import InputError, Location
 from .latex import parse_latex
 from .latex_tokens import is_latex
 from .limits import DEFAULT_LIMITS, Limits, check_number_literal, over_limit
+from .python_text import PRIME, PythonText, python_tree
 from .syntax import (BinOp, Call, Compare, Derivative, Equation, Expr, Indexed, Iverson, Kronecker, Logic, Name, Neg,
                      Num, Range, Scope, Sum, Transpose)
 
-PRIME = "ʹ"  # U+02B9, a letter to Python's tokenizer: `f'` becomes the identifier `fʹ`
 SPECIAL_FUNCTIONS = ("sum", "diff", "d", "KroneckerDelta")
 
 
-# the prime and the typographic ones (′ U+2032, ″ U+2033, ‴ U+2034), with the derivatives each stands for
-_PRIMES = {"'": 1, "′": 1, "″": 2, "‴": 3}
-# a backslash command, or a braced superscript or subscript: text written in LaTeX
-_LATEX = re.compile(r"\\[A-Za-z]+|[\^_]\{")
-# · and ⋅ are the product of LaTeX's \cdot (of two matrices the matrix product, else times): Python's %,
-# which derivcheck's syntax has no other use for (a % written as such is refused)
-_REWRITTEN = {"^": "**", "∂": "d", "·": "%", "×": "*", "⋅": "%", "⊙": "*", "−": "-", "ᵀ": ".T", "\n": " "}
-
-
-class _Text:
-    """Expression text rewritten to one line of Python syntax, with a map back to the original."""
-
-    def __init__(self, text: str, origin: Location):
-        self.original = text
-        self.origin = origin
-        out: list[str] = []
-        source: list[int] = []  # for each character of the Python text, its offset in the original
-        i = 0
-        while i < len(text):
-            ch, prev = text[i], text[i - 1] if i else ""
-            width = 1
-            if text.startswith("..", i):
-                piece, width = ">>", 2  # a range lo..hi; read back by range_bounds
-            elif ch in _PRIMES and (prev.isalnum() or prev in "_'" + PRIME + "".join(_PRIMES)):
-                piece = PRIME * _PRIMES[ch]
-            elif ch == "=" and prev not in "=<>!" and text[i + 1:i + 2] != "=":
-                piece = "=="
-            elif ch == "%":
-                piece = "%%"  # no operator: Python refuses it, and the error points here
-            else:
-                piece = _REWRITTEN.get(ch, ch)
-            out.append(piece)
-            source.extend([i] * len(piece))
-            i += width
-        self.python = "".join(out)
-        self.source = source + [len(text)]
-
-    def location(self, node: ast.AST) -> Location:
-        """Where an ast node (its column is in UTF-8 bytes) stands in the file."""
-        prefix = self.python.encode("utf-8")[:getattr(node, "col_offset", 0)]
-        return self.at(self.source[min(len(prefix.decode("utf-8", errors="ignore")), len(self.source) - 1)])
-
-    def at(self, offset: int) -> Location:
-        return self.origin.within(self.original, offset)
-
-
 class _Parser:
-    def __init__(self, text: _Text, scope: Scope, limits: Limits):
+    def __init__(self, text: PythonText, scope: Scope, limits: Limits):
         self.text = text
         self.scope = scope
         self.limits = limits
@@ -359,66 +311,13 @@ def _replace_base(node: ast.AST, new_base: ast.AST) -> ast.AST:
     return new_base
 
 
-def _python_tree(text: str, origin: Location, limits: Limits) -> tuple[_Text, ast.AST]:
-    if len(text) > limits.expression_chars:
-        raise over_limit(f"expression too long ({len(text):,} characters)", "expression_chars", limits, origin)
-    lead = text[: len(text) - len(text.lstrip())]
-    if "\n" not in lead:
-        origin = Location(origin.path, origin.line, origin.col + len(lead))
-    rewritten = _Text(text.strip(), origin)
-    _check_brackets(rewritten, limits)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # Python's warnings ("invalid decimal literal") are errors here
-            tree = ast.parse(rewritten.python, mode="eval")
-    except SyntaxError as exc:
-        offset = max((exc.offset or 1) - 1, 0)
-        where = rewritten.at(rewritten.source[min(offset, len(rewritten.source) - 1)])
-        reason = (exc.msg or "syntax error").replace("invalid syntax. ", "")
-        if "string literal" in reason:
-            reason = "quoted text is not part of an expression"
-        hint = ("this looks like LaTeX: write it between $…$ (in YAML single quotes), or in derivcheck's own "
-                "syntax: a/b for \\frac{a}{b}, x^2, w[l][j,k], dC/dz[l][j], sum(k, …)" if _LATEX.search(text) else
-                "expected a Python-like expression such as (a[L][j] - y[j]) * sigmoid'(z[L][j])")
-        raise InputError(f"cannot read '{text.strip()}': {reason}", where, hint) from None
-    except (RecursionError, MemoryError):
-        raise over_limit("expression nested too deeply", "expression_depth", limits, origin) from None
-    except ValueError:
-        raise InputError("expression malformed (a null character?)", origin) from None
-    _check_depth(tree.body, rewritten, limits)
-    return rewritten, tree.body
-
-
-def _check_brackets(text: _Text, limits: Limits) -> None:
-    """Before Python's parser (which has its own, less helpful limit): brackets nest within the limit."""
-    depth = 0
-    for offset, ch in enumerate(text.python):
-        if ch in "([{":
-            depth += 1
-            if depth > limits.expression_depth:
-                raise over_limit("expression nested too deeply", "expression_depth", limits,
-                                 text.at(text.source[offset]))
-        elif ch in ")]}":
-            depth -= 1
-
-
-def _check_depth(root: ast.AST, text: _Text, limits: Limits) -> None:
-    """Before any recursive walk: the tree is no deeper than the limit."""
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limits.expression_depth:
-            raise over_limit("expression nested too deeply", "expression_depth", limits, text.location(node))
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-
-
 def parse_equation(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Equation:
     if is_latex(text):
         sides = parse_chain(text, origin, scope, limits)
         if len(sides) != 2:
             raise InputError("a claim has one '=' sign", origin, "write one equation per claim")
         return Equation(sides[0], sides[1], sides[0].loc)
-    rewritten, node = _python_tree(text, origin, limits)
+    rewritten, node = python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).equation(node), origin)
 
 
@@ -429,20 +328,20 @@ def parse_chain(text: str, origin: Location, scope: Scope, limits: Limits = DEFA
         if len(sides) < 2:
             raise InputError("a claim must be an equation", origin, "expected `left side = right side`")
         return sides
-    rewritten, node = _python_tree(text, origin, limits)
+    rewritten, node = python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).chain(node), origin)
 
 
 def parse_expression(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Expr:
     if is_latex(text):
         return parse_latex(text, origin, scope, limits, scope.layered, chain=False)
-    rewritten, node = _python_tree(text, origin, limits)
+    rewritten, node = python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).expr(node), origin)
 
 
 def parse_extent(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> tuple[Expr, Expr]:
     """One extent of a shape: `N` (1..N) or `a..b`, whole-number expressions of dims."""
-    rewritten, node = _python_tree(text, origin, limits)
+    rewritten, node = python_tree(text, origin, limits)
     parser = _Parser(rewritten, scope, limits)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift):
         return _guarded(lambda: parser.range_bounds(node), origin)
@@ -451,13 +350,13 @@ def parse_extent(text: str, origin: Location, scope: Scope, limits: Limits = DEF
 
 def parse_condition(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Compare | Logic:
     """A claim's `where:`: comparisons of its index letters and data, joined by and / or."""
-    rewritten, node = _python_tree(text, origin, limits)
+    rewritten, node = python_tree(text, origin, limits)
     return _guarded(lambda: _Parser(rewritten, scope, limits).condition(node), origin)
 
 
 def parse_range(text: str, origin: Location, scope: Scope, limits: Limits = DEFAULT_LIMITS) -> Range:
     """`l in 1..L-1` as used by a claim's `for:`."""
-    rewritten, node = _python_tree(text, origin, limits)
+    rewritten, node = python_tree(text, origin, limits)
     parser = _Parser(rewritten, scope, limits)
 
     def build() -> Range:
@@ -473,7 +372,7 @@ def parse_range(text: str, origin: Location, scope: Scope, limits: Limits = DEFA
 def parse_definition_head(text: str, origin: Location, scope: Scope,
                           limits: Limits = DEFAULT_LIMITS) -> Name | Indexed | Call:
     """A `let` key: `e`, `delta[l][j]`, `delta[L][j]` or `h(x, y)` (a function and its parameters)."""
-    rewritten, node = _python_tree(text, origin, limits)
+    rewritten, node = python_tree(text, origin, limits)
     base = node
     while isinstance(base, ast.Subscript):
         base = base.value
