@@ -25,20 +25,13 @@ DOMAINS = ("positive", "negative", "real", "unit")
 
 
 class Role(enum.Enum):
-    """What a declared name is; the one place a forward file's kinds of quantity are named."""
+    """What a piece of a forward file's tensor is; the one place these kinds are named (dims, constants
+    and data are tables of their own)."""
 
-    DIM = "dim"
     INPUT = "input"
     PARAM = "param"
-    CONSTANT = "constant"
-    DATA = "data"
     FORWARD = "forward"
     UPSTREAM = "upstream"  # a gradient given by `upstream:` (an input)
-    LET = "let"
-
-    @property
-    def sampled(self) -> bool:
-        return self in (Role.INPUT, Role.PARAM, Role.UPSTREAM)
 
 
 @dataclass(frozen=True)

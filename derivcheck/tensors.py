@@ -58,17 +58,6 @@ class Tensors:
         return name in self.pieces or name in self.spec.dims or name in self.constants or name in self.spec.data \
             or name == self.spec.loss and self.loss is not None
 
-    def role(self, name: str) -> Role | None:
-        if name in self.spec.dims:
-            return Role.DIM
-        if name in self.constants:
-            return Role.CONSTANT
-        if name in self.spec.data:
-            return Role.DATA
-        if name in self.pieces:
-            return self.pieces[name][-1].role
-        return None
-
     def name_value(self, node: sx.Name) -> sp.Expr:
         """A name without indices: a dim, a constant, a number of data, a scalar, or a whole tensor."""
         name = node.id
@@ -76,8 +65,6 @@ class Tensors:
             return sp.Integer(self.spec.dims[name])
         if name in self.constants:
             return self.constants[name]
-        if name in self.spec.data:
-            return self.indexed(sx.Indexed(name, (), node.loc), {})
         if name == self.spec.loss and name not in self.pieces:
             return self.loss
         return self.indexed(sx.Indexed(name, (), node.loc), {})
@@ -129,10 +116,7 @@ class Tensors:
         return symbol
 
     def _define(self, piece: Piece, bindings: dict[str, int], key: tuple, label: str) -> sp.Symbol:
-        if len(self._instances) >= self.limits.forward_instances:
-            raise over_limit(f"too many instances of forward definitions (more than {self.limits.forward_instances:,})",
-                             "forward_instances", self.limits, piece.loc)
-        self._building.append(key)
+        self._building.append(key)  # (their number was checked against forward_instances before building)
         try:
             self.model.start_claim()  # each instance pays for its own sums (build_terms)
             value = self.model.evaluate(piece.body, bindings)
