@@ -11,19 +11,17 @@ Nothing here reads the mathematics: that is ``latex``'s work.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 NOTE_SUFFIXES = (".md", ".markdown", ".tex")
-_MARKER_MD = re.compile(r"<!--\s*derivcheck:\s*(.*?)\s*-->")
-_MARKER_TEX = re.compile(r"^\s*%\s*derivcheck:\s*(expect\s+false|skip|name\s+.*?)\s*$")
-_TEX_MODEL = re.compile(r"^(\s*%\s*derivcheck:)(.*)$")
 _ENVIRONMENTS = ("equation", "equation*", "align", "align*", "aligned", "gather", "gather*", "multline",
                  "multline*", "split", "eqnarray", "eqnarray*")
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(" + "|".join(re.escape(e) for e in _ENVIRONMENTS)
-                      + r")\}(.+?)\\end\{\3\}", re.S)
-_INLINE_ALONE = re.compile(r"^[ \t>*-]*\$([^$\n]+)\$[ \t.,;]*$", re.M)
-_ENVIRONMENT_MARK = re.compile(r"\\(begin|end)\{[a-z*]+\}")
+_ENVIRONMENT_MARK = re.compile(r"\\(begin|end)\{[a-z*]{1,20}\}")
+_BEGIN = re.compile(r"\\begin\{([a-z*]{1,20})\}")
+# Every scan here is linear in the note: string searches, and regular expressions without nested or
+# adjacent repeats (a note is untrusted input of up to source_bytes).
 
 
 @dataclass(frozen=True)
@@ -80,35 +78,106 @@ def _tex_model(text: str) -> tuple[str, bool]:
     """`% derivcheck:` lines (not markers) as YAML: the prefix becomes spaces, so columns stay the note's."""
     kept, found = [], False
     for line in text.split("\n"):
-        match = _TEX_MODEL.match(line)
-        if match and not _MARKER_TEX.match(line):
-            kept.append(" " * len(match.group(1)) + match.group(2))
+        content = _derivcheck_comment(line, "%")
+        if content is not None and _marker(content) is None:
+            kept.append(" " * (len(line) - len(content)) + content)
             found = True
         else:
             kept.append("")
     return "\n".join(kept), found
 
 
+def _derivcheck_comment(line: str, mark: str) -> str | None:
+    """What follows `derivcheck:` in a comment line (`% derivcheck: …` or `<!-- derivcheck: … -->`), else None."""
+    stripped = line.strip()
+    if mark == "%":
+        if not stripped.startswith("%") or not stripped[1:].lstrip().startswith("derivcheck:"):
+            return None
+        return line[line.index("derivcheck:") + len("derivcheck:"):]
+    if not (stripped.startswith("<!--") and stripped.endswith("-->")):
+        return None
+    inner = stripped[4:-3].strip()
+    return inner[len("derivcheck:"):] if inner.startswith("derivcheck:") else None
+
+
+def _marker(content: str) -> dict | None:
+    """The markers of a comment's content (`expect false; name BP2`), or None if it holds none."""
+    found: dict = {}
+    for word in (w.strip() for w in content.split(";")):
+        if " ".join(word.split()) == "expect false":
+            found["expect"] = "false"
+        elif word == "skip":
+            found["skip"] = True
+        elif word.startswith("name ") and word[5:].strip():
+            found["name"] = word[5:].strip()
+        else:
+            return None
+    return found or None
+
+
+def _displays(body: str) -> list[tuple[int, str, int]]:
+    """(where the math starts, the math, where the display starts) of every display, left to right."""
+    found, position = [], 0
+    closed: set = set()  # openers with no closer anywhere after: never looked for again
+    while True:
+        candidates = []
+        for opener in ("$$", "\\[", "\\begin{"):
+            at = body.find(opener, position) if opener not in closed else -1
+            if at >= 0:
+                candidates.append((at, opener))
+            else:
+                closed.add(opener)  # none left: the rest of the note is not searched for it again
+        if not candidates:
+            return found
+        at, opener = min(candidates)
+        if opener == "\\begin{":
+            match = _BEGIN.match(body, at)
+            if match is None or match.group(1) not in _ENVIRONMENTS or ("env", match.group(1)) in closed:
+                position = at + 1
+                continue
+            closer, inside = "\\end{" + match.group(1) + "}", match.end()
+        else:
+            closer, inside = ("$$" if opener == "$$" else "\\]"), at + 2
+        end = body.find(closer, inside)
+        if end < 0:
+            closed.add(opener if opener != "\\begin{" else ("env", match.group(1)))
+            position = at + 1
+            continue
+        found.append((inside, body[inside:end], at))
+        position = end + len(closer)
+
+
+def _inline_alone(body: str, taken: list[tuple[int, str, int]]) -> list[tuple[int, str, int]]:
+    """Markdown's inline math alone on its line (after a list or quote mark at most), outside displays."""
+    found, offset = [], 0
+    spans = sorted((outer, inside + len(math)) for inside, math, outer in taken)
+    starts = [first for first, _ in spans]
+    for line in body.split("\n"):
+        core = line.lstrip(" \t>*-").rstrip(" \t.,;")
+        if len(core) > 2 and core[0] == "$" and core[-1] == "$" and core.count("$") == 2:
+            at = offset + line.index(core)
+            before = bisect.bisect_right(starts, at) - 1  # the display that starts last before it
+            if before < 0 or at >= spans[before][1]:
+                found.append((at + 1, core[1:-1], at))
+        offset += len(line) + 1
+    return found
+
+
 def _equations(text: str, tex: bool) -> list[NoteEquation]:
     body = _without_comments(text) if tex else _without_front_matter(text)
-    spans = []
-    for match in _DISPLAY.finditer(body):
-        group = 4 if match.group(3) else 1 if match.group(1) is not None else 2
-        spans.append((match.start(group), match.group(group), match.start()))
+    spans = _displays(body)
     if not tex:
-        taken = [(m.start(), m.end()) for m in _DISPLAY.finditer(body)]
-        for match in _INLINE_ALONE.finditer(body):
-            if not any(start <= match.start() < end for start, end in taken):
-                spans.append((match.start(1), match.group(1), match.start()))
+        spans += _inline_alone(body, spans)
+    lines = _Lines(text)
     found = []
     for start, latex, outer in sorted(spans):
-        markers = _markers(text, outer, tex)
+        markers = _markers(text, outer, tex, lines)
         for offset, part in _claims_of(latex):
             if "=" not in part:
                 continue
             part = _ENVIRONMENT_MARK.sub(lambda m: " " * len(m.group()), part)
             lead = len(part) - len(part.lstrip())  # the claim starts at its first character
-            line, col = _position(text, start + offset + lead)
+            line, col = lines.position(start + offset + lead)
             found.append(NoteEquation(part[lead:].rstrip(), line, col, **markers))
     return found
 
@@ -116,15 +185,18 @@ def _equations(text: str, tex: bool) -> list[NoteEquation]:
 def _claims_of(latex: str) -> list[tuple[int, str]]:
     """The claims of one display: its lines (split at \\\\), a line that starts with = joined to the one above."""
     pieces, start = [], 0
-    for match in re.finditer(r"\\\\", latex):
-        pieces.append((start, latex[start:match.start()]))
-        start = match.end()
-    pieces.append((start, latex[start:]))
+    while True:
+        end = latex.find("\\\\", start)
+        if end < 0:
+            pieces.append((start, latex[start:]))
+            break
+        pieces.append((start, latex[start:end]))
+        start = end + 2
     claims: list[tuple[int, str]] = []
     for offset, piece in pieces:
         if not piece.strip():
             continue
-        if claims and re.match(r"\s*&?\s*=", piece):
+        if claims and piece.lstrip().lstrip("&").lstrip().startswith("="):
             first, text = claims[-1]
             claims[-1] = (first, text + " " * (offset - first - len(text)) + piece)
         else:
@@ -132,21 +204,20 @@ def _claims_of(latex: str) -> list[tuple[int, str]]:
     return claims
 
 
-def _markers(text: str, outer: int, tex: bool) -> dict:
-    """The markers of the comments right before an equation (blank lines between are allowed)."""
-    before = text[:outer].rstrip().split("\n")
+def _markers(text: str, outer: int, tex: bool, lines: "_Lines") -> dict:
+    """The markers of the comment lines right before a display (blank lines between are allowed)."""
     markers: dict = {}
-    for line in reversed(before):
-        found = (_MARKER_TEX.match(line) if tex else _MARKER_MD.search(line))
-        if not found:
+    number = lines.position(outer)[0]  # the line of the display, from 1
+    while number > 1:
+        number -= 1
+        line = lines.line(number)
+        if not line.strip():
+            continue
+        content = _derivcheck_comment(line, "%" if tex else "<!--")
+        found = _marker(content) if content is not None else None
+        if found is None:
             break
-        for word in [found.group(1)] if tex else [w.strip() for w in found.group(1).split(";")]:
-            if re.fullmatch(r"expect\s+false", word):
-                markers["expect"] = "false"
-            elif word == "skip":
-                markers["skip"] = True
-            elif word.startswith("name "):
-                markers["name"] = word[5:].strip()
+        markers = {**found, **markers}
     return markers
 
 
@@ -163,6 +234,18 @@ def _without_comments(text: str) -> str:
     return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group()), text)
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+class _Lines:
+    """Line numbers and columns of offsets in a text, each in logarithmic time."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index + 1, offset - self.starts[index] + 1
+
+    def line(self, number: int) -> str:
+        start = self.starts[number - 1]
+        end = self.starts[number] - 1 if number < len(self.starts) else len(self.text)
+        return self.text[start:end]

@@ -115,3 +115,13 @@ def test_notes_through_the_console_script(run, tmp_path):
     claim = files[0]["claims"][1]
     assert claim["location"].endswith("n.md:19:3") and claim["text"].startswith("\\frac{\\partial C}")
     assert run("check", str(tmp_path / "n.md"), "--strict").returncode == 2
+
+
+@pytest.mark.parametrize("body, equations", [
+    ("$$ a " * 200_000, 0),  # a megabyte of displays with no = (a scan per display would take minutes)
+    ("\\begin{align} " * 70_000, 0),  # openers never closed
+    ("$$x = x$$\n" * 50_000, 50_000),
+    ("<!-- derivcheck: " + " " * 1_000_000 + "\n$$x = x$$\n", 1),  # a comment line that never closes
+])
+def test_hostile_notes_are_read_in_one_pass(body, equations):
+    assert len(read_note("---\nsymbols: [x]\n---\n" + body, "n.md").equations) == equations
