@@ -353,7 +353,10 @@ class Tensors:
                 raise over_limit(f"too many instances of forward definitions ({planned:,} up to here)",
                                  "forward_instances", self.limits, piece.loc)
         for piece in definitions:
-            self._instances_of(piece)
+            if not self._instances_of(piece) and any(self.piece_ranges(piece).values()):
+                raise InputError(f"every instance of {_head_text(piece.head)} is declared or defined by a more "
+                                 "specific head, so this definition is never used", piece.loc,
+                                 "a definition may add instances beside declared ones: h[t][j] beside h[0][j]")
         if self.spec.upstream:
             self._define_upstream_sum()
 

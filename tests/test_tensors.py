@@ -204,3 +204,16 @@ def test_a_claim_mostly_undefined_is_an_error_naming_what_is_undefined(check):
     assert result.claims[0].verdict.value == "error"
     assert "too few valid points (2 of 8): log(w[2]) is undefined at most points; declare a domain" in \
         result.claims[0].error
+
+
+def test_a_definition_that_only_repeats_declared_instances_is_refused():
+    assert "every instance of w[k] is declared or defined by a more specific head" in error("""
+        dims: {K: 2}
+        params:
+          w[k]: K
+        forward:
+          w[k]: {shape: K, value: '2'}
+          J: sum(k, w[k]^2)
+        claims:
+          - dJ/dw[k] = 2*w[k]
+    """)
