@@ -132,10 +132,9 @@ class Model(LetEvaluation):
         return transpose(self.evaluate(node.operand, bindings, values))
 
     def _eval_Kronecker(self, node: sx.Kronecker, bindings, values) -> sp.Expr:
-        if self.tensors is not None:  # [c == y[n]] between numbers; real values are refused by compared
-            left, right = self.evaluate(node.i, bindings, values), self.evaluate(node.j, bindings, values)
-            return compared("==", left, right, node)
-        return sp.KroneckerDelta(self.index(node.i, bindings), self.index(node.j, bindings))
+        """[i == j], [c == y[n]]: between numbers; between real values refused (see ``compared``)."""
+        left, right = self.evaluate(node.i, bindings, values), self.evaluate(node.j, bindings, values)
+        return compared("==", left, right, node)
 
     def _eval_Iverson(self, node: sx.Iverson, bindings, values) -> sp.Expr:
         return self.condition(node.condition, bindings, values)
