@@ -65,7 +65,7 @@ def true_gradients(spec: Spec, parameter: str | None = None, expanded: bool = Fa
             raise InputError(f"'{parameter}' is not {what}", Location("--param", 1, 1),
                              "e.g. --param 'w[2][1,3]' or --param 'b[1][2]'" if spec.network is not None else
                              "name one of the file's params, e.g. --param W or --param 'W[1,2]'")
-    rewrites = model.network.proof_rewrites() if model.network else model.tensors.proof_rewrites()
+    rewrites = model.proof_rewrites()
     compact = Compactor(model, _sample_evaluator(model))
     gradients = []
     for symbol in targets:
@@ -130,8 +130,7 @@ class Compactor:
         self.model = model
         self.graph = model.graph
         self.evaluator = evaluator
-        self.rewrites = model.network.proof_rewrites() if model.network else \
-            model.tensors.proof_rewrites() if model.tensors else {}
+        self.rewrites = model.proof_rewrites()
         self._kept = BASE_ROLES | ({"forward"} if model.tensors else set())  # a forward file's own names
         names = model.spec.network.notation.names if model.network else {}
         self._loss = "∂" + names["loss"] + "/" if names else \

@@ -63,6 +63,13 @@ class Model(LetEvaluation):
             self.tensors = Tensors(spec.forward, self)
             self.tensors.build()
 
+    def proof_rewrites(self) -> dict[sp.Expr, sp.Symbol]:
+        """The function applications a proof (and a printed gradient) writes as the quantity they define:
+        sigmoid(z) → a in a network, tanh(a) → h in a forward file."""
+        if self.network is not None:
+            return self.network.proof_rewrites()
+        return self.tensors.proof_rewrites() if self.tensors is not None else {}
+
     def start_claim(self) -> None:
         """Start counting what the next claim builds (limit build_terms): each claim pays for itself."""
         self._built_terms = 0

@@ -104,8 +104,7 @@ class FileChecker:
         self.instances = Instances(self.model, spec)
         network = self.model.network
         self.one_hot = bool(network and network.spec.targets == "one_hot")
-        rewrites = network.proof_rewrites() if network else self.model.tensors.proof_rewrites() \
-            if self.model.tensors else {}
+        rewrites = self.model.proof_rewrites()
         self.prover = Prover(self.model.graph, rewrites,
                              network.softmax_outputs() if network else [],
                              network.target_groups if network else [], self.one_hot)
