@@ -15,6 +15,7 @@ from rich.console import Console
 from . import __version__
 from .errors import DerivcheckError
 from .limits import DESCRIPTIONS, NAMES, Limits, with_overrides
+from .notes import is_note, starts_with_model
 from .output import to_stdout, write_file
 from .source import one_line
 from .results import FileResult
@@ -176,17 +177,15 @@ def _folder_files(folder: str) -> list[str | FileResult]:
 
 
 def _is_note_with_model(path: str) -> bool:
-    """A .md note that starts with a front matter, or a .tex note with `% derivcheck:` lines (a look at its
-    beginning only: the note is read, bounded, when it is checked)."""
-    lower = path.lower()
-    if not lower.endswith((".md", ".markdown", ".tex")):
+    """A note whose beginning shows a model (a look at 64 KiB only: it is read, bounded, when checked)."""
+    if not is_note(path):
         return False
     try:
         with open(path, "rb") as handle:
             head = handle.read(64 * 1024).decode("utf-8", errors="replace")
     except OSError:
         return False
-    return head.lstrip("\ufeff").startswith("---") if not lower.endswith(".tex") else "% derivcheck:" in head
+    return starts_with_model(head, path)
 
 
 # The commands import the checking modules when they run, not at start-up: SymPy alone takes

@@ -47,6 +47,18 @@ def is_note(path: str) -> bool:
     return path.lower().endswith(NOTE_SUFFIXES)
 
 
+def starts_with_model(head: str, path: str) -> bool:
+    """Whether the beginning of a note shows a model: a `---` first line (.md), a `% derivcheck:` line that
+    is not a marker (.tex). How a folder tells notes from other Markdown, with the rules of ``read_note``."""
+    if not is_note(path):
+        return False
+    lines = head.lstrip("\ufeff").split("\n")
+    if not path.lower().endswith(".tex"):
+        return lines[0].strip() == "---"
+    return any(content is not None and _marker(content) is None
+               for content in (_derivcheck_comment(line, "%") for line in lines))
+
+
 def read_note(text: str, path: str) -> Note:
     tex = path.lower().endswith(".tex")
     model, has_model = _tex_model(text) if tex else _front_matter(text)

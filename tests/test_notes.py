@@ -7,7 +7,7 @@ import json
 import pytest
 
 from derivcheck.errors import InputError
-from derivcheck.notes import read_note
+from derivcheck.notes import read_note, starts_with_model
 from derivcheck.results import Verdict
 from derivcheck.spec import parse_spec
 from derivcheck.verify import Options, check_file
@@ -125,3 +125,10 @@ def test_notes_through_the_console_script(run, tmp_path):
 ])
 def test_hostile_notes_are_read_in_one_pass(body, equations):
     assert len(read_note("---\nsymbols: [x]\n---\n" + body, "n.md").equations) == equations
+
+
+def test_a_folder_tells_notes_with_a_model_from_other_markdown():
+    assert starts_with_model("---\nsymbols: [x]\n---\n", "n.md") and not starts_with_model("# README\n", "R.md")
+    assert starts_with_model("%derivcheck: symbols: [x]\n", "n.tex")
+    assert not starts_with_model("% derivcheck: expect false\n\\[x = 1\\]\n", "n.tex")  # a marker is no model
+    assert not starts_with_model("---\n", "n.yaml")
