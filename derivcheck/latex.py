@@ -185,6 +185,14 @@ class LatexParser(NameReader):
             if joined is not None:  # \mathit{x1}: the name x1
                 return self.scripts_of(joined, token)
             return self.scripts_of(self.argument(token, "\\" + name), token)
+        if name == "boxed":
+            return self.argument(token, "\\boxed")
+        if name in ("underbrace", "overbrace"):  # \underbrace{x}_{label}: x; the label is an annotation
+            inner = self.argument(token, "\\" + name)
+            if self.at("sym", "_" if name == "underbrace" else "^"):
+                self.next()
+                self._skip_group()
+            return inner
         if name == "mathbb":
             self.argument(token, "\\mathbb")
             return self.indicator(token)
@@ -202,6 +210,16 @@ class LatexParser(NameReader):
         if name in GREEK:
             return self.indexed(Token("letters", name, token.offset))
         raise self.fail(token, f"\\{name} cannot stand here", None)
+
+    def _skip_group(self) -> None:
+        """Read past one braced group (or one token): an annotation, never read as mathematics."""
+        depth = 0
+        while True:
+            token = self.next()
+            if token.kind == "sym" and token.text in "{}":
+                depth += 1 if token.text == "{" else -1
+            if depth <= 0:
+                return
 
     def _applied(self) -> bool:
         """\\sigma( , \\sigma' or \\sigma^\\prime: the function; otherwise the name sigma."""

@@ -66,13 +66,21 @@ class NameReader(Cursor):
         return Num(token.text, self.where(token.offset))
 
     def letters(self, token: Token) -> Expr:
-        """A run of letters: a name of the file, a function, e^{…}, or single letters side by side (a b)."""
+        """A run of letters: a name of the file, a function, e^{…} (the exponential, unless the file names e and
+        the power is a number: e^2), or single letters side by side (a b)."""
         text = token.text
-        if text == "e" and "e" not in self.scope.values and self.at("sym", "^"):
+        if text == "e" and self.at("sym", "^"):
+            start, named = self.position, "e" in self.scope.values
             self.next()
-            return Call("exp", 0, (self.script(),), self.where(token.offset))
+            if not (named and self._transpose_mark()):
+                power = self.script()
+                if not named or not isinstance(power, Num):
+                    return Call("exp", 0, (power,), self.where(token.offset))
+            self.position = start  # e^2 or e^T where the file names e: that name squared or transposed
         if text in self.scope.functions and text not in self.scope.values:
             return self.function(text, token)
+        if text in self.scope.values and self._written_as_function_of(text):
+            return Name(text, self.where(token.offset))
         if text in self.scope.values or len(text) == 1:
             return self.indexed(token)
         node: Expr | None = None
@@ -81,6 +89,28 @@ class NameReader(Cursor):
             part = self.indexed(single) if i == len(text) - 1 else self.name(single)
             node = part if node is None else BinOp("·", node, part, node.loc)
         return node
+
+    def _written_as_function_of(self, text: str) -> bool:
+        """`f(q)`, `f(w_2, a_1)`: a let followed by parentheses holding only names its definition uses is that
+        let, written as a function of them (the parentheses are read past); `y(1 - y)` stays a product. The
+        search reads at most let_depth definitions."""
+        if not self.at("sym", "("):
+            return False
+        ahead, names = 1, []
+        while True:
+            word, after = self.peek(ahead), self.peek(ahead + 1)
+            if word is None or word.kind != "letters" or after is None or after.kind != "sym":
+                return False
+            names.append(word.text)
+            ahead += 2
+            if after.text == ")":
+                break
+            if after.text != ",":
+                return False
+        if not all(self.scope.let_uses(text, name, self.limits.let_depth) for name in names):
+            return False
+        self.position += ahead
+        return True
 
     def name(self, token: Token) -> Name:
         text = token.text

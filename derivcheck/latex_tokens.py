@@ -22,7 +22,8 @@ STYLES = ("mathbf", "boldsymbol", "bm", "vec", "mathit", "mathrm", "mathsf")  # 
 LAYOUT = ("quad", "qquad", ",", ";", "!", ":", " ", "\\", "displaystyle", "nonumber", "notag")
 SIZES = ("left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr")
 STRUCTURE = ("frac", "dfrac", "tfrac", "partial", "sum", "sqrt", "hat", "widehat", "top", "intercal", "prime",
-             "nabla", "mathbb", "text", "tag", "operatorname", "{", "}", "lbrack", "rbrack")
+             "nabla", "mathbb", "text", "tag", "operatorname", "{", "}", "lbrack", "rbrack", "underbrace",
+             "overbrace", "boxed")
 COMMANDS = frozenset(GREEK) | frozenset(FUNCTIONS) | frozenset(PRODUCTS) | frozenset(c for c in COMPARISONS
                                                                                       if c.isalpha()) \
     | frozenset(STYLES) | frozenset(LAYOUT) | frozenset(SIZES) | frozenset(STRUCTURE)

@@ -4,8 +4,10 @@ A `.md` note has a YAML front matter between `---` lines at the top; a `.tex`
 note has `% derivcheck:` lines holding the same YAML. Every display equation
 (`$$ … $$`, `\\[ … \\]`, `equation`, `align`, `aligned`, `gather`, and inline
 math alone on its line) with an `=` is a claim; in an aligned block, a line
-that starts with `=` continues the chain of the line above. A comment right
-before an equation may carry a marker: `expect false`, `skip`, `name BP2`.
+that starts with `=` continues the chain of the line above, and so does a display
+that starts with `=` (a note's next line); `a = b, \\quad c = d` is two claims.
+A comment right before an equation may carry a marker: `expect false`, `skip`
+(with a reason or not), `name BP2`.
 Nothing here reads the mathematics: that is ``latex``'s work.
 """
 
@@ -32,7 +34,7 @@ class NoteEquation:
     line: int
     col: int
     expect: str = "holds"
-    skip: bool = False
+    skip: str | None = None  # marked skip: why ("" when the marker gives no reason)
     name: str | None = None
 
 
@@ -118,8 +120,8 @@ def _marker(content: str) -> dict | None:
     for word in (w.strip() for w in content.split(";")):
         if " ".join(word.split()) == "expect false":
             found["expect"] = "false"
-        elif word == "skip":
-            found["skip"] = True
+        elif word == "skip" or word.startswith("skip "):
+            found["skip"] = " ".join(word[4:].split())
         elif word.startswith("name ") and word[5:].strip():
             found["name"] = word[5:].strip()
         else:
@@ -181,7 +183,8 @@ def _equations(text: str, tex: bool) -> list[NoteEquation]:
     if not tex:
         spans += _inline_alone(body, spans)
     lines = _Lines(text)
-    found = []
+    found: list[tuple[list[str], tuple[int, int], dict]] = []  # (pieces, line and column, markers)
+    end = 0  # where the last claim ends in the note
     for start, latex, outer in sorted(spans):
         markers = _markers(text, outer, tex, lines)
         for offset, part in _claims_of(latex):
@@ -189,9 +192,16 @@ def _equations(text: str, tex: bool) -> list[NoteEquation]:
                 continue
             part = _ENVIRONMENT_MARK.sub(lambda m: " " * len(m.group()), part)
             lead = len(part) - len(part.lstrip())  # the claim starts at its first character
-            line, col = lines.position(start + offset + lead)
-            found.append(NoteEquation(part[lead:].rstrip(), line, col, **markers))
-    return found
+            at = start + offset + lead
+            claim = part[lead:].rstrip()
+            if found and claim.lstrip("& ").startswith("=") and offset == 0:  # a display that starts with = continues
+                pieces, _, before = found[-1]  # the chain above; the gap blanked, so columns still map to the note
+                pieces += [re.sub(r"[^\n]", " ", body[end:at]), claim]
+                before.update(markers)
+            else:
+                found.append(([claim], lines.position(at), dict(markers)))
+            end = at + len(claim)
+    return [NoteEquation("".join(pieces), line, col, **markers) for pieces, (line, col), markers in found]
 
 
 def _claims_of(latex: str) -> list[tuple[int, str]]:
@@ -213,7 +223,33 @@ def _claims_of(latex: str) -> list[tuple[int, str]]:
             claims[-1] = (first, text + " " * (offset - first - len(text)) + piece)
         else:
             claims.append((offset, piece))
-    return claims
+    return [part for offset, text in claims for part in _side_by_side(offset, text)]
+
+
+def _side_by_side(offset: int, text: str) -> list[tuple[int, str]]:
+    """`a = b, \\quad c = d`: two equations on one line, split where a \\quad (at brace depth 0) has an `=`
+    on both sides; a \\quad before an equation number or a remark without `=` stays layout."""
+    cuts, depth = [0], 0
+    for at, char in enumerate(text):
+        depth += (char == "{") - (char == "}")
+        if depth == 0 and text.startswith("\\quad", at) or depth == 0 and text.startswith("\\qquad", at):
+            cuts.append(at)
+    segments = [text[start:end] for start, end in zip(cuts, cuts[1:] + [len(text)])]
+    parts: list[tuple[int, str]] = []
+    for start, segment in zip(cuts, segments):
+        if parts and "=" in segment and "=" in parts[-1][1]:
+            parts.append((start, segment))
+        elif parts:
+            parts[-1] = (parts[-1][0], parts[-1][1] + segment)
+        else:
+            parts.append((start, segment))
+    split = []
+    for i, (start, part) in enumerate(parts):
+        if i:  # the \\quad that separates is layout: the equation starts after it
+            skip = len("\\qquad") if part.startswith("\\qquad") else len("\\quad")
+            start, part = start + skip, part[skip:]
+        split.append((offset + start, part.rstrip().rstrip(",").rstrip() if i < len(parts) - 1 else part))
+    return split
 
 
 def _markers(text: str, outer: int, tex: bool, lines: "_Lines") -> dict:

@@ -291,8 +291,11 @@ class Model(LetEvaluation):
         if node.func in MATRIX_FUNCTIONS:
             return diagonal(args, node)
         if node.func in self.lets:
+            if len(args) == 1 and is_matrix(args[0]):  # f(s^l) on a vector: entry by entry, as sigmoid is
+                return entrywise(lambda entry: self.let_function(node, [entry]), args[0])
             if any(is_matrix(arg) for arg in args):
-                raise InputError(f"'{node.func}' is defined for numbers, not vectors", node.loc)
+                raise InputError(f"'{node.func}' of several arguments is defined for numbers, not vectors",
+                                 node.loc)
             return self.let_function(node, args)
         if len(args) != 1:
             raise InputError(f"{node.func} takes one argument, got {len(args)}", node.loc)

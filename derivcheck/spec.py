@@ -57,7 +57,7 @@ class ClaimSpec:
     tolerance: str | None = None  # `tolerance:`: the relative difference accepted (numeric checks only)
     where: sx.Compare | sx.Logic | None = None  # `where:`: the instances the claim is about
     in_note: bool = False  # an equation of a note: when it cannot be read or evaluated it is skipped
-    skip: bool = False  # marked `derivcheck: skip` in its note
+    skip: str | None = None  # marked `derivcheck: skip` in its note: why ("" without a reason)
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,16 @@ def forward_layered(forward: ForwardSpec, lets: yaml.Node | None) -> frozenset[s
     return frozenset(names | _layered_lets(lets))
 
 
+def _uses(lets: tuple[LetSpec, ...]) -> dict[str, frozenset[str]]:
+    """The names each let's definition uses (all its pieces together): for f(q) in LaTeX."""
+    direct: dict[str, set[str]] = {}
+    for let in lets:
+        if let.body is not None:
+            direct.setdefault(let.name, set()).update(node.id for node in sx.walk(let.body)
+                                                      if isinstance(node, sx.Name))
+    return {name: frozenset(names) for name, names in direct.items()}
+
+
 def _layered_lets(lets: yaml.Node | None) -> set[str]:
     """The lets whose key has a group of its own first (delta[l][j], gh[t][j])."""
     found = set()
@@ -184,7 +194,7 @@ class _SpecReader:
         data = self.data(top["data"]) if "data" in top else {}
         values, functions = self.base_scope(network, symbols, data)
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
+        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, _uses(lets))
         claims = self.claims(top.get("claims"), scope)
         return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits, tuple(self.warnings))
 
@@ -197,7 +207,7 @@ class _SpecReader:
         values = forward.names()
         functions = set(BUILTIN_FUNCTIONS) | MATRIX_FUNCTIONS
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
+        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, _uses(lets))
         claims = self.claims(top.get("claims"), scope)
         return Spec(self.src.path, title, None, {}, {}, lets, claims, scope, self.limits, tuple(self.warnings),
                     forward)

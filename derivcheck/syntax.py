@@ -130,6 +130,21 @@ class Scope:
     values: frozenset[str]
     functions: frozenset[str]
     layered: frozenset[str] = frozenset()  # names whose LaTeX superscript is a layer (w^l_{jk}, delta^l_j)
+    uses: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)  # the names each let's body uses
+
+    def let_uses(self, let: str, name: str, budget: int) -> bool:
+        """Whether a let's definition uses a name, directly or through other lets (at most ``budget`` lets
+        read, in a fixed order: bounded and the same on every run)."""
+        seen, waiting = {let}, [let]
+        while waiting and budget > 0:
+            budget -= 1
+            used = self.uses.get(waiting.pop(0), frozenset())
+            if name in used:
+                return True
+            for other in sorted(used & self.uses.keys() - seen):
+                seen.add(other)
+                waiting.append(other)
+        return False
 
     def is_index(self, name: str) -> bool:
         if name in self.values or name in self.functions:

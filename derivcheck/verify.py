@@ -202,9 +202,10 @@ class FileChecker:
     def numeric_safely(self, claim: ClaimSpec) -> ClaimResult:
         """``numeric``, with any failure (a bug, no memory left) as this claim's error: never the file's;
         an equation of a note that cannot be read or evaluated is skipped, with why (unless strict)."""
-        if claim.skip:
+        if claim.skip is not None:
+            why = f": {claim.skip}" if claim.skip else ""
             return ClaimResult(**self._header(claim), verdict=Verdict.SKIPPED,
-                               error=f"{claim.loc}: skipped: marked `derivcheck: skip`")
+                               error=f"{claim.loc}: skipped: marked `derivcheck: skip`{why}")
         result = self._numeric_or_error(claim)
         if claim.in_note and result.verdict is Verdict.ERROR and not self.options.strict:
             return replace(result, verdict=Verdict.SKIPPED, error=f"skipped: {result.error}")

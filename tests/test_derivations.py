@@ -70,6 +70,46 @@ def test_the_notes_mistakes_are_caught_and_explained(results, file, name, code):
         assert found.diagnosis.truth  # the true value is shown instead
 
 
+NOTES = sorted((ROOT / "derivations" / "notes").glob("seed*.md"))
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return {path.name: check_file(str(path), Options()) for path in NOTES}
+
+
+def test_the_five_seed_notes_are_notes():
+    assert [path.name for path in NOTES] == [f"seed00{n}.md" for n in range(5)]
+
+
+@pytest.mark.parametrize("path", NOTES, ids=lambda p: p.name)
+def test_every_seed_note_is_checked_as_it_is_written(notes, path):
+    result = notes[path.name]
+    assert result.error is None, result.error
+    assert not [(c.name, c.verdict.value, c.error) for c in result.claims if not c.ok]
+    assert result.status == 0
+
+
+@pytest.mark.parametrize("note, line, name, code", [
+    ("seed000.md", 52, "line 52", "missing_factor"),  # the extra factor f (= 1/q): q is missing to cancel it
+    ("seed000.md", 94, "∂e/∂w2 with σ(z2) for σ'(z2)", "function_for_derivative"),
+    ("seed000.md", 122, "∂e/∂w1 with σ'(z)[1 - σ(z)]", "derivative_for_function"),
+    ("seed001.md", 138, "(3) without the sum over j", "missing_sum"),
+    ("seed001.md", 158, "(8) without the transpose", "transpose"),
+    ("seed002.md", 71, "z_j^l with w_kj", "swapped_indices"),
+    ("seed002.md", 120, "δ_j^l = δ_j^{l+1} w_jk^{l+1}", "index_on_one_side"),
+    ("seed004.md", 240, "δ^(l) = (W^(l+1) δ^(l+1)) ⊙ f'(s^(l)), no transpose", "transpose"),
+    ("seed004.md", 259, "step iv", "transpose"),
+    ("seed004.md", 292, "the open question, without the summation over j", "missing_sum"),
+])
+def test_the_seed_notes_mistakes_are_false_at_their_lines(notes, note, line, name, code):
+    found = [c for c in notes[note].claims if c.name.startswith(name)]
+    assert len(found) == 1 and found[0].verdict is Verdict.FALSE and found[0].expect == "false"
+    assert found[0].location.split(":")[-2] == str(line)
+    diagnoses = [found[0].diagnosis] + [step.diagnosis for step in found[0].steps]
+    assert code in [d.code for d in diagnoses if d is not None], diagnoses
+
+
 @pytest.mark.parametrize("file, name", [
     ("seed000_gradient_of_norm.yaml", "∂f/∂x at (3, 2)"),
     ("seed002_index_form.yaml", "∂C/∂w_jk^{L-1} corrected"),

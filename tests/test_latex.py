@@ -65,6 +65,25 @@ def test_delta_is_the_kronecker_delta_where_no_let_is_named_delta():
     assert read(r"$\delta_{ij} x$", plain) == "[i == j] · x"
 
 
+def test_e_to_a_power_is_the_exponential_unless_a_named_e_is_squared():
+    named = parse_spec("symbols: [x, y]\nlet:\n  e: y - x\nclaims: []\n", "p.yaml").scope
+    assert read(r"$e^{-x} + e^x$", named) == "exp(-x) + exp(x)"  # the note's e is an error; e^{-x} still exp
+    assert read(r"$\frac{1}{2} e^2 + e^{2}$", named) == "1 / 2 · e^2 + e^2"
+    assert read(r"$e^{\top} + e^T$", named) == "e.T + e.T"
+    assert read(r"$e^2$") == "exp(2)"
+
+
+def test_a_let_written_as_a_function_of_what_it_uses_is_that_let():
+    lets = parse_spec("symbols: [x, y]\nlet:\n  p: -x\n  q: 1 + exp(p)\n  f: 1/q\nclaims: []\n", "p.yaml").scope
+    assert read(r"$f(q) + q(p) + f(x) + f(x, p)$", lets) == "f + q + f + f"  # x through q and p
+    assert read(r"$p(q) + f(1 - q) + q(y)$", lets) == "p · q + f · (1 - q) + q · y"  # not what it uses: products
+
+
+def test_annotations_are_never_read():
+    assert read(r"$\underbrace{\sigma(z)}_{= \sigma'(z)\ ???} \cdot \boxed{x}$") == "sigmoid(z) · x"
+    assert read(r"$\overbrace{a + b}^{\text{two}} c$") == "(a + b) · c"
+
+
 def test_a_chain_is_a_derivation_in_steps():
     sides = parse_chain(r"$\frac{\partial C}{\partial b^l_j} = \delta^l_j = \delta^l_j \cdot 1$", HERE, SCOPE)
     assert [sx.to_text(side) for side in sides] == ["dC/db[l][j]", "delta[l][j]", "delta[l][j] · 1"]

@@ -38,10 +38,13 @@ $$\\frac{{\\partial C}}{{\\partial w^l_{{jk}}}} = a^{{l}}_k \\delta^l_j \\quad (
   &= \\delta^l_j \\cdot 1
 \\end{{aligned}}
 
-$\\underbrace{{z}}_{{pre}} = w x$
+$\\overset{{pre}}{{z}} = w x$
 
 <!-- derivcheck: skip -->
 $$C = \\text{{whatever}} = 2$$
+
+<!-- derivcheck: skip C is a cost of another model here; name C2 -->
+$$C = 2$$
 
 $$q(p)$$ has no equals sign, and inline $a = b$ inside prose is not a claim.
 """
@@ -65,8 +68,9 @@ def test_the_equations_of_a_markdown_note_with_their_lines_and_markers():
     note = read_note(MARKDOWN, "n.md")
     assert note.has_model and note.model.split("\n")[1] == "title: My backprop notes"  # line 2 is line 2
     lines = [(e.line, e.expect, e.skip, e.name) for e in note.equations]
-    assert lines == [(16, "holds", False, None), (19, "false", False, "BP4"), (22, "holds", False, None),
-                     (26, "holds", False, None), (29, "holds", True, None)]
+    assert lines == [(16, "holds", None, None), (19, "false", None, "BP4"), (22, "holds", None, None),
+                     (26, "holds", None, None), (29, "holds", "", None),
+                     (32, "holds", "C is a cost of another model here", "C2")]
     assert note.equations[0].col == 3  # after the $$
 
 
@@ -74,13 +78,14 @@ def test_a_markdown_note_is_checked_at_its_lines(write):
     result = check_file(write(MARKDOWN, "n.md"), Options())
     assert [(c.name, c.verdict) for c in result.claims] == [
         ("line 16", Verdict.PROVED), ("BP4", Verdict.FALSE), ("line 22", Verdict.PROVED),
-        ("line 26", Verdict.SKIPPED), ("line 29", Verdict.SKIPPED)]
+        ("line 26", Verdict.SKIPPED), ("line 29", Verdict.SKIPPED), ("C2", Verdict.SKIPPED)]
     assert result.claims[1].location.endswith("n.md:19:3") and result.claims[1].diagnosis.code == "activation_wrong_layer"
     assert result.claims[1].diagnosis.corrected_latex == r"\frac{\partial C}{\partial w^{(l)}_{jk}} = " \
                                                           r"a^{(l - 1)}_{k} \, \delta^{(l)}_{j}"
     assert len(result.claims[2].steps) == 2  # an aligned chain is a derivation in steps
-    assert "n.md:26:2: unknown command \\underbrace" in result.claims[3].error
-    assert "marked `derivcheck: skip`" in result.claims[4].error
+    assert "n.md:26:2: unknown command \\overset" in result.claims[3].error
+    assert result.claims[4].error.endswith("n.md:29:3: skipped: marked `derivcheck: skip`")
+    assert result.claims[5].error.endswith("skipped: marked `derivcheck: skip`: C is a cost of another model here")
     assert result.status == 0
     strict = check_file(write(MARKDOWN, "n.md"), Options(strict=True))
     assert strict.claims[3].verdict is Verdict.ERROR and strict.status == 2
@@ -132,3 +137,22 @@ def test_a_folder_tells_notes_with_a_model_from_other_markdown():
     assert starts_with_model("%derivcheck: symbols: [x]\n", "n.tex")
     assert not starts_with_model("% derivcheck: expect false\n\\[x = 1\\]\n", "n.tex")  # a marker is no model
     assert not starts_with_model("---\n", "n.yaml")
+
+
+def test_two_equations_side_by_side_are_two_claims():
+    text = "---\nsymbols: [x]\n---\n$$a = x, \\quad b = 2 \\quad (\\text{if } x > 0) \\qquad (7)$$\n"
+    claims = [(e.latex, e.col) for e in read_note(text, "n.md").equations]
+    assert claims == [("a = x", 3), (r"b = 2 \quad (\text{if } x > 0) \qquad (7)", 16)]
+    one = "---\nsymbols: [x]\n---\n$$\\frac{a}{b} = x \\quad (7)$$\n"
+    assert [e.latex for e in read_note(one, "n.md").equations] == [r"\frac{a}{b} = x \quad (7)"]
+
+
+def test_a_display_that_starts_with_equals_continues_the_chain_above(write):
+    text = ("---\nsymbols: [x]\nlet:\n  f: x^2\n---\n$$\\frac{df}{dx} = 2 x$$\n\n"
+            "<!-- derivcheck: expect false -->\n$$= 3 x$$\n\n$$= 2 \\cdot x$$\n")
+    equations = read_note(text, "n.md").equations
+    assert [(e.line, e.col, e.expect) for e in equations] == [(6, 3, "false")]
+    assert " ".join(equations[0].latex.split()) == r"\frac{df}{dx} = 2 x = 3 x = 2 \cdot x"
+    result = check_file(write(text, "n.md"), Options())
+    assert [step.verdict is Verdict.FALSE for step in result.claims[0].steps] == [False, True, True]
+    assert result.claims[0].ok and result.status == 0

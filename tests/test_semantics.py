@@ -87,3 +87,11 @@ def test_result_status_and_ok():
     assert FileResult("f", "t", (claim(Verdict.FALSE),)).status == 1
     assert FileResult("f", "t", (claim(Verdict.FALSE), claim(Verdict.ERROR))).status == 2
     assert FileResult("f", "t", error="f:1:1: bad").status == 2
+
+
+def test_a_let_function_of_one_number_applies_entry_by_entry_to_a_vector(model):
+    m = model("network: {sizes: [2, 3]}\nlet:\n  f(u): u^2 + 1\n  g(u, v): u*v\nclaims: []\n")
+    vector = m.graph.unfold(value(m, "f(z[1])"))
+    assert vector.shape == (3, 1) and vector[1] == m.graph.unfold(value(m, "z[1][2]^2 + 1"))
+    with pytest.raises(InputError, match="several arguments is defined for numbers"):
+        value(m, "g(z[1], z[1])")
