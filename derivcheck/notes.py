@@ -232,7 +232,7 @@ def _side_by_side(offset: int, text: str) -> list[tuple[int, str]]:
     cuts, depth = [0], 0
     for at, char in enumerate(text):
         depth += (char == "{") - (char == "}")
-        if depth == 0 and text.startswith("\\quad", at) or depth == 0 and text.startswith("\\qquad", at):
+        if depth == 0 and text.startswith(("\\quad", "\\qquad"), at):
             cuts.append(at)
     segments = [text[start:end] for start, end in zip(cuts, cuts[1:] + [len(text)])]
     parts: list[tuple[int, str]] = []
