@@ -1,6 +1,6 @@
 """Run-to-run identity: `derivcheck check derivations --json --jobs 2` several times, some of them
 with other processes loading every core, and which claims' results differ between runs (verdicts,
-instances proved, diagnosis codes and corrections, notes; times left out).
+instances proved, diagnoses with their messages and corrections, notes; times left out).
 
     python bench/identity.py [--runs 4] [--path derivations]
 
@@ -46,8 +46,8 @@ def outcome(path: str, loaded: bool) -> dict:
         for claim in entry["claims"]:
             diagnosis = claim["diagnosis"] or {}
             results[(entry["path"], claim["number"])] = (
-                claim["verdict"], claim["proved"], diagnosis.get("code"), diagnosis.get("corrected"),
-                tuple(note for note in claim["notes"]))
+                claim["verdict"], claim["proved"], diagnosis.get("code"), diagnosis.get("message"),
+                diagnosis.get("corrected"), tuple(note for note in claim["notes"]))
     return results
 
 

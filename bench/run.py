@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,17 +27,46 @@ COMMAND = [str(Path(sys.executable).parent / "derivcheck")]
 SIZES = ([2, 3, 2], [4, 8, 8, 3], [8, 16, 16, 4])
 
 
+# bytecode is written and used, as in an installed package
+ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+FLOOR = [sys.executable, "-c", "import sympy, numpy"]
+IMPORTS = [sys.executable, "-c", "import sympy, numpy, derivcheck.cli, derivcheck.runner, derivcheck.verify"]
+
+
+def seconds_of(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=ENVIRONMENT)
+    return time.perf_counter() - start, done
+
+
 def timed_run(path: str, repeats: int) -> tuple[float, dict]:
     """Median wall time of the whole process, and its JSON output."""
     times, document = [], {}
     for _ in range(repeats):
-        start = time.perf_counter()
-        done = subprocess.run(COMMAND + ["check", path, "--json"], capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
+        seconds, done = seconds_of(COMMAND + ["check", path, "--json"])
+        times.append(seconds)
         if done.returncode not in (0, 1):
             raise SystemExit(f"{path}: exit {done.returncode}\n{done.stdout}{done.stderr}")
         document = json.loads(done.stdout)
     return statistics.median(times), document
+
+
+def side_by_side(paths: list[Path], repeats: int) -> tuple[float, float, dict]:
+    """The import floor, derivcheck's imports and every file, in turn in each round (so that the load of
+    the machine falls on all of them alike): medians, and each file's median and JSON output."""
+    floor, imports, files = [], [], {path: [] for path in paths}
+    documents = {}
+    for _ in range(repeats):
+        floor.append(seconds_of(FLOOR)[0])
+        imports.append(seconds_of(IMPORTS)[0])
+        for path in paths:
+            seconds, done = seconds_of(COMMAND + ["check", str(path), "--json"])
+            if done.returncode not in (0, 1):
+                raise SystemExit(f"{path}: exit {done.returncode}\n{done.stdout}{done.stderr}")
+            files[path].append(seconds)
+            documents[path] = json.loads(done.stdout)
+    return statistics.median(floor), statistics.median(imports), {
+        path: (statistics.median(times), documents[path]) for path, times in files.items()}
 
 
 def instance_counts(document: dict) -> tuple[int, int, int]:
@@ -45,15 +75,6 @@ def instance_counts(document: dict) -> tuple[int, int, int]:
     proved = sum(c["proved"] for c in claims)
     held = sum(c["instances"] - c["proved"] for c in claims if c["verdict"] in ("proved", "holds"))
     return proved, held, sum(c["failed"] for c in claims)
-
-
-def import_floor(repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import sympy, numpy"], check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def naive_seconds(sizes: list[int]) -> float:
@@ -91,12 +112,17 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true", help="skip the naive way (it takes minutes)")
     args = parser.parse_args()
 
-    print(f"import sympy, numpy alone: {import_floor(args.repeats):.2f} s (median of {args.repeats})\n")
-    print(f"{'seed derivation':44} {'median s':>9} {'proved':>7} {'held':>5} {'false':>6}")
-    for path in sorted((ROOT / "derivations").glob("*.yaml")):
-        seconds, document = timed_run(str(path), args.repeats)
+    paths = sorted((ROOT / "derivations").glob("*.yaml")) + sorted((ROOT / "derivations" / "notes").glob("*.md"))
+    floor, imports, files = side_by_side(paths, args.repeats)
+    print(f"medians of {args.repeats}, side by side: `import sympy, numpy` {floor:.2f} s; with derivcheck's "
+          f"modules {imports:.2f} s ({imports / floor:.2f}x)\n")
+    print(f"{'derivation':44} {'median s':>9} {'/ floor':>8} {'proved':>7} {'held':>5} {'false':>6}")
+    for path, (seconds, document) in files.items():
         proved, held, false = instance_counts(document)
-        print(f"{path.name:44} {seconds:9.2f} {proved:7} {held:5} {false:6}")
+        print(f"{path.name:44} {seconds:9.2f} {seconds / floor:8.2f} {proved:7} {held:5} {false:6}")
+    ratios = sorted(seconds / floor for seconds, _ in files.values())
+    print(f"{len(files)} files: {sum(s <= 1.0 for s, _ in files.values())} within 1.0 s, "
+          f"{sum(r <= 2.0 for r in ratios)} within 2x the floor; slowest {ratios[-1]:.2f}x")
 
     print(f"\n{'generated BP1-BP4':30} {'params':>6} {'median s':>9} {'ms/param':>9} {'proved':>7} {'held':>5}")
     small = None

@@ -57,7 +57,11 @@ class UndefinedError(DerivcheckError):
 
 
 class ProofTimeout(DerivcheckError):
-    """The symbolic proof ran out of its time budget."""
+    """The symbolic proof reached its safety net of seconds (``--timeout``) before its budget of work."""
+
+
+class OutOfWork(DerivcheckError):
+    """A search (a proof, a diagnosis) spent its budget of work (``limits.Budget``)."""
 
 
 class OutOfTime(DerivcheckError):

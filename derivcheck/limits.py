@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 
-from .errors import InputError, Location
+from .errors import InputError, Location, OutOfWork
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Limits:
     build_terms: int = 200_000
     let_depth: int = 100
     derivative_order: int = 10
+    proof_work: int = 150_000
+    diagnosis_work: int = 3_000
     memory_mb: int = 4_096
 
 
@@ -62,6 +64,9 @@ DESCRIPTIONS = {
     "build_terms": "terms of sums and let-function calls built for one claim, in all",
     "let_depth": "definitions (let) nested inside one another",
     "derivative_order": "primes on one function (f'' is 2)",
+    "diagnosis_work": "units of work of the search for one false claim's mistake (edits tried, instances "
+                      "each is checked at)",
+    "proof_work": "units of work of one claim's symbolic proof (nodes of each step, terms of its polynomials)",
     "memory_mb": "megabytes of address space of a checking process",
 }
 
@@ -111,3 +116,17 @@ def over_limit(what: str, name: str, limits: Limits, location: Location | None) 
     """The error for input beyond a limit: names the limit and how to raise it."""
     value = getattr(limits, name)
     return InputError(what, location, f"limit {name} = {value:,}; --limit {name}=N raises it")
+
+
+class Budget:
+    """Work spent against a limit such as ``proof_work``: a count, so the same on every machine under any
+    load (a clock is only the safety net behind it)."""
+
+    def __init__(self, limit: float = float("inf")):
+        self.limit = limit
+        self.spent = 0
+
+    def charge(self, units: int) -> None:
+        self.spent += units
+        if self.spent > self.limit:
+            raise OutOfWork(f"spent its {self.limit:,} units of work")

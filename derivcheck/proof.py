@@ -1,4 +1,4 @@
-"""Symbolic proofs that two sides of a claim are identical, under a time budget.
+"""Symbolic proofs that two sides of a claim are identical, within a budget of work.
 
 Both sides are expressions over the graph. A proof keeps the network's
 pre-activations and activations as independent symbols (``sigmoid(z)``
@@ -9,6 +9,11 @@ tested for zero as a rational function of its atoms. An identity between
 independent symbols holds for every value, so a proof is sound. Claims already proved (``dC/dz[l][j] =
 delta[l][j]``) are reused, which makes the proof of a recursion one layer at a
 time (induction over layers) instead of a full expansion.
+
+Every step charges its work to the prover's ``budget`` (``limits.Budget``):
+the nodes of both sides at each unfolding and of each zero test, and the
+terms the polynomial arithmetic touches. A proof that spends it stops with
+``OutOfWork``, after the same steps on every machine.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ import sympy as sp
 
 from .functions import is_generic, sigmoid
 from .graph import BASE_ROLES, Graph, as_expr
+from .limits import Budget
 from .numeric import EvaluationError, Evaluator
 
 SMALL = 400  # operations: beyond this, rewriting sigmoid through exp is not tried
+STEP_WORK = 8  # units of work of one step's fixed cost (look-ups, the numeric pre-test), beside its nodes
 
 
 class Prover:
@@ -34,11 +41,13 @@ class Prover:
         self.target_groups = target_groups if one_hot else []
         self.known: dict[sp.Symbol, sp.Expr] = {}
         self._preactivations: dict[sp.Expr, sp.Symbol] | None = None
+        self.budget = Budget()  # the caller gives each claim its own
 
     def prove(self, lhs: sp.Expr, rhs: sp.Expr) -> bool:
         """Whether lhs = rhs was proved (with one_hot targets, using that they sum to 1)."""
         sides = [self._known(as_expr(lhs)).xreplace(self.rewrites), self._known(as_expr(rhs)).xreplace(self.rewrites)]
         while True:
+            self.budget.charge(STEP_WORK + size(sides[0]) + size(sides[1]))
             pending = [self._unfoldable(side) for side in sides]
             if pending[0] == pending[1] and self._is_zero(self._one_hot(sides[0] - sides[1])):
                 self._remember(lhs, rhs)
@@ -55,6 +64,14 @@ class Prover:
             self._remember(lhs, rhs)
             return True
         return False
+
+    def is_zero_at(self, difference: sp.Expr) -> bool:
+        """Whether a difference of exact numbers (the sides at an `at:` point) is zero: as a rational
+        function of its atoms through exp, else by SymPy's simplify while it is small."""
+        through_exp = difference.rewrite(sp.exp)
+        nodes = size(through_exp)
+        self.budget.charge(STEP_WORK + nodes)
+        return is_identically_zero(through_exp, self.budget) or (nodes <= SMALL and sp.simplify(through_exp) == 0)
 
     def _to_unfold(self, left: frozenset, right: frozenset) -> set:
         """The atoms to replace by their definitions next.
@@ -92,7 +109,8 @@ class Prover:
 
     def _is_zero(self, expr: sp.Expr) -> bool:
         expr = expr.xreplace(self.rewrites)
-        return _could_be_zero(expr) and is_identically_zero(expr)
+        self.budget.charge(STEP_WORK + size(expr))
+        return _could_be_zero(expr) and is_identically_zero(expr, self.budget)
 
     def _variants(self, expr: sp.Expr):
         """Equivalent forms worth a zero test once the definitions are unfolded.
@@ -175,25 +193,37 @@ def _could_be_zero(expr: sp.Expr) -> bool:
     return not bool(np.all(np.isfinite(total))) or bool(np.all(total <= 1e-8 * scale + 1e-12))
 
 
-def is_identically_zero(expr: sp.Expr) -> bool:
+def size(expr: sp.Expr) -> int:
+    """The number of distinct sub-expressions (the nodes a memoised walk visits)."""
+    seen = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(node.args)
+    return len(seen)
+
+
+def is_identically_zero(expr: sp.Expr, budget: Budget | None = None) -> bool:
     """Whether expr is zero as a rational function of its atoms.
 
     Every piece that is not a sum, product, integer power or rational number
     (a symbol, sigmoid(z), log(a), sqrt(2)) becomes an independent generator of
-    a sparse polynomial ring (a fraction field if there are divisions) over
-    the rationals; the arithmetic is exact and much faster than ``expand``.
-    Zero there means zero for every value of the atoms, so the answer is sound.
+    a sparse polynomial ring over the rationals, and expr a numerator over a
+    denominator there, without cancelling common factors (a gcd costs more
+    than it saves in these sums); the arithmetic is exact and much faster than
+    ``expand``. A zero numerator means zero for every value of the atoms where
+    expr is defined, so the answer is sound.
     """
     atoms: set[sp.Expr] = set()
     _collect_atoms(expr, atoms)
     if not atoms:
         return expr == 0
     ordered = sorted(atoms, key=sp.default_sort_key)
-    divides = any(p.exp.is_negative for p in expr.atoms(sp.Pow)) or any(
-        _as_power(atom)[1] < 0 for atom in expr.atoms(sp.exp))
-    make = sp.field if divides else sp.ring
-    domain, *generators = make([sp.Dummy() for _ in ordered], sp.QQ)
-    return _convert(expr, dict(zip(ordered, generators)), domain) == 0
+    ring, *generators = sp.ring([sp.Dummy() for _ in ordered], sp.QQ)
+    numerator, _ = _convert(expr, dict(zip(ordered, generators)), ring, budget or Budget())
+    return numerator == 0
 
 
 def _collect_atoms(expr: sp.Expr, found: set) -> None:
@@ -224,29 +254,53 @@ def _as_power(expr: sp.Expr) -> tuple[sp.Expr, int]:
     return expr, 1
 
 
-def _convert(expr: sp.Expr, generators: dict, domain) -> object:
-    """expr as an element of ``domain``; each distinct sub-expression is converted once."""
-    memo: dict[sp.Expr, object] = dict(generators)
+def _convert(expr: sp.Expr, generators: dict, ring, budget: Budget) -> tuple:
+    """expr as (numerator, denominator) over ``ring``; each distinct sub-expression is converted once,
+    each operation charged (before it is done) with the terms it touches."""
+    memo: dict[sp.Expr, tuple] = {atom: (generator, ring.one) for atom, generator in generators.items()}
 
-    def convert(node: sp.Expr):
+    def convert(node: sp.Expr) -> tuple:
         if node in memo:
             return memo[node]
         if node.is_Rational:
-            value = domain.one * sp.QQ(int(node.p), int(node.q))
+            value = (ring.one * sp.QQ(int(node.p), int(node.q)), ring.one)
         elif node.is_Add:
-            value = domain.zero
+            value = (ring.zero, ring.one)
             for arg in node.args:
-                value += convert(arg)
+                value = _add(value, convert(arg), budget)
         elif node.is_Mul:
-            value = domain.one
+            value = (ring.one, ring.one)
             for arg in node.args:
-                value *= convert(arg)
+                value = _multiply(value, convert(arg), budget)
         elif node.is_Pow and node.exp.is_Integer:
-            value = convert(node.base) ** int(node.exp)
+            value = _power(convert(node.base), int(node.exp), budget)
         else:
             atom, power = _as_power(node)
-            value = memo[atom] ** power
+            value = _power(memo[atom], power, budget)
         memo[node] = value
         return value
 
     return convert(expr)
+
+
+def _add(left: tuple, right: tuple, budget: Budget) -> tuple:
+    (a, b), (c, d) = left, right
+    if b == d:
+        budget.charge(len(a) + len(c) + 1)
+        return a + c, b
+    budget.charge(len(a) * len(d) + len(c) * len(b) + len(b) * len(d))
+    return a * d + c * b, b * d
+
+
+def _multiply(left: tuple, right: tuple, budget: Budget) -> tuple:
+    (a, b), (c, d) = left, right
+    budget.charge(len(a) * len(c) + len(b) * len(d))
+    return a * c, b * d
+
+
+def _power(base: tuple, power: int, budget: Budget) -> tuple:
+    numerator, denominator = base if power >= 0 else base[::-1]
+    if not numerator:
+        raise ZeroDivisionError("a power of zero in a denominator")
+    budget.charge((len(numerator) + len(denominator)) ** min(abs(power), 8))
+    return numerator ** abs(power), denominator ** abs(power)

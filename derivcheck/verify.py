@@ -5,7 +5,7 @@ SymPy expressions over the model's graph (a derivative is the chain rule over
 the forward pass, never a claimed formula); compare them at random points in
 one vectorized batch; confirm any disagreement at high precision. That gives
 every claim its numeric verdict quickly; then, claim by claim, a symbolic proof
-is tried within the claim's time budget (``FileChecker.numeric`` and
+is tried within the claim's budget of work (``FileChecker.numeric`` and
 ``FileChecker.prove``: a supervisor can stop the slow second phase without
 losing the first).
 """
@@ -23,10 +23,10 @@ import sympy as sp
 from . import syntax as sx
 from .deadlines import time_limit
 from .diagnose import Diagnoser
-from .errors import DerivcheckError, InputError, OutOfTime, ProofTimeout
+from .errors import DerivcheckError, InputError, OutOfTime, OutOfWork, ProofTimeout
 from .gradients import Compactor
 from .instances import Instance, Instances
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Budget, Limits
 from .numeric import (PRECISION_DIGITS, EvaluationError, Evaluator, certified_difference, disagree,
                       sample_point_batch, sampling_region, undefined_part)
 from .latex_tokens import is_latex
@@ -39,8 +39,6 @@ from .source import one_line
 from .spec import ClaimSpec, Spec, load_spec
 
 MAX_POINT_LEAVES = 24
-DIAGNOSIS_SECONDS = 1.0  # the search for the mistake in a false claim (at most --timeout)
-DEFINITION_SEARCH_SECONDS = 0.5  # of it, inside definitions: each edit of a let rebuilds the model
 MAX_COUNTEREXAMPLES = 3
 MAX_TRUTH_CHARS = 600  # the true side of a false claim is shown up to this length
 
@@ -184,13 +182,20 @@ class FileChecker:
 
     def _diagnosis_in_time(self, claim: ClaimSpec, holding: list[Instance], failing: list[Instance],
                            evaluator: Evaluator, point: dict) -> Diagnosis:
-        """The diagnosis of a false claim, or "unexplained" when its search overruns the claim's time."""
+        """The diagnosis of a false claim, or "unexplained" when its search overruns its safety net of
+        --timeout seconds (its budget is work, ``diagnosis_work``: the clock is reached only on a machine
+        far slower or busier than usual)."""
+        timeout = self.options.timeout
         try:
-            with time_limit(self.options.timeout, OutOfTime, "the diagnosis ran out of time"):
+            with time_limit(timeout, OutOfTime, "the diagnosis ran out of time"):
                 return self._diagnose(claim, holding, failing, evaluator, point)
-        except (OutOfTime, ArithmeticError):
-            return Diagnosis("unexplained", "no single common mistake explains the difference "
-                                            "(the search stopped at the time limit)")
+        except OutOfTime:
+            return Diagnosis("unexplained", "no single common mistake explains the difference (the search stopped "
+                                            f"at its safety net of {timeout:g} s before its work was done; "
+                                            "another run can differ; --timeout raises it)")
+        except ArithmeticError:
+            return Diagnosis("unexplained", "no single common mistake explains the difference (the search met a "
+                                            "number beyond what can be computed)")
 
     def _in_latex(self, claim: ClaimSpec, diagnosis: Diagnosis) -> Diagnosis:
         """For a claim written in LaTeX, the corrected claim in LaTeX too."""
@@ -236,14 +241,14 @@ class FileChecker:
         start = time.perf_counter()
         self.model.start_claim()
         if not claim.steps:
-            proved, notes = self._proved(claim, self.options.timeout)
+            proved, notes = self._proved(claim, 1)
             verdict = Verdict.PROVED if proved == result.instances else Verdict.HOLDS
             return replace(result, verdict=verdict, proved=proved, notes=tuple(notes) + result.notes,
                            seconds=result.seconds + time.perf_counter() - start)
         parts = self._step_claims(claim)
         steps, notes = [], list(result.notes)
         for part, step in zip(parts, result.steps):
-            proved, part_notes = self._proved(part, self.options.timeout / len(parts))
+            proved, part_notes = self._proved(part, len(parts))
             verdict = Verdict.PROVED if proved == step.instances else Verdict.HOLDS
             steps.append(replace(step, verdict=verdict, proved=proved))
             notes.extend(f"step {step.number}: {note}" for note in part_notes)
@@ -251,12 +256,13 @@ class FileChecker:
         return replace(result, verdict=verdict, proved=sum(step.proved for step in steps), steps=tuple(steps),
                        notes=tuple(notes), seconds=result.seconds + time.perf_counter() - start)
 
-    def _proved(self, claim: ClaimSpec, budget: float) -> tuple[int, list[str]]:
+    def _proved(self, claim: ClaimSpec, parts: int) -> tuple[int, list[str]]:
+        """Instances of the claim proved, within its share (one of ``parts``) of the claim's work and time."""
         key = (claim.number, claim.equation)
         if key not in self._holding:  # a fresh checker (a restarted worker) rebuilds them
             self._holding[key] = (self.instances.of(claim), self._evaluator_for(claim)[1])
         instances, point = self._holding.pop(key)
-        return self._prove(instances, point, budget)
+        return self._prove(instances, point, parts)
 
     # -- derivations in steps ---------------------------------------------------------------------
 
@@ -371,24 +377,33 @@ class FileChecker:
 
     def _diagnose(self, claim: ClaimSpec, holding: list[Instance], failing: list[Instance],
                   evaluator: Evaluator, point: dict) -> Diagnosis:
-        """Which common mistake makes the claim false (see ``diagnose``), within the claim's time budget."""
-        deadline = time.perf_counter() + min(self.options.timeout, DIAGNOSIS_SECONDS)
+        """Which common mistake makes the claim false (see ``diagnose``), within a budget of work: each
+        edit tried and each instance it is checked at count, so the answer is the same on every machine."""
+        budget = Budget(self.spec.limits.diagnosis_work)
         network = self.model.network
         if network is not None and not self.one_hot and not point and network.target_groups \
                 and self._holds_everywhere(holding + failing, self.other_targets):
             return Diagnosis("needs_one_hot", "holds only when the targets sum to 1 (one-hot labels): "
                                               "add `targets: one_hot` to the network if that is meant")
         diagnoser = Diagnoser(claim.equation, self.spec.scope, self.spec.network,
-                              lambda equation: self._edit_holds(claim, equation, failing, evaluator, deadline))
-        ratio = self._constant_ratio(failing, evaluator, diagnoser.edit_left)
-        found = (diagnoser.constant_factor(ratio) if ratio is not None else None) or diagnoser.search()
+                              lambda equation: self._edit_holds(claim, equation, failing, evaluator, budget))
+        found, stopped = None, False
+        try:
+            ratio = self._constant_ratio(failing, evaluator, diagnoser.edit_left)
+            found = (diagnoser.constant_factor(ratio) if ratio is not None else None) or diagnoser.search()
+        except OutOfWork:
+            stopped = True
+        found = found or self._only_where_equal(claim, holding, failing)
+        if found is None and not stopped:
+            try:
+                found = self._in_a_definition(claim, len(holding) + len(failing), budget)
+            except OutOfWork:
+                stopped = True
+        found = found or diagnoser.index_hint()
         if found is None:
-            found = self._only_where_equal(claim, holding, failing) \
-                or self._in_a_definition(claim, len(holding) + len(failing), deadline) or diagnoser.index_hint()
-        if found is None:
-            late = time.perf_counter() > deadline
             found = Diagnosis("unexplained", "no single common mistake explains the difference"
-                              + (" (the search stopped at the time limit)" if late else ""))
+                              + (f" (the search stopped after its {budget.limit:,} units of work; --limit "
+                                 "diagnosis_work=N raises it)" if stopped else ""))
         if found.corrected is None:
             found = replace(found, truth=self._truth(claim, failing, evaluator, diagnoser.edit_left))
         return found
@@ -414,10 +429,9 @@ class FileChecker:
             return None
         return f"{'at ' + where + ': ' if where else ''}{sx.to_text(sx.bind(node, values))} = {text}"
 
-    def _in_a_definition(self, claim: ClaimSpec, instances: int, deadline: float) -> Diagnosis | None:
+    def _in_a_definition(self, claim: ClaimSpec, instances: int, budget: Budget) -> Diagnosis | None:
         """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
-        holds (each edit is tried on a fresh model of the file, so only while the budget lasts)."""
-        deadline = min(deadline, time.perf_counter() + DEFINITION_SEARCH_SECONDS)
+        holds (each edit is tried on a fresh model of the file, and costs the budget what it rebuilds)."""
         used = {node.id for node in sx.walk(claim.equation) if isinstance(node, (sx.Name, sx.Indexed))}
         for let in self.spec.lets:
             if let.name not in used or let.body is None or isinstance(let.head, sx.Call):
@@ -425,7 +439,7 @@ class FileChecker:
             definition = sx.Equation(let.head, let.body, let.loc)
             diagnoser = Diagnoser(definition, self.spec.scope, self.spec.network, right_only=True,
                                   holds=lambda edited, let=let: self._holds_with(claim, let, edited.rhs, instances,
-                                                                                  deadline))
+                                                                                  budget))
             found = diagnoser.search()
             if found is not None:
                 head = sx.to_text(let.head)
@@ -434,10 +448,10 @@ class FileChecker:
                                              f"{found.message}", corrected)
         return None
 
-    def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, instances: int, deadline: float) -> bool:
+    def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, instances: int, budget: Budget) -> bool:
         """Whether the claim holds at every one of its instances with the let's body replaced."""
-        if time.perf_counter() > deadline:
-            return False
+        # the model is built again: a unit per quantity, and one per instance checked
+        budget.charge(len(self.model.graph.quantities) + instances)
         lets = tuple(replace(other, body=body) if other is let else other for other in self.spec.lets)
         try:
             checker = FileChecker(replace(self.spec, lets=lets), replace(self.options, prove=False))
@@ -466,7 +480,7 @@ class FileChecker:
         values = np.concatenate([np.broadcast_to(r, (self.options.points,)) for r in ratios]) if ratios else None
         if values is None or not np.isfinite(values).all():
             return None
-        middle = float(np.median(values))
+        middle = float(np.sort(values)[values.size // 2])  # (np.median would import numpy.ma: 16 ms)
         return middle if np.allclose(values, middle, rtol=1e-9, atol=0) else None
 
     def _only_where_equal(self, claim: ClaimSpec, holding, failing) -> Diagnosis | None:
@@ -493,10 +507,10 @@ class FileChecker:
         return None
 
     def _edit_holds(self, claim: ClaimSpec, equation: sx.Equation, failing: list[Instance],
-                    evaluator: Evaluator, deadline: float) -> bool:
-        """Whether an edited claim holds at every instance (the failing ones tried first)."""
-        if time.perf_counter() > deadline:
-            return False
+                    evaluator: Evaluator, budget: Budget) -> bool:
+        """Whether an edited claim holds at every instance (the failing ones tried first); each edit and
+        each instance checked is a unit of the diagnosis's work."""
+        budget.charge(1)
         edited = replace(claim, equation=equation)
         free = sx.free_indices(equation, self.spec.scope)
         if claim.for_range is not None and claim.for_range.var not in free:
@@ -512,6 +526,7 @@ class FileChecker:
         for combination in ordered:
             if combination.reason is not None:
                 return False
+            budget.charge(1)
             try:
                 for instance in self.instances.build(equation, combination.bindings, {}, []):
                     if instance.reason is not None or self._disagreement(instance, evaluator) is not None:
@@ -577,16 +592,27 @@ class FileChecker:
                                    f"{_signed(c[4])}·u²")
         return point
 
-    def _prove(self, instances: list[Instance], point: dict, budget: float) -> tuple[int, list[str]]:
-        deadline = time.perf_counter() + budget
+    def _prove(self, instances: list[Instance], point: dict, parts: int) -> tuple[int, list[str]]:
+        """Proofs of the instances within a budget of work (the same on every machine); the wall clock
+        (``--timeout``) is only a safety net, and says so when it is reached."""
+        work = self.spec.limits.proof_work // parts
+        self.prover.budget = Budget(work)
+        seconds = self.options.timeout / parts
+        deadline = time.perf_counter() + seconds
         proved = 0
         try:
             for instance in reversed(instances):  # deepest layer first: a recursion is proved by induction
                 with time_limit(deadline - time.perf_counter(), ProofTimeout, "proof time budget exhausted"):
                     proved += self._prove_one(instance, point)
+        except OutOfWork:
+            return proved, [f"symbolic proof stopped after {work:,} units of work ({proved} of {len(instances)} "
+                            "instances proved; --limit proof_work=N raises it); the verdict rests on the numeric "
+                            "checks"]
         except ProofTimeout:
-            return proved, [f"symbolic proof stopped after {budget:.3g} s "
-                            f"({proved} of {len(instances)} instances proved); the verdict rests on the numeric checks"]
+            return proved, [f"symbolic proof stopped by its safety net of {seconds:.3g} s before its work was done "
+                            f"({proved} of {len(instances)} instances proved; this machine was slower or busier than "
+                            "the budget of work allows for, so the count can differ on another run; --timeout raises "
+                            "it); the verdict rests on the numeric checks"]
         except (RecursionError, MemoryError, ValueError, TypeError, AttributeError, NotImplementedError):
             return proved, ["symbolic proof not attempted for every instance (SymPy could not simplify it)"]
         return proved, []
@@ -595,8 +621,7 @@ class FileChecker:
         if not point:
             return self.prover.prove(instance.lhs, instance.rhs)
         graph = self.model.graph
-        difference = (graph.unfold(instance.lhs) - graph.unfold(instance.rhs)).xreplace(point)
-        return sp.simplify(difference.rewrite(sp.exp)) == 0
+        return self.prover.is_zero_at((graph.unfold(instance.lhs) - graph.unfold(instance.rhs)).xreplace(point))
 
     def _needs_one_hot(self, instances: list[Instance]) -> bool:
         return any(self._disagreement(instance, self.other_targets) is not None for instance in instances)

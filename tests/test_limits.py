@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import ROOT, network_file
-from derivcheck.errors import Location
-from derivcheck.limits import DEFAULT_LIMITS, DESCRIPTIONS, NAMES, Limits, over_limit, with_overrides
+from derivcheck.errors import Location, OutOfWork
+from derivcheck.limits import DEFAULT_LIMITS, DESCRIPTIONS, NAMES, Budget, Limits, over_limit, with_overrides
 from derivcheck.verify import Options, check_file
 
 
@@ -58,3 +58,12 @@ def test_limits_on_instances_and_sums_are_per_claim(check):
 def test_every_entry_of_a_matrix_claim_is_an_instance(check):
     result = check(network_file("- claim: dC/dw[1] = 2 * dC/dw[1]", "sizes: [4, 4]"), limits=with_overrides(["instances=10"]))
     assert "too many index instances (each entry of a matrix is one) (limit instances = 10" in result.claims[0].error
+
+
+def test_a_budget_counts_work_and_stops_past_its_limit():
+    budget = Budget(10)
+    budget.charge(4)
+    budget.charge(6)  # exactly the limit is still within it
+    assert budget.spent == 10
+    with pytest.raises(OutOfWork, match="spent its 10 units of work"):
+        budget.charge(1)

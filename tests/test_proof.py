@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sympy as sp
 
+import pytest
+
+from derivcheck.errors import OutOfWork
 from derivcheck.graph import Graph, Quantity
-from derivcheck.proof import Prover
+from derivcheck.limits import Budget
+from derivcheck.proof import Prover, is_identically_zero, size
 
 
 def prover_with(*names):
@@ -46,3 +50,27 @@ def test_one_hot_assumption_is_used_only_when_given():
     assert assumed.prove(o * (y1 + y2) - y1, o - y1)
 
 
+
+
+def test_fractions_with_different_denominators_are_compared_without_cancelling():
+    x, y, z = sp.symbols("x y z")
+    assert is_identically_zero(1 / (x * y) + 1 / (x * z) - (y + z) / (x * y * z))
+    assert is_identically_zero(x / (1 + x) + 1 / (1 + x) - 1)
+    assert not is_identically_zero(1 / (x * y) + 1 / (x * z) - (y + z) / (x * y))
+    assert is_identically_zero(sp.sqrt(z) ** 3 / z - sp.sqrt(z))  # z^(3/2) / z as powers of one generator
+
+
+def test_work_is_charged_before_it_is_done():
+    x, y = sp.symbols("x y")
+    with pytest.raises(OutOfWork):
+        is_identically_zero(sp.expand((x + y + 1) ** 6) - (x + y + 1) ** 6, Budget(50))
+    spent = Budget()
+    assert is_identically_zero(sp.expand((x + y + 1) ** 6) - (x + y + 1) ** 6, spent) and spent.spent > 50
+
+
+def test_a_prover_spends_its_budget_and_counts_nodes():
+    prover, graph, (x, y) = prover_with("x", "y")
+    assert size(x * y + x) == 4  # the sum, the product, x and y: x is counted once
+    prover.budget = Budget(5)
+    with pytest.raises(OutOfWork):
+        prover.prove((x + y) ** 6, sp.expand((x + y) ** 6))

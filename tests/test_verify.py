@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import network_file, verdicts
+from derivcheck.limits import with_overrides
 from derivcheck.results import Verdict
 from derivcheck.spec import load_spec
 from derivcheck.verify import FileChecker, Options
@@ -187,13 +188,38 @@ def test_let_recursion_without_base_case(check):
     assert verdicts(result) == ["error"] and "never reaches a base case" in result.claims[0].error
 
 
-def test_proof_budget_is_reported(write):
+def test_the_proof_safety_net_is_reported(write):
     spec = load_spec(write(network_file("- claim: dC/dw[1][j,k] = dC/dz[1][j] * x[k]", "sizes: [3, 4, 4, 3]")))
     checker = FileChecker(spec, Options())
     numeric = checker.numeric(spec.claims[0])
-    checker.options = replace(checker.options, timeout=1e-6)  # the proof's budget alone runs out
+    checker.options = replace(checker.options, timeout=1e-6)  # the clock behind the budget of work runs out
     claim = checker.prove(spec.claims[0], numeric)
-    assert claim.verdict is Verdict.HOLDS and "symbolic proof stopped" in claim.notes[0]
+    assert claim.verdict is Verdict.HOLDS and "stopped by its safety net of 1e-06 s" in claim.notes[0]
+    assert "the count can differ on another run" in claim.notes[0]
+
+
+BP2_BELOW = network_file("- claim: dC/dz[1][j] = sum(k, w[2][k,j] * dC/dz[2][k]) * sigmoid'(z[1][j])",
+                         "sizes: [3, 5, 4, 3]")
+
+
+@pytest.mark.parametrize("work", [250, 400])
+def test_a_proof_stops_after_its_work_at_the_same_instance_every_time(check, work):
+    runs = [check(BP2_BELOW, limits=with_overrides([f"proof_work={work}"])).claims[0] for _ in range(2)]
+    assert {claim.proved for claim in runs} == {runs[0].proved} and 0 < runs[0].proved < 5
+    assert runs[0].verdict is Verdict.HOLDS
+    assert f"symbolic proof stopped after {work:,} units of work ({runs[0].proved} of 5 instances proved; " \
+           "--limit proof_work=N raises it)" in runs[0].notes[0]
+    assert check(BP2_BELOW).claims[0].verdict is Verdict.PROVED  # the default budget proves it
+
+
+def test_a_diagnosis_search_stops_after_its_work(check):
+    # sigma for sigma' at layer 1: named at the default budget, unexplained (and why) within a tiny one
+    wrong = BP2_BELOW.replace("sigmoid'(z[1][j])", "sigmoid(z[1][j])")
+    assert check(wrong).claims[0].diagnosis.code == "function_for_derivative"
+    claim = check(wrong, limits=with_overrides(["diagnosis_work=3"])).claims[0]
+    assert claim.verdict is Verdict.FALSE and claim.diagnosis.code == "unexplained"
+    assert "the search stopped after its 3 units of work; --limit diagnosis_work=N raises it" \
+        in claim.diagnosis.message
 
 
 def test_the_numeric_phase_and_the_model_have_deadlines_too(write, check):
