@@ -38,7 +38,7 @@ class Limits:
     let_depth: int = 100
     derivative_order: int = 10
     proof_work: int = 150_000
-    diagnosis_work: int = 3_000
+    diagnosis_work: int = 2_000
     memory_mb: int = 4_096
 
 
