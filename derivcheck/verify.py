@@ -110,7 +110,6 @@ class FileChecker:
         self._other_targets: Evaluator | None = None
         self._holding: dict[tuple, tuple[list[Instance], dict]] = {}  # (number, equation) → instances to prove
         self._compactor: Compactor | None = None
-        self.explains = True  # diagnoses of false claims (off in the checkers that test an edited definition)
 
     # -- sampling ------------------------------------------------------------------------
 
@@ -175,7 +174,7 @@ class FileChecker:
         if reason is not None:
             return ClaimResult(**self._header(claim), verdict=Verdict.ERROR, error=reason,
                                seconds=time.perf_counter() - start)
-        if failing and self.explains:
+        if failing:
             outcome["diagnosis"] = self._in_latex(claim, self._diagnosis_in_time(claim, holding, failing, evaluator,
                                                                                   point))
         return ClaimResult(**self._header(claim), **outcome, seconds=time.perf_counter() - start)
@@ -396,7 +395,7 @@ class FileChecker:
         found = found or self._only_where_equal(claim, holding, failing)
         if found is None and not stopped:
             try:
-                found = self._in_a_definition(claim, len(holding) + len(failing), budget)
+                found = self._in_a_definition(claim, failing, budget)
             except OutOfWork:
                 stopped = True
         found = found or diagnoser.index_hint()
@@ -429,7 +428,7 @@ class FileChecker:
             return None
         return f"{'at ' + where + ': ' if where else ''}{sx.to_text(sx.bind(node, values))} = {text}"
 
-    def _in_a_definition(self, claim: ClaimSpec, instances: int, budget: Budget) -> Diagnosis | None:
+    def _in_a_definition(self, claim: ClaimSpec, failing: list[Instance], budget: Budget) -> Diagnosis | None:
         """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
         holds (each edit is tried on a fresh model of the file, and costs the budget what it rebuilds)."""
         used = {node.id for node in sx.walk(claim.equation) if isinstance(node, (sx.Name, sx.Indexed))}
@@ -438,7 +437,7 @@ class FileChecker:
                 continue
             definition = sx.Equation(let.head, let.body, let.loc)
             diagnoser = Diagnoser(definition, self.spec.scope, self.spec.network, right_only=True,
-                                  holds=lambda edited, let=let: self._holds_with(claim, let, edited.rhs, instances,
+                                  holds=lambda edited, let=let: self._holds_with(claim, let, edited.rhs, failing,
                                                                                   budget))
             found = diagnoser.search()
             if found is not None:
@@ -448,18 +447,17 @@ class FileChecker:
                                              f"{found.message}", corrected)
         return None
 
-    def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, instances: int, budget: Budget) -> bool:
-        """Whether the claim holds at every one of its instances with the let's body replaced."""
-        # the model is built again: a unit per quantity, and one per instance checked
-        budget.charge(len(self.model.graph.quantities) + instances)
+    def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, failing: list[Instance], budget: Budget) -> bool:
+        """Whether the claim holds at every instance with the let's body replaced: on a fresh model of the
+        file (each rebuilt quantity a unit of work), its failing instances first, as an edit of the claim."""
+        budget.charge(len(self.model.graph.quantities))
         lets = tuple(replace(other, body=body) if other is let else other for other in self.spec.lets)
         try:
             checker = FileChecker(replace(self.spec, lets=lets), replace(self.options, prove=False))
-        except DerivcheckError:
+            evaluator = checker._evaluator_for(claim)[0]
+        except (DerivcheckError, EvaluationError):
             return False
-        checker.explains = False  # only the verdict matters here
-        result = checker.numeric(claim)
-        return result.verdict is Verdict.HOLDS and result.instances == instances  # none lost to an edit
+        return checker._edit_holds(claim, claim.equation, failing, evaluator, budget)
 
     def _holds_everywhere(self, instances: list[Instance], evaluator: Evaluator) -> bool:
         try:
