@@ -37,6 +37,15 @@ GRAD_EXAMPLE = """examples:
   derivcheck grad net.yaml --expanded"""
 
 
+GRADE_EXAMPLE = """examples:
+  derivcheck grade --key hw3.key.yaml submissions/
+  derivcheck grade --key hw3.key.yaml submissions/ --csv grades.csv --jobs 4
+  derivcheck grade --key hw3.key.yaml /autograder/submission/hw3.yaml --gradescope /autograder/results/results.json
+
+exit status: 0 every submission graded (whatever the scores), 2 the key or some submission could not be read"""
+FEEDBACK = ("verdict", "diagnosis", "full")  # as gradebook.FEEDBACK, without importing it at start-up
+
+
 MAX_POINTS = 10_000  # random points per instance
 MAX_JOBS = 256  # worker processes at once
 MAX_SECONDS = 86_400  # any deadline: a day
@@ -79,6 +88,28 @@ def build_parser() -> argparse.ArgumentParser:
                         help="md: Markdown with $$ math (GitHub, Jupyter); tex: a complete LaTeX document")
     report.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
     _bounds(report, "as for check; ")
+
+    grade = commands.add_parser(
+        "grade", help="grade submissions against an answer key", epilog=GRADE_EXAMPLE,
+        description="Grade each submission's answers against the key's questions: every answer checked as the "
+                    "claim `ask = answer` of the key's model, with proofs, counterexamples and diagnoses.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="submission files (.yaml, .md, .tex) or folders")
+    grade.add_argument("--key", required=True, metavar="KEY", help="the answer key (a derivation file with questions:)")
+    grade.add_argument("--feedback", choices=FEEDBACK, default="diagnosis",
+                       help="what a student is shown: the verdict, also the diagnosis (default), or also the right "
+                            "formula and a counterexample")
+    grade.add_argument("--csv", metavar="FILE", help="write the gradebook as CSV: one row per submission")
+    grade.add_argument("--gradescope", metavar="FILE", help="write Gradescope's results.json (one submission)")
+    grade.add_argument("--prairielearn", metavar="FILE",
+                       help="write PrairieLearn's external-grader results.json (one submission)")
+    grade.add_argument("--json", action="store_true", help="write the results as JSON to standard output")
+    grade.add_argument("--jobs", "-j", type=_whole(1, MAX_JOBS), default=1,
+                       help="submissions graded in parallel, each in its own process (default 1)")
+    grade.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0,
+                       help="seed of the random spot-check points (default 0)")
+    _bounds(grade, "as for check; ")
 
     grad = commands.add_parser(
         "grad", help="print the true derivative of the loss for every weight and bias", epilog=GRAD_EXAMPLE,
@@ -137,13 +168,14 @@ def _seconds(text: str) -> float:
     return value
 
 
-def derivation_files(paths: list[str]) -> list[str | FileResult]:
+def derivation_files(paths: list[str], every_note: bool = False) -> list[str | FileResult]:
     """In the order of the arguments: each file to check (a folder's YAML files sorted), or a result
-    saying why a path cannot be checked (missing, not a regular file, an unreadable folder)."""
+    saying why a path cannot be checked (missing, not a regular file, an unreadable folder). A folder's
+    notes are those with a model, or with ``every_note`` all of them (submissions need none)."""
     entries: list[str | FileResult] = []
     for path in paths:
         if os.path.isdir(path):
-            entries.extend(_folder_files(path))
+            entries.extend(_folder_files(path, every_note))
         elif os.path.isfile(path):
             entries.append(path)
         elif os.path.exists(path):
@@ -153,7 +185,7 @@ def derivation_files(paths: list[str]) -> list[str | FileResult]:
     return entries
 
 
-def _folder_files(folder: str) -> list[str | FileResult]:
+def _folder_files(folder: str, every_note: bool = False) -> list[str | FileResult]:
     """A folder's *.yaml and *.yml files and its notes with a model, sorted; links that lead out of the folder
     are not followed."""
     top = os.path.realpath(folder)
@@ -168,7 +200,8 @@ def _folder_files(folder: str) -> list[str | FileResult]:
         for name in names:
             path = os.path.join(root, name)
             inside = os.path.commonpath([top, os.path.realpath(path)]) == top
-            if inside and os.path.isfile(path) and (name.endswith((".yaml", ".yml")) or _is_note_with_model(path)):
+            note = is_note(path) if every_note else _is_note_with_model(path)
+            if inside and os.path.isfile(path) and (name.endswith((".yaml", ".yml")) or note):
                 found.append(path)
     found.sort(key=lambda entry: entry if isinstance(entry, str) else entry.path)
     if not found:
@@ -211,9 +244,15 @@ def run_check(args, console: Console) -> int:
     document = to_json(results, seconds, options) if args.json or args.json_file else None
     failed = to_stdout(lambda: print(document) if args.json else
                        console.print(RunReport(results, args.quiet, seconds), soft_wrap=True))
-    # the files after standard output, and whatever happened to it: one failure hides nothing else
+    _write_outputs(failed, ((args.junit, lambda: to_junit(results, seconds)), (args.json_file, lambda: document)))
+    return max((result.status for result in results), default=0)
+
+
+def _write_outputs(failed: str | None, outputs) -> None:
+    """The files after standard output (``failed``: what went wrong there), whatever happened to it: one
+    failure hides nothing else, and all of them are one error at the end."""
     problems = [failed] if failed else []
-    for path, text in ((args.junit, lambda: to_junit(results, seconds)), (args.json_file, lambda: document)):
+    for path, text in outputs:
         if path:
             try:
                 write_file(path, text())
@@ -221,7 +260,6 @@ def run_check(args, console: Console) -> int:
                 problems.append(str(error))
     if problems:
         raise DerivcheckError("; ".join(problems))
-    return max((result.status for result in results), default=0)
 
 
 @contextmanager
@@ -266,6 +304,47 @@ def run_report(args, console: Console) -> int:
     return result.status
 
 
+def run_grade(args, console: Console) -> int:
+    import functools
+    import json
+
+    from .gradebook import GradeReport, csv_text, grade_json, gradescope, prairielearn, scored
+    from .grading import graded_spec, load_key
+    from .runner import check_files
+    from .source import read_text
+    from .verify import Options
+
+    start = time.perf_counter()
+    options = Options(seed=args.seed, timeout=args.timeout, file_timeout=args.file_timeout,
+                      limits=with_overrides(args.limit))
+    key_text = read_text(args.key, options.limits)
+    key = load_key(key_text, args.key, options.limits)  # an unusable key is one line and exit 2
+    entries = derivation_files(args.submissions, every_note=True)
+    key_path = os.path.abspath(args.key)
+    files = [entry for entry in entries if isinstance(entry, str) and os.path.abspath(entry) != key_path]
+    for option, path in (("--gradescope", args.gradescope), ("--prairielearn", args.prairielearn)):
+        if path and len(files) != 1:
+            raise DerivcheckError(f"{option} writes the results of one submission, not {len(files)}")
+    read = functools.partial(graded_spec, key_text, args.key)
+    with _progress_bar(len(files)) as advance:
+        graded = iter(check_files(files, options, args.jobs, on_result=advance, read=read))
+    results = [next(graded) if isinstance(entry, str) else entry for entry in entries
+               if not isinstance(entry, str) or entry in files]
+    submissions = [scored(key, result) for result in results]
+    seconds = time.perf_counter() - start
+    failed = to_stdout(lambda: print(json.dumps(grade_json(key, submissions, args.feedback, seconds), indent=2,
+                                                ensure_ascii=False, allow_nan=False)) if args.json else
+                       console.print(GradeReport(key, submissions, args.feedback), soft_wrap=True))
+
+    def one(document) -> str:  # a results file of one submission
+        return json.dumps(document(key, submissions[0], args.feedback), indent=2, ensure_ascii=False,
+                          allow_nan=False) + "\n"
+
+    _write_outputs(failed, ((args.csv, lambda: csv_text(key, submissions)), (args.gradescope, lambda: one(gradescope)),
+                            (args.prairielearn, lambda: one(prairielearn))))
+    return 2 if any(submission.error for submission in submissions) else 0
+
+
 def run_grad(args, console: Console) -> int:
     from .gradients import gradient_lines
     from .runner import run_in_worker
@@ -303,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_check(args, console)
         if args.command == "report":
             return run_report(args, console)
+        if args.command == "grade":
+            return run_grade(args, console)
         return run_grad(args, console)
     except DerivcheckError as error:
         print(f"derivcheck: {error}", file=sys.stderr)

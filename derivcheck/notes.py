@@ -7,7 +7,7 @@ math alone on its line) with an `=` is a claim; in an aligned block, a line
 that starts with `=` continues the chain of the line above, and so does a display
 that starts with `=` (a note's next line); `a = b, \\quad c = d` is two claims.
 A comment right before an equation may carry a marker: `expect false`, `skip`
-(with a reason or not), `name BP2`.
+(with a reason or not), `name BP2`, and in a submission `answer bp2` (the question it answers).
 Nothing here reads the mathematics: that is ``latex``'s work.
 """
 
@@ -36,6 +36,7 @@ class NoteEquation:
     expect: str = "holds"
     skip: str | None = None  # marked skip: why ("" when the marker gives no reason)
     name: str | None = None
+    answer: str | None = None  # the id of the question it answers (a submission to `derivcheck grade`)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ def _marker(content: str) -> dict | None:
             found["skip"] = " ".join(word[4:].split())
         elif word.startswith("name ") and word[5:].strip():
             found["name"] = word[5:].strip()
+        elif word.startswith("answer ") and word[7:].strip():  # a submission's answer to a key's question
+            found["answer"] = word[7:].strip()
         else:
             return None
     return found or None

@@ -46,8 +46,9 @@ PHASE_TIMEOUTS = {"build": 1, "numeric": 2, "proof": 1}
 
 
 def check_files(paths: list[str], options: Options, jobs: int = 1,
-                on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-    """Check every file in a worker process, ``jobs`` at a time; results in the order of ``paths``."""
+                on_result: Callable[[FileResult], None] | None = None, read: Callable = parse_spec) -> list[FileResult]:
+    """Check every file in a worker process, ``jobs`` at a time; results in the order of ``paths``. ``read``
+    turns a file's text into its Spec in the worker (``parse_spec``; ``grading.graded_spec`` for a submission)."""
     forking = "fork" in mp.get_all_start_methods()
     context = mp.get_context("fork" if forking else "spawn")
     if forking and len(paths) > 1:
@@ -64,7 +65,7 @@ def check_files(paths: list[str], options: Options, jobs: int = 1,
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
-                job = _Job(*waiting.pop(), options, context)
+                job = _Job(*waiting.pop(), options, context, read)
                 if job.finished:  # the file could not even be read
                     finish(job)
                 else:
@@ -147,12 +148,12 @@ def _warm_up() -> None:
 
 
 def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult], settled: frozenset[int],
-          connection: Connection, parent: int) -> None:
+          connection: Connection, parent: int, read: Callable) -> None:
     """Check one file (its text as the supervisor read it, once for every restart) and send what
     happens: start, numeric/proof (before), result (after), done."""
     _prepare(parent, options.limits.memory_mb)
     try:
-        spec = parse_spec(text, path, options.limits)
+        spec = read(text, path, options.limits)
         checker = build_checker(spec, options)
     except DerivcheckError as error:
         connection.send(("error", str(error)))
@@ -230,6 +231,7 @@ class _Job:
     path: str
     options: Options
     context: mp.context.BaseContext
+    read: Callable
     started: float = field(default_factory=time.monotonic)
     title: str | None = None
     warnings: tuple[str, ...] = ()
@@ -255,7 +257,7 @@ class _Job:
         known = {i: self.claims[i] for i in self.known}
         self.process = self.context.Process(
             target=_work, args=(self.path, self.text, self.options, known, frozenset(self.settled), child_end,
-                                os.getpid()), daemon=True)
+                                os.getpid(), self.read), daemon=True)
         self.process.start()
         child_end.close()
         self._enter(("build", -1))

@@ -44,13 +44,12 @@ class Model(LetEvaluation):
         self.ranges = IndexRanges(self)
         self.symbols: dict[str, sp.Symbol] = {}
         self.tensors: Tensors | None = None
-        if self.network is None:
-            for name, assumptions in spec.symbols.items():
-                symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
-                kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
-                    "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
-                self.symbols[name] = self.graph.leaf(symbol, kind, Quantity("symbol", name))
-        else:
+        for name, assumptions in spec.symbols.items():  # a key's question may add symbols to any model
+            symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
+            kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
+                "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
+            self.symbols[name] = self.graph.leaf(symbol, kind, Quantity("symbol", name))
+        if self.network is not None:
             for name, constant in spec.network.constants.items():
                 self.symbols[name] = constant_value(self.graph, constant)
             per_example = self.network.per_example if isinstance(spec.network.loss, str) else \

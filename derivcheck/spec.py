@@ -93,6 +93,13 @@ def parse_spec(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
     return _SpecReader(Source(path, note.model, limits), note).read()
 
 
+def read_key(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Spec, "_SpecReader"]:
+    """An answer key's model as a Spec without claims, and its reader (for its `questions:` node, read in
+    the key's source and scope by ``grading``)."""
+    reader = _SpecReader(Source(path, text, limits), key=True)
+    return reader.read(), reader
+
+
 def _chain(first: sx.Expr, between: tuple[sx.Expr, ...], last: sx.Expr) -> tuple[sx.Expr, ...]:
     """A claim's left side, its steps and its result as one derivation; steps that repeat the claim's
     own sides at either end are not counted twice."""
@@ -110,7 +117,7 @@ def layered_names(network: NetworkSpec, lets: yaml.Node | None) -> frozenset[str
     names = {network.notation.names[key] for key in ("weight", "bias", "preact", "act")}
     if network.notation.weight_alias:
         names.add(network.notation.weight_alias)
-    return frozenset(names | _layered_lets(lets))
+    return frozenset(names | layered_lets(lets))
 
 
 def forward_layered(forward: ForwardSpec, lets: yaml.Node | None) -> frozenset[str]:
@@ -119,11 +126,11 @@ def forward_layered(forward: ForwardSpec, lets: yaml.Node | None) -> frozenset[s
     names = {piece.name for piece in forward.pieces
              if isinstance(piece.head, sx.Indexed) and len(piece.head.groups) >= 2 and len(piece.head.groups[0]) == 1}
     names |= {gradient for quantity, gradient in forward.upstream if quantity in names}
-    return frozenset(names | _layered_lets(lets))
+    return frozenset(names | layered_lets(lets))
 
 
-def _uses(lets: tuple[LetSpec, ...]) -> dict[str, frozenset[str]]:
-    """The names each let's definition uses (all its pieces together): for f(q) in LaTeX."""
+def uses_table(lets: tuple[LetSpec, ...]) -> dict[str, frozenset[str]]:
+    """The names each let's definition uses (all its pieces together), for ``Scope.uses``: f(q) in LaTeX."""
     direct: dict[str, set[str]] = {}
     for let in lets:
         if let.body is not None:
@@ -132,7 +139,7 @@ def _uses(lets: tuple[LetSpec, ...]) -> dict[str, frozenset[str]]:
     return {name: frozenset(names) for name, names in direct.items()}
 
 
-def _layered_lets(lets: yaml.Node | None) -> set[str]:
+def layered_lets(lets: yaml.Node | None) -> set[str]:
     """The lets whose key has a group of its own first (delta[l][j], gh[t][j])."""
     found = set()
     if isinstance(lets, yaml.MappingNode):
@@ -144,9 +151,10 @@ def _layered_lets(lets: yaml.Node | None) -> set[str]:
 
 
 class _SpecReader:
-    def __init__(self, source: Source, note: Note | None = None):
+    def __init__(self, source: Source, note: Note | None = None, key: bool = False):
         self.src = source
         self.note = note
+        self.key = key  # an answer key (GRADING.md): `questions:` in place of `claims:`
         self.limits = source.limits
         self.warnings: list[str] = []
         self.layered: frozenset[str] = frozenset()  # names whose LaTeX superscript is the layer
@@ -157,14 +165,23 @@ class _SpecReader:
             raise InputError("the file is empty", Location(src.path, 1, 1),
                              "expected `claims:` and a `network:` or `symbols:`")
         top = {}
+        allowed = TOP_KEYS + ("questions",) if self.key else TOP_KEYS
         for key, key_node, value in src.mapping(src.root, "the file"):
-            if key not in TOP_KEYS:
-                raise unknown_key(key, TOP_KEYS, src.where(key_node), "the file")
+            if key not in allowed:
+                raise unknown_key(key, allowed, src.where(key_node), "the file")
             top[key] = value
+        if self.key:
+            if "claims" in top:
+                raise InputError("a key asks `questions:`; the answers are the submissions'", src.where(top["claims"]),
+                                 "write each claim's left side as a question's `ask:`")
+            if "questions" not in top:
+                raise InputError("the key has no `questions:`", Location(src.path, 1, 1),
+                                 "expected a list of `- id: … points: … ask: …`")
+            self.questions = top["questions"]
         if self.note is not None and "claims" in top:
             raise InputError("a note's claims are its equations", src.where(top["claims"]),
                              "remove `claims:` from the front matter")
-        if self.note is None and "claims" not in top:
+        if self.note is None and not self.key and "claims" not in top:
             raise InputError("the file has no `claims:`", Location(src.path, 1, 1),
                              "expected a list of `- claim: lhs = rhs`")
         heads = [key for key in HEADS if key in top]
@@ -194,7 +211,7 @@ class _SpecReader:
         data = self.data(top["data"]) if "data" in top else {}
         values, functions = self.base_scope(network, symbols, data)
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, _uses(lets))
+        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, uses_table(lets))
         claims = self.claims(top.get("claims"), scope)
         return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits, tuple(self.warnings))
 
@@ -207,7 +224,7 @@ class _SpecReader:
         values = forward.names()
         functions = set(BUILTIN_FUNCTIONS) | MATRIX_FUNCTIONS
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, _uses(lets))
+        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, uses_table(lets))
         claims = self.claims(top.get("claims"), scope)
         return Spec(self.src.path, title, None, {}, {}, lets, claims, scope, self.limits, tuple(self.warnings),
                     forward)
@@ -303,6 +320,8 @@ class _SpecReader:
         return tuple(lets), values, functions
 
     def claims(self, node: yaml.Node | None, scope: sx.Scope) -> tuple[ClaimSpec, ...]:
+        if self.key:
+            return ()
         if self.note is not None:
             return tuple(self.equation(number, equation, scope)
                          for number, equation in enumerate(self.note.equations, start=1))
