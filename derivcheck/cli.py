@@ -15,7 +15,7 @@ from rich.console import Console
 from . import __version__
 from .errors import DerivcheckError
 from .limits import DESCRIPTIONS, NAMES, Limits, with_overrides
-from .notes import is_note, starts_with_model
+from .files import derivation_files, states_claims
 from .output import to_stdout, write_file
 from .source import one_line
 from .results import FileResult
@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a note's equation that cannot be read or evaluated is an error, not skipped")
     check.add_argument("--jobs", "-j", type=_whole(1, MAX_JOBS), default=1,
                        help="files checked in parallel, each in its own process (default 1)")
+    check.add_argument("--watch", action="store_true",
+                       help="check again on every save, in a warm process, and show what changed (Ctrl-C ends)")
+    check.add_argument("--only-derivations", action="store_true",
+                       help="skip the YAML files given that have no `claims:` and the notes without a model "
+                            "(for a pre-commit hook, which passes every YAML file)")
     check.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML to FILE")
     check.add_argument("--json-file", metavar="FILE", help="also write the results as JSON to FILE")
 
@@ -88,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="md: Markdown with $$ math (GitHub, Jupyter); tex: a complete LaTeX document")
     report.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
     _bounds(report, "as for check; ")
+
+    init = commands.add_parser(
+        "init", help="write a commented starting derivation file that checks clean",
+        description="Write a starting derivation file: a small sigmoid network (or, with --forward, a forward "
+                    "computation), definitions, claims and one mistake kept on purpose; it checks clean.")
+    init.add_argument("path", metavar="FILE", help="the file to write (never an existing one)")
+    init.add_argument("--forward", action="store_true", help="a forward file (format v2) instead of a network")
 
     grade = commands.add_parser(
         "grade", help="grade submissions against an answer key", epilog=GRADE_EXAMPLE,
@@ -168,75 +180,24 @@ def _seconds(text: str) -> float:
     return value
 
 
-def derivation_files(paths: list[str], every_note: bool = False) -> list[str | FileResult]:
-    """In the order of the arguments: each file to check (a folder's YAML files sorted), or a result
-    saying why a path cannot be checked (missing, not a regular file, an unreadable folder). A folder's
-    notes are those with a model, or with ``every_note`` all of them (submissions need none)."""
-    entries: list[str | FileResult] = []
-    for path in paths:
-        if os.path.isdir(path):
-            entries.extend(_folder_files(path, every_note))
-        elif os.path.isfile(path):
-            entries.append(path)
-        elif os.path.exists(path):
-            entries.append(FileResult(path, path, error=f"{path}: not a regular file (a pipe or a device)"))
-        else:
-            entries.append(FileResult(path, path, error=f"{path}: no such file or folder"))
-    return entries
-
-
-def _folder_files(folder: str, every_note: bool = False) -> list[str | FileResult]:
-    """A folder's *.yaml and *.yml files and its notes with a model, sorted; links that lead out of the folder
-    are not followed."""
-    top = os.path.realpath(folder)
-    found: list[str | FileResult] = []
-
-    def unreadable(error: OSError) -> None:
-        name = error.filename or folder
-        found.append(FileResult(name, name, error=f"{name}: cannot read folder: {error.strerror or error}"))
-
-    for root, folders, names in os.walk(folder, onerror=unreadable):
-        folders.sort()
-        for name in names:
-            path = os.path.join(root, name)
-            inside = os.path.commonpath([top, os.path.realpath(path)]) == top
-            note = is_note(path) if every_note else _is_note_with_model(path)
-            if inside and os.path.isfile(path) and (name.endswith((".yaml", ".yml")) or note):
-                found.append(path)
-    found.sort(key=lambda entry: entry if isinstance(entry, str) else entry.path)
-    if not found:
-        found.append(FileResult(folder, folder, error=f"{folder}: no *.yaml files in this folder"))
-    return found
-
-
-def _is_note_with_model(path: str) -> bool:
-    """A note whose beginning shows a model (a look at 64 KiB only: it is read, bounded, when checked)."""
-    if not is_note(path):
-        return False
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(64 * 1024).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return starts_with_model(head, path)
-
-
 # The commands import the checking modules when they run, not at start-up: SymPy alone takes
 # half a second to import, which `derivcheck --help` need not pay.
 
 
 def run_check(args, console: Console) -> int:
-    from .runner import check_files
+    from .runner import check_entries
     from .verify import Options
 
     start = time.perf_counter()
     options = Options(seed=args.seed, points=args.points, timeout=args.timeout, prove=not args.no_proof,
                       file_timeout=args.file_timeout, limits=with_overrides(args.limit), strict=args.strict)
-    entries = derivation_files(args.paths)
-    files = [entry for entry in entries if isinstance(entry, str)]
-    with _progress_bar(len(files)) as advance:
-        checked = iter(check_files(files, options, args.jobs, on_result=advance))
-    results = [next(checked) if isinstance(entry, str) else entry for entry in entries]
+    if args.watch:
+        if args.json or args.json_file or args.junit:
+            raise DerivcheckError("--watch shows the terminal's report; it writes no --json, --json-file or --junit")
+        return _watch(args, console, options)
+    entries = _entries(args)
+    with _progress_bar(sum(isinstance(entry, str) for entry in entries)) as advance:
+        results = check_entries(entries, options, args.jobs, on_result=advance)
     seconds = time.perf_counter() - start
     from .export import to_json, to_junit
     from .report import RunReport
@@ -246,6 +207,57 @@ def run_check(args, console: Console) -> int:
                        console.print(RunReport(results, args.quiet, seconds), soft_wrap=True))
     _write_outputs(failed, ((args.junit, lambda: to_junit(results, seconds)), (args.json_file, lambda: document)))
     return max((result.status for result in results), default=0)
+
+
+def _entries(args) -> list:
+    entries = derivation_files(args.paths)
+    if args.only_derivations:
+        entries = [entry for entry in entries if not isinstance(entry, str) or states_claims(entry)]
+    return entries
+
+
+WATCH_POLL = 0.1  # seconds between looks at the watched files
+
+
+def _watch(args, console: Console, options) -> int:
+    """Check, then check again every file that changes (its size or time stamp) and say what changed, until
+    Ctrl-C. The supervisor stays warm: its imports and SymPy's caches are inherited by each worker it forks,
+    which checks a changed file under the usual deadlines and limits."""
+    from .report import RunReport, changes_since
+    from .runner import check_entries, warm_up
+
+    warm_up()
+    last: dict[str, tuple] = {}
+    results: dict[str, FileResult] = {}
+    try:
+        while True:
+            entries = _entries(args)
+            stamps = {entry: _stamp(entry) for entry in entries if isinstance(entry, str)}
+            due = [entry for entry in entries if not isinstance(entry, str) or stamps[entry] != last.get(entry)]
+            due = [entry for entry in due if isinstance(entry, str) or results.get(entry.path) != entry]
+            if due:
+                start = time.perf_counter()
+                checked = check_entries(due, options, args.jobs)
+                seconds = time.perf_counter() - start
+                lines = [line for result in checked for line in changes_since(results.get(result.path), result)]
+                failed = to_stdout(lambda: (console.print(RunReport(checked, args.quiet, seconds), soft_wrap=True),
+                                            [console.print(f"changed since the last check: {line}", soft_wrap=True)
+                                             for line in lines], sys.stdout.flush()))
+                if failed:
+                    raise DerivcheckError(failed)
+                results.update((result.path, result) for result in checked)
+                last.update(stamps)
+            time.sleep(WATCH_POLL)
+    except KeyboardInterrupt:  # the way a watch ends
+        return 0
+
+
+def _stamp(path: str) -> tuple:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return ()
+    return found.st_mtime_ns, found.st_size
 
 
 def _write_outputs(failed: str | None, outputs) -> None:
@@ -304,33 +316,36 @@ def run_report(args, console: Console) -> int:
     return result.status
 
 
-def run_grade(args, console: Console) -> int:
-    import functools
-    import json
+def run_init(args, console: Console) -> int:
+    from .templates import starting_file
 
-    from .gradebook import GradeReport, csv_text, grade_json, gradescope, prairielearn, scored
-    from .grading import graded_spec, load_key
-    from .runner import check_files
-    from .source import read_text
-    from .verify import Options
+    if os.path.lexists(args.path):
+        raise DerivcheckError(f"{args.path}: already exists; init writes a new file only")
+    write_file(args.path, starting_file(args.forward))
+    failed = to_stdout(lambda: print(f"wrote {args.path}: check it with `derivcheck check {args.path}`"))
+    if failed:
+        raise DerivcheckError(failed)
+    return 0
+
+
+def run_grade(args, console: Console) -> int:
+    import json
+    from pathlib import Path
+
+    from .api import grade
+    from .files import submission_files
+    from .gradebook import GradeReport, csv_text, grade_json, gradescope, prairielearn
 
     start = time.perf_counter()
-    options = Options(seed=args.seed, timeout=args.timeout, file_timeout=args.file_timeout,
-                      limits=with_overrides(args.limit))
-    key_text = read_text(args.key, options.limits)
-    key = load_key(key_text, args.key, options.limits)  # an unusable key is one line and exit 2
-    entries = derivation_files(args.submissions, every_note=True)
-    key_path = os.path.abspath(args.key)
-    files = [entry for entry in entries if isinstance(entry, str) and os.path.abspath(entry) != key_path]
+    count = sum(isinstance(entry, str) for entry in submission_files(args.submissions, args.key))
     for option, path in (("--gradescope", args.gradescope), ("--prairielearn", args.prairielearn)):
-        if path and len(files) != 1:
-            raise DerivcheckError(f"{option} writes the results of one submission, not {len(files)}")
-    read = functools.partial(graded_spec, key_text, args.key)
-    with _progress_bar(len(files)) as advance:
-        graded = iter(check_files(files, options, args.jobs, on_result=advance, read=read))
-    results = [next(graded) if isinstance(entry, str) else entry for entry in entries
-               if not isinstance(entry, str) or entry in files]
-    submissions = [scored(key, result) for result in results]
+        if path and count != 1:
+            raise DerivcheckError(f"{option} writes the results of one submission, not {count}")
+    with _progress_bar(count) as advance:  # an unusable key is one line and exit 2
+        graded = grade(Path(args.key), [Path(path) for path in args.submissions], feedback=args.feedback,
+                       seed=args.seed, timeout=args.timeout, file_timeout=args.file_timeout,
+                       limits=tuple(args.limit), jobs=args.jobs, on_result=advance)
+    key, submissions = graded.key, list(graded.submissions)
     seconds = time.perf_counter() - start
     failed = to_stdout(lambda: print(json.dumps(grade_json(key, submissions, args.feedback, seconds), indent=2,
                                                 ensure_ascii=False, allow_nan=False)) if args.json else
@@ -384,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_report(args, console)
         if args.command == "grade":
             return run_grade(args, console)
+        if args.command == "init":
+            return run_init(args, console)
         return run_grad(args, console)
     except DerivcheckError as error:
         print(f"derivcheck: {error}", file=sys.stderr)

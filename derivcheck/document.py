@@ -67,7 +67,7 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vect
         writer.equations([latex(claim.steps[0], vector)] + [f"= {latex(step, vector)}" for step in claim.steps[1:]],
                          aligned=True)
     else:
-        writer.equations([latex(claim.equation, vector)])
+        writer.equations([claim_latex(claim, vector)])
     if claim.for_range is not None:
         writer.paragraph(f"For {claim.for_range.var} from {sx.to_text(claim.for_range.lo)} to "
                          f"{sx.to_text(claim.for_range.hi)}.")
@@ -92,6 +92,17 @@ def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vect
         writer.paragraph("Counterexample: " + _counterexample(checked.counterexamples[0]))
     for note in checked.notes:
         writer.paragraph(f"Note: {note}.")
+
+
+def claim_latex(claim: ClaimSpec, vector) -> str:
+    """A readable claim's LaTeX: as its author wrote it in LaTeX, else from its syntax tree (a chain on one
+    line)."""
+    written = _written_latex(claim)
+    if written is not None:
+        return written
+    if claim.steps:
+        return " = ".join(latex(step, vector) for step in claim.steps)
+    return latex(claim.equation, vector)
 
 
 def _written_latex(claim: ClaimSpec) -> str | None:

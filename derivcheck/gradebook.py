@@ -18,13 +18,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from . import __version__
 from .grading import Key, Question
 from .report import counterexample_lines
 from .results import ClaimResult, FileResult, Verdict
 from .source import one_line, visible
 
 FEEDBACK = ("verdict", "diagnosis", "full")
-GRADE_SCHEMA = "derivcheck-grade/1"
+GRADE_SCHEMA = 1  # the version of docs/grade.schema.json
 _RIGHT = (Verdict.PROVED, Verdict.HOLDS)
 
 
@@ -142,7 +143,8 @@ def prairielearn(key: Key, submission: Submission, level: str) -> dict:
 def grade_json(key: Key, submissions: list[Submission], level: str, seconds: float) -> dict:
     """Every submission's scores (exact, as fractions, and rounded), verdicts and feedback, and the summary."""
     return {
-        "schema": GRADE_SCHEMA, "key": visible(key.path), "title": visible(key.title), "feedback": level,
+        "schema": GRADE_SCHEMA, "derivcheck": __version__, "key": visible(key.path), "title": visible(key.title),
+        "feedback": level,
         "max": shown(key.points), "seconds": round(seconds, 3),
         "questions": [{"id": q.id, "points": shown(q.points), "credit": q.credit, **_summary(q, i, submissions)}
                       for i, q in enumerate(key.questions)],

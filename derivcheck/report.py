@@ -71,7 +71,7 @@ class FileReport:
             yield Text(f"… {count:,} more claim{'s' * (count != 1)} {what}, not shown (all are in --json)",
                        style="dim" if ok else "bold red")
         for claim in shown:
-            lines = self.details(claim)
+            lines = claim_details(claim)
             if lines:
                 title = "" if claim.name == f"claim {claim.number}" else f" {one_line(claim.name)}"
                 yield Text(f"  #{claim.number}{title}", style="bold")
@@ -104,31 +104,41 @@ class FileReport:
             table.add_row(str(claim.number), description, count, verdict_text(claim), f"{claim.seconds:.2f}s")
         return table
 
-    def details(self, claim: ClaimResult) -> list[str]:
-        lines: list[str] = []
-        if claim.error:
-            lines.append(claim.error)
-        if claim.steps:
-            lines.extend(step_lines(claim))
-        if claim.verdict is Verdict.FALSE:
-            if not claim.steps:
-                lines.extend(diagnosis_lines(claim))
-            # a mistake kept on purpose shows one failing instance; an unexpected one shows where
-            shown = claim.counterexamples[:1] if claim.ok else claim.counterexamples
-            shown_point = claim.ok
-            broken = next((step.number for step in claim.steps if step.verdict is Verdict.FALSE), None)
-            for example in shown:
-                example_lines = counterexample_lines(example, with_point=not shown_point)
-                if broken is not None:  # a derivation's counterexamples are those of its first broken step
-                    example_lines[0] = f"step {broken} " + example_lines[0]
-                lines.extend(example_lines)
-                shown_point |= example.reason is None
-            if claim.failed > len(shown):
-                lines.append(f"… {claim.failed - len(shown)} more false instance{'s' * (claim.failed - len(shown) > 1)}")
-        if claim.verdict is Verdict.HOLDS and claim.region:
-            lines.append(f"checked at: {claim.region}")
-        lines.extend(f"note: {note}" for note in claim.notes)
-        return lines
+
+
+def claim_report_lines(claim: ClaimResult) -> list[str]:
+    """One claim's report on its own (a pytest failure): the claim, its verdict, and its details."""
+    return [f"{claim.location}: {one_line(claim.text)}: {verdict_text(claim).plain}",
+            *(f"  {visible(line)}" for line in claim_details(claim))]
+
+
+def claim_details(claim: ClaimResult) -> list[str]:
+    """What the report says of a claim under its row: the error, the steps, the diagnosis and the
+    counterexamples of a false one, where a numeric `holds` was checked, the notes."""
+    lines: list[str] = []
+    if claim.error:
+        lines.append(claim.error)
+    if claim.steps:
+        lines.extend(step_lines(claim))
+    if claim.verdict is Verdict.FALSE:
+        if not claim.steps:
+            lines.extend(diagnosis_lines(claim))
+        # a mistake kept on purpose shows one failing instance; an unexpected one shows where
+        shown = claim.counterexamples[:1] if claim.ok else claim.counterexamples
+        shown_point = claim.ok
+        broken = next((step.number for step in claim.steps if step.verdict is Verdict.FALSE), None)
+        for example in shown:
+            example_lines = counterexample_lines(example, with_point=not shown_point)
+            if broken is not None:  # a derivation's counterexamples are those of its first broken step
+                example_lines[0] = f"step {broken} " + example_lines[0]
+            lines.extend(example_lines)
+            shown_point |= example.reason is None
+        if claim.failed > len(shown):
+            lines.append(f"… {claim.failed - len(shown)} more false instance{'s' * (claim.failed - len(shown) > 1)}")
+    if claim.verdict is Verdict.HOLDS and claim.region:
+        lines.append(f"checked at: {claim.region}")
+    lines.extend(f"note: {note}" for note in claim.notes)
+    return lines
 
 
 def diagnosis_lines(claim: ClaimResult) -> list[str]:
@@ -191,3 +201,24 @@ class RunReport:
         for result in self.results:
             yield FileReport(result, self.quiet)
         yield summary_line(self.results, self.seconds)
+
+
+def changes_since(before: FileResult | None, after: FileResult) -> list[str]:
+    """What changed in a file's results since the last check (``check --watch``): each claim whose verdict
+    changed, claims added or removed, the file's error."""
+    if before is None:
+        return []
+    if before.error or after.error:
+        return [] if before.error == after.error else [f"{visible(after.path)}: " + (
+            "now readable" if not after.error else "now unreadable")]
+    lines = []
+    old = {claim.number: claim for claim in before.claims}
+    for claim in after.claims:
+        was = old.pop(claim.number, None)
+        if was is None:
+            lines.append(f"#{claim.number} {one_line(claim.name)}: new, {verdict_text(claim).plain}")
+        elif (was.verdict, was.text) != (claim.verdict, claim.text):
+            lines.append(f"#{claim.number} {one_line(claim.name)}: {verdict_text(was).plain} → "
+                         f"{verdict_text(claim).plain}")
+    lines.extend(f"#{number} {one_line(claim.name)}: removed" for number, claim in old.items())
+    return lines

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection, wait
 
 from .errors import DerivcheckError
 from .results import ClaimResult, FileResult, Verdict
-from .source import one_line, read_text
+from .source import given_text, one_line, read_text
 from .spec import parse_spec
 from .verify import Options, build_checker, check_spec
 
@@ -46,13 +46,15 @@ PHASE_TIMEOUTS = {"build": 1, "numeric": 2, "proof": 1}
 
 
 def check_files(paths: list[str], options: Options, jobs: int = 1,
-                on_result: Callable[[FileResult], None] | None = None, read: Callable = parse_spec) -> list[FileResult]:
+                on_result: Callable[[FileResult], None] | None = None, read: Callable = parse_spec,
+                texts: dict[str, str] | None = None) -> list[FileResult]:
     """Check every file in a worker process, ``jobs`` at a time; results in the order of ``paths``. ``read``
-    turns a file's text into its Spec in the worker (``parse_spec``; ``grading.graded_spec`` for a submission)."""
+    turns a file's text into its Spec in the worker (``parse_spec``; ``grading.graded_spec`` for a submission);
+    ``texts`` gives the text of a path instead of reading it (a derivation given as text)."""
     forking = "fork" in mp.get_all_start_methods()
     context = mp.get_context("fork" if forking else "spawn")
     if forking and len(paths) > 1:
-        _warm_up()
+        warm_up()
     results: list[FileResult | None] = [None] * len(paths)
     waiting = list(enumerate(paths))[::-1]
     running: list[_Job] = []
@@ -65,7 +67,7 @@ def check_files(paths: list[str], options: Options, jobs: int = 1,
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
-                job = _Job(*waiting.pop(), options, context, read)
+                job = _Job(*waiting.pop(), options, context, read, (texts or {}))
                 if job.finished:  # the file could not even be read
                     finish(job)
                 else:
@@ -87,6 +89,15 @@ def check_files(paths: list[str], options: Options, jobs: int = 1,
         for job in running:
             job.stop()
     return [result for result in results if result is not None]
+
+
+def check_entries(entries: list[str | FileResult], options, jobs: int = 1, on_result: Callable | None = None,
+                  **reading) -> list[FileResult]:
+    """The results of ``derivation_files``' entries in their order: each path checked by the workers (``reading``:
+    ``check_files``' read and texts), each entry that is already a result (a missing path) as it is."""
+    files = [entry for entry in entries if isinstance(entry, str)]
+    checked = iter(check_files(files, options, jobs, on_result, **reading))
+    return [next(checked) if isinstance(entry, str) else entry for entry in entries]
 
 
 def run_in_worker(function: Callable, args: tuple, seconds: float, memory_mb: int):
@@ -140,7 +151,9 @@ claims:
 """
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
+    """Check a small derivation here, so that the workers forked after it inherit SymPy's lazily imported
+    modules and caches (``check_files`` does it for several files; ``check --watch`` once)."""
     check_spec(parse_spec(_WARM_UP, "<warm-up>"), Options(points=2))
 
 
@@ -232,6 +245,7 @@ class _Job:
     options: Options
     context: mp.context.BaseContext
     read: Callable
+    texts: dict[str, str]
     started: float = field(default_factory=time.monotonic)
     title: str | None = None
     warnings: tuple[str, ...] = ()
@@ -245,8 +259,9 @@ class _Job:
     restarts: int = 0
 
     def __post_init__(self) -> None:
-        try:
-            self.text = read_text(self.path, self.options.limits)  # once: every restart checks the same text
+        try:  # once: every restart checks the same text
+            self.text = given_text(self.texts[self.path], self.path, self.options.limits) if self.path in self.texts \
+                else read_text(self.path, self.options.limits)
         except DerivcheckError as error:
             self.error, self.finished = str(error), True
             return

@@ -225,3 +225,14 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", where) from None
 
+
+def given_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """A derivation given as text (the Python API), held to what ``read_text`` holds a file to."""
+    data = text.encode("utf-8", errors="surrogatepass")
+    if len(data) > limits.source_bytes:
+        raise over_limit("text too large", "source_bytes", limits, Location(name, 1, 1))
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(name, 1, 1)) from None
+

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from fractions import Fraction
 from pathlib import Path
@@ -182,7 +186,7 @@ def test_grade_through_the_console_script(run, tmp_path):
     assert table.read_text().splitlines()[3] == "examples/grading/cy.md,cy,2,0,1.5,1,4.5,9"
     done = run("grade", "--key", "examples/grading/hw3.key.yaml", "examples/grading/bob.yaml", "--gradescope",
                str(results), "--json")
-    assert done.returncode == 0 and json.loads(done.stdout)["schema"] == "derivcheck-grade/1"
+    assert done.returncode == 0 and json.loads(done.stdout)["schema"] == 1
     assert json.loads(results.read_text())["tests"][1]["output"].startswith("not graded:")
     bad = tmp_path / "eve.yaml"
     bad.write_text("network: {sizes: [1, 1]}\n")
@@ -193,3 +197,70 @@ def test_grade_through_the_console_script(run, tmp_path):
         "derivcheck: --gradescope writes the results of one submission, not 3"
     done = run("grade", "--key", str(bad), "examples/grading/ada.yaml")
     assert done.returncode == 2 and "the key has no `questions:`" in done.stderr
+
+
+@pytest.mark.parametrize("submission, reason", [
+    ("answers:\n  bp1: '" + "a[L][j] + " * 600 + "0'\n", "expression too long"),
+    ("answers:\n  bp1: !!python/object:os.system echo\n", "s.yaml:2:8:"),
+    ("answers: &a [*a]\n", "too many YAML values (aliases expanded)"),
+    ("answers: [bp1, bp2]\n", "answers must be a mapping"),
+])
+def test_a_hostile_submission_costs_only_itself(submission, reason):
+    try:
+        result = grade(submission)
+    except InputError as error:  # the whole submission: not graded, one line
+        assert reason in str(error) and "\n" not in str(error)
+        return
+    assert result.total == 0 and reason in feedback(result, "bp1")
+
+
+def test_the_json_follows_its_schema_and_questions_at_a_point_or_where():
+    key = """
+        network: {sizes: [2, 3, 2], activation: sigmoid, loss: half_sse}
+        questions:
+          - id: at_zero
+            points: 1
+            ask: sigmoid'(u)
+            symbols: [u]
+            at: {u: 0}
+          - id: off_diagonal
+            points: 3
+            ask: dC/dw[l][j,k]
+            where: j != k
+            credit: instances
+    """
+    key = textwrap.dedent(key).lstrip()
+    # right for the 4 off-diagonal weights of the last layer, wrong for the 4 of the first: 3 × 4/8
+    submission = grade("answers:\n  at_zero: 1/4\n  off_diagonal: (a[L][j] - y[j]) * sigmoid'(z[L][j]) * a[l-1][k]\n",
+                       key)
+    assert scores(submission) == {"at_zero": 1, "off_diagonal": Fraction(3, 2)}
+    assert submission.answers[1].result.instances == 8
+    from derivcheck.gradebook import grade_json
+
+    schema = json.loads((ROOT / "docs" / "grade.schema.json").read_text(encoding="utf-8"))
+    document = grade_json(load_key(key, "key.yaml"), [submission, grade("answers: {}\n", key)], "full", 0.5)
+    jsonschema.validate(document, schema)
+    assert document["submissions"][0]["total_exact"] == "5/2" and document["submissions"][0]["total"] == "2.5"
+    assert document["questions"][1]["mean"] == "0.75"
+
+
+@pytest.mark.console
+@pytest.mark.parametrize("answers, name, score", [("cy.md", "answers.md", 4.5), (None, None, 0)])
+def test_the_gradescope_script_grades_a_fake_autograder_tree(tmp_path, answers, name, score):
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    shutil.copy(EXAMPLES / "hw3.key.yaml", root / "source" / "key.yaml")
+    if answers:
+        shutil.copy(EXAMPLES / answers, root / "submission" / name)
+    scripts = Path(sys.executable).parent
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), PATH=f"{scripts}{os.pathsep}{os.environ['PATH']}")
+    subprocess.run(["bash", str(EXAMPLES / "gradescope" / "run_autograder")], env=env, check=True, timeout=300,
+                   capture_output=True)
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    jsonschema.validate(results, json.loads((SCHEMAS / "gradescope_results.json").read_text(encoding="utf-8")))
+    assert results["score"] == score
+    if answers is None:
+        assert "No answers.yaml or answers.md" in results["output"]
+    else:
+        assert [test["score"] for test in results["tests"]] == [2, 0, 1.5, 1]

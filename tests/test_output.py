@@ -118,7 +118,7 @@ def test_paths_are_reported_in_argument_order(run, write, tmp_path):
 
 
 def test_an_unreadable_folder_is_an_error_not_skipped(tmp_path, monkeypatch):
-    from derivcheck.cli import derivation_files
+    from derivcheck.files import derivation_files
 
     (tmp_path / "locked").mkdir()
     (tmp_path / "a.yaml").write_text(GOOD)
