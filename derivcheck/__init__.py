@@ -8,7 +8,8 @@ Modules import only those before them in this order:
 errors → limits → source → syntax → expressions → functions → spec → grading (reading a
 file) → graph → network → indexing → matrices → semantics (the model) →
 numeric → proof → results → printing → gradients → diagnose → verify → runner
-(checking) → files → report → export → gradebook → document (rendering) → api → pytest_plugin → cli.
+(checking) → files → report → export → gradebook → document (rendering) → api → watch → pytest_plugin →
+templates → cli.
 """
 
 __version__ = "0.1.0"

@@ -216,48 +216,21 @@ def _entries(args) -> list:
     return entries
 
 
-WATCH_POLL = 0.1  # seconds between looks at the watched files
-
-
 def _watch(args, console: Console, options) -> int:
-    """Check, then check again every file that changes (its size or time stamp) and say what changed, until
-    Ctrl-C. The supervisor stays warm: its imports and SymPy's caches are inherited by each worker it forks,
-    which checks a changed file under the usual deadlines and limits."""
-    from .report import RunReport, changes_since
-    from .runner import check_entries, warm_up
+    """``check --watch``: each round's report, and what changed, until Ctrl-C (see ``watch``)."""
+    from .report import RunReport
+    from .watch import rounds
 
-    warm_up()
-    last: dict[str, tuple] = {}
-    results: dict[str, FileResult] = {}
     try:
-        while True:
-            entries = _entries(args)
-            stamps = {entry: _stamp(entry) for entry in entries if isinstance(entry, str)}
-            due = [entry for entry in entries if not isinstance(entry, str) or stamps[entry] != last.get(entry)]
-            due = [entry for entry in due if isinstance(entry, str) or results.get(entry.path) != entry]
-            if due:
-                start = time.perf_counter()
-                checked = check_entries(due, options, args.jobs)
-                seconds = time.perf_counter() - start
-                lines = [line for result in checked for line in changes_since(results.get(result.path), result)]
-                failed = to_stdout(lambda: (console.print(RunReport(checked, args.quiet, seconds), soft_wrap=True),
-                                            [console.print(f"changed since the last check: {line}", soft_wrap=True)
-                                             for line in lines], sys.stdout.flush()))
-                if failed:
-                    raise DerivcheckError(failed)
-                results.update((result.path, result) for result in checked)
-                last.update(stamps)
-            time.sleep(WATCH_POLL)
+        for checked, seconds, changes in rounds(lambda: _entries(args), options, args.jobs):
+            failed = to_stdout(lambda: (console.print(RunReport(checked, args.quiet, seconds), soft_wrap=True),
+                                        [console.print(f"changed since the last check: {line}", soft_wrap=True)
+                                         for line in changes], sys.stdout.flush()))
+            if failed:
+                raise DerivcheckError(failed)
     except KeyboardInterrupt:  # the way a watch ends
         return 0
-
-
-def _stamp(path: str) -> tuple:
-    try:
-        found = os.stat(path)
-    except OSError:
-        return ()
-    return found.st_mtime_ns, found.st_size
+    return 0
 
 
 def _write_outputs(failed: str | None, outputs) -> None:

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 ORDER = ["errors", "deadlines", "limits", "source", "syntax", "latex_tokens", "latex_names", "latex", "python_text", "expressions", "functions", "forward_spec", "notes", "network_spec", "spec", "grading", "latex_writer", "graph", "network", "indexing", "tensors", "lets",
          "matrices", "semantics", "instances", "numeric", "proof", "results", "printing", "gradients", "diagnose", "verify", "runner",
-         "files", "report", "export", "gradebook", "document", "api", "pytest_plugin", "output", "templates", "cli", "__main__"]
+         "files", "report", "export", "gradebook", "document", "api", "watch", "pytest_plugin", "output", "templates", "cli", "__main__"]
 PACKAGE = ROOT / "derivcheck"
 
 
