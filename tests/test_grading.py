@@ -264,3 +264,9 @@ def test_the_gradescope_script_grades_a_fake_autograder_tree(tmp_path, answers, 
         assert "No answers.yaml or answers.md" in results["output"]
     else:
         assert [test["score"] for test in results["tests"]] == [2, 0, 1.5, 1]
+
+
+def test_the_command_line_offers_the_feedback_levels_the_gradebook_has():
+    from derivcheck import cli, gradebook
+
+    assert cli.FEEDBACK == gradebook.FEEDBACK  # cli keeps a copy: importing gradebook at start-up costs SymPy

@@ -37,9 +37,13 @@ def test_the_corpus_covers_the_attacks():
         assert path.read_text(encoding="utf-8").startswith("# "), f"{path.name}: say what it attacks"
 
 
+# files whose (legal) model takes about half a second to build: on a loaded machine, more than 1 s
+LARGE_MODELS = {"too_many_instances"}
+
+
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_each_hostile_file_is_refused_with_clear_lines(path):
-    result = check_file(str(path), Options(timeout=1))
+    result = check_file(str(path), Options(timeout=3 if path.stem in LARGE_MODELS else 1))
     assert_refused_in_one_line(str(path), result)
 
 
