@@ -54,15 +54,16 @@ class Answer:
             return "not graded: the submission could not be graded"
         if result.verdict not in (*_RIGHT, Verdict.FALSE):
             return f"not graded: {one_line(result.error or result.verdict.value)}"
-        lines = [self.verdict]
         if result.verdict in _RIGHT:
             return "right" + (" (proved)" if result.verdict is Verdict.PROVED else
                               f" (checked numerically: {result.region})" if result.region else "")
-        if level in ("diagnosis", "full") and result.diagnosis is not None:
-            lines.append(f"why: {result.diagnosis.message}")
+        lines = [self.verdict]
+        diagnosis = result.diagnosis
+        if level in ("diagnosis", "full") and diagnosis is not None:
+            lines.append(f"why: {diagnosis.message}")
         if level == "full":
-            if result.diagnosis is not None and result.diagnosis.corrected:
-                lines.append(f"right: {result.diagnosis.corrected}")
+            if diagnosis is not None and (diagnosis.corrected or diagnosis.truth):
+                lines.append(f"right: {diagnosis.corrected}" if diagnosis.corrected else f"truth: {diagnosis.truth}")
             if result.counterexamples:
                 lines.extend(counterexample_lines(result.counterexamples[0]))
         return "\n".join(lines)

@@ -161,6 +161,10 @@ def test_gradescope_results_follow_its_format_at_every_feedback_level():
     assert "right: delta[L][j]: (a[L][j] - y[j]) * sigmoid'(z[L][j])" in gradescope(key, bob, "full")["tests"][0][
         "output"]
     assert "right:" not in gradescope(key, bob, "diagnosis")["tests"][0]["output"]
+    # no one edit explains bp4: full feedback gives the true value where it first fails instead
+    assert "truth: at l=1, j=1, k=1: dC/dw[1][1,1] = x[1]*dC/dz[1][1]" in gradescope(key, bob, "full")["tests"][2][
+        "output"]
+    assert "truth:" not in gradescope(key, bob, "diagnosis")["tests"][2]["output"]
 
 
 def test_prairielearn_does_not_charge_an_attempt_for_an_unreadable_submission(write):
