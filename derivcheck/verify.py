@@ -513,8 +513,8 @@ class FileChecker:
         free = sx.free_indices(equation, self.spec.scope)
         if claim.for_range is not None and claim.for_range.var not in free:
             edited = replace(edited, for_range=None)
-        try:
-            combinations, _, _ = self.instances.combinations(edited)
+        try:  # the instances the claim is about: its `where:` holds for the edit too
+            combinations = self.instances.selected(edited, self.instances.combinations(edited)[0])
         except DerivcheckError:
             return False
         seen = [{k: v for k, v in f.bindings.items() if k in free} for f in failing[:3]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import network_file
+from conftest import ROOT, network_file
 from derivcheck.results import Verdict
 
 DELTAS = """
@@ -118,3 +118,11 @@ def test_a_mistake_inside_a_definition_is_found_there(check):
     assert (diagnosis.code, diagnosis.corrected) == (
         "swapped_indices", "delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])")
     assert diagnosis.message.startswith("the definition of delta[l][j] (line 5) is wrong: a transposed weight")
+
+
+def test_an_edit_is_tried_where_the_claim_is_meant(check):
+    # dJ/dU[m,w] = yhat[w] vc[m] only for w != o: the sign edit holds there, not at w = o
+    model = (ROOT / "derivations" / "forward_word2vec.yaml").read_text(encoding="utf-8").split("claims:")[0]
+    result = check(model + "claims:\n  - claim: dJ/dU[m,w] = -yhat[w] * vc[m]\n    where: w != o\n")
+    diagnosis = result.claims[0].diagnosis
+    assert (diagnosis.code, diagnosis.corrected) == ("sign", "dJ/dU[m,w] = yhat[w] * vc[m]")
