@@ -47,7 +47,7 @@ MAX_TRUTH_CHARS = 600  # the true side of a false claim is shown up to this leng
 class Options:
     seed: int = 0
     points: int = 8  # random points per instance
-    timeout: float = 3.0  # seconds of symbolic proof per claim
+    timeout: float = 3.0  # seconds per phase of a claim (numeric checks, diagnosis, proof): the safety nets
     prove: bool = True
     file_timeout: float = 120.0  # seconds for a whole file (enforced by the runner's worker processes)
     strict: bool = False  # a note's equations that cannot be read or evaluated are errors, not skipped
@@ -600,7 +600,7 @@ class FileChecker:
         proved = 0
         try:
             for instance in reversed(instances):  # deepest layer first: a recursion is proved by induction
-                with time_limit(deadline - time.perf_counter(), ProofTimeout, "proof time budget exhausted"):
+                with time_limit(deadline - time.perf_counter(), ProofTimeout, "the proof reached its safety net"):
                     proved += self._prove_one(instance, point)
         except OutOfWork:
             return proved, [f"symbolic proof stopped after {work:,} units of work ({proved} of {len(instances)} "
