@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from .document import claim_latex, render
 from .errors import DerivcheckError
 from .files import derivation_files, submission_files
-from .gradebook import FEEDBACK, GradeReport, Submission, scored, shown
+from .gradebook import GradeReport, Submission, scored, shown
 from .grading import Key, graded_spec, load_key
 from .latex_writer import notation_of
 from .limits import with_overrides
 from .report import claim_details, verdict_text
-from .results import FileResult
+from .results import FEEDBACK, FileResult
 from .runner import check_entries
 from .source import given_text, read_text
 from .spec import parse_spec

@@ -18,7 +18,7 @@ from .limits import DESCRIPTIONS, NAMES, Limits, with_overrides
 from .files import derivation_files, states_claims
 from .output import to_stdout, write_file
 from .source import one_line
-from .results import FileResult
+from .results import FEEDBACK, FileResult
 
 CHECK_EXAMPLE = """examples:
   derivcheck check hw3.yaml
@@ -43,7 +43,6 @@ GRADE_EXAMPLE = """examples:
   derivcheck grade --key hw3.key.yaml /autograder/submission/hw3.yaml --gradescope /autograder/results/results.json
 
 exit status: 0 every submission graded (whatever the scores), 2 the key or some submission could not be read"""
-FEEDBACK = ("verdict", "diagnosis", "full")  # as gradebook.FEEDBACK, without importing it at start-up
 
 
 MAX_POINTS = 10_000  # random points per instance

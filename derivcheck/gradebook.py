@@ -24,7 +24,6 @@ from .report import counterexample_lines
 from .results import ClaimResult, FileResult, Verdict
 from .source import one_line, visible
 
-FEEDBACK = ("verdict", "diagnosis", "full")
 GRADE_SCHEMA = 1  # the version of docs/grade.schema.json
 _RIGHT = (Verdict.PROVED, Verdict.HOLDS)
 
@@ -48,7 +47,7 @@ class Answer:
         return f"right at {right} of {result.instances} instances" if 0 < right else "wrong"
 
     def feedback(self, level: str) -> str:
-        """What the student is shown of this answer, at ``level`` (one of FEEDBACK)."""
+        """What the student is shown of this answer, at ``level`` (one of ``results.FEEDBACK``)."""
         result = self.result
         if result is None:
             return "not graded: the submission could not be graded"

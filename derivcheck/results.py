@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 
 
+FEEDBACK = ("verdict", "diagnosis", "full")  # what a graded student is shown: see gradebook.Answer.feedback
+
+
 class Verdict(str, Enum):
     PROVED = "proved"  # symbolically identical for every instance
     HOLDS = "holds"  # every numeric spot check agrees; no proof within the budget
