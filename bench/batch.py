@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 from derivcheck.runner import check_files
-from derivcheck.verify import Options, check_file
+from derivcheck.checkers import check_file
+from derivcheck.verify import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = [str(Path(sys.executable).parent / "derivcheck")]

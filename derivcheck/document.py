@@ -30,27 +30,38 @@ def render(spec: Spec, result: FileResult, form: str) -> str:
     writer.title(spec.title)
     for warning in result.warnings:
         writer.paragraph(f"Warning: {warning}")
-    if spec.network is not None:
-        writer.heading("The network")
-        writer.paragraph(_network_sentence(spec.network))
-        writer.equations(_network_equations(spec.network))
-    if spec.forward is not None:
-        writer.heading("The computation")
-        writer.paragraph(_forward_sentence(spec.forward))
-        writer.equations([f"{latex(piece.head, vector)} = {latex(piece.body, vector)}"
-                          for piece in spec.forward.pieces if piece.body is not None] + _upstream_equation(spec))
-    if spec.lets:
-        writer.heading("Definitions")
-        writer.equations([f"{latex(let.head, vector)} = {latex(let.body, vector)}"
-                          for let in spec.lets if let.body is not None])
+    _model(writer, spec, vector, writer.heading)
     writer.heading("Claims")
     summary = ", ".join(f"{sum(c.verdict is v for c in result.claims)} {_VERDICT_WORDS[v].split(' ')[0]}"
                         for v in Verdict if any(c.verdict is v for c in result.claims))
     count = len(result.claims)
     writer.paragraph(f"{count} claim{'s' * (count != 1)}: {summary}." if result.claims else "No claims.")
+    section = 0
     for claim, checked in zip(spec.claims, result.claims):
-        _claim(writer, claim, checked, spec.scope, vector)
+        model = spec.model_of(claim)
+        if claim.section != section and model is not spec:  # a note's section with a model of its own
+            writer.paragraph(f"From line {claim.loc.line}, the note's equations are in a model of their own:")
+            _model(writer, model, notation_of(model), writer.paragraph)
+        section = claim.section
+        _claim(writer, claim, checked, model.scope, notation_of(model))
     return writer.text()
+
+
+def _model(writer, spec: Spec, vector, heading) -> None:
+    """The network or the computation, and the definitions (each under ``heading``)."""
+    if spec.network is not None:
+        heading("The network")
+        writer.paragraph(_network_sentence(spec.network))
+        writer.equations(_network_equations(spec.network))
+    if spec.forward is not None:
+        heading("The computation")
+        writer.paragraph(_forward_sentence(spec.forward))
+        writer.equations([f"{latex(piece.head, vector)} = {latex(piece.body, vector)}"
+                          for piece in spec.forward.pieces if piece.body is not None] + _upstream_equation(spec))
+    if spec.lets:
+        heading("Definitions")
+        writer.equations([f"{latex(let.head, vector)} = {latex(let.body, vector)}"
+                          for let in spec.lets if let.body is not None])
 
 
 def _claim(writer, claim: ClaimSpec, checked: ClaimResult, scope: sx.Scope, vector) -> None:

@@ -27,7 +27,8 @@ from .limits import DEFAULT_LIMITS, Limits
 from .network_spec import unknown_key
 from .notes import is_note, read_note
 from .source import Source
-from .spec import ClaimSpec, LetSpec, Spec, layered_lets, read_key, uses_table
+from .layering import layered_lets
+from .spec import ClaimSpec, LetSpec, Spec, read_key, uses_table
 
 QUESTION_KEYS = ("id", "points", "ask", "for", "where", "at", "credit", "allow", "derivatives", "symbols", "forbid")
 SUBMISSION_KEYS = ("student", "let", "answers")
@@ -89,7 +90,8 @@ def graded_spec(key_text: str, key_path: str, text: str, path: str, limits: Limi
         lets, values, functions = reader.lets(lets_node, values, functions)
         reader.src = key_source
     all_lets = spec.lets + lets
-    scope = sx.Scope(frozenset(values), frozenset(functions), reader.layered, uses_table(all_lets))
+    scope = replace(spec.scope, values=frozenset(values), functions=frozenset(functions), layered=reader.layered,
+                    uses=uses_table(all_lets))
     key_lets = {let.name for let in spec.lets}
     claims = tuple(_claim(number, question, nodes, answers.get(question.id), reader, scope, lets, key_lets, path,
                           limits)
@@ -146,8 +148,7 @@ def _questions(reader, spec: Spec) -> list[tuple[Question, dict]]:
         found.append((question, fields))
     if not found:
         raise InputError("the key has no questions", src.where(reader.questions))
-    scope = sx.Scope(spec.scope.values | {name for question, _ in found for name in question.symbols},
-                     spec.scope.functions, spec.scope.layered, spec.scope.uses)
+    scope = replace(spec.scope, values=spec.scope.values | {name for question, _ in found for name in question.symbols})
     for question, fields in found:  # the key's own expressions must read: a key that cannot is unusable
         _sides(question, fields, reader, scope, spec.limits)
     return found
@@ -199,6 +200,9 @@ def _read_submission(text: str, path: str, limits: Limits):
     read from)."""
     if is_note(path):
         note = read_note(text, path)
+        if note.sections:
+            raise InputError("a submission may not bring a model of its own: the key owns the model",
+                             Location(path, note.sections[0].line, 1), "remove the `derivcheck: model` comment")
         source = Source(path, note.model if note.has_model else "", limits)
         top = _submission_fields(source, allow_answers=False)
         answers = {}

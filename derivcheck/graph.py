@@ -127,6 +127,18 @@ class Graph:
     def is_quantity(self, symbol) -> bool:
         return symbol in self.definitions or symbol in self.leaves
 
+    def let_variable(self, var: sp.Symbol, expr: sp.Expr) -> sp.Symbol | None:
+        """A let as the variable of d(expr)/d(var): itself when expr is computed from it, the quantity it names
+        when its definition is one quantity (w[l][j,k]: W[l][j,k], followed through lets), else None."""
+        while var in self.definitions and self.quantities[var].role == "let":
+            value = self.definitions[var]
+            if var in self._upstream(expr):
+                return var
+            if not (value.is_Symbol and self.is_quantity(value)):
+                return None
+            var = value
+        return var
+
     # -- derivatives -------------------------------------------------------------------
 
     def derivative(self, expr: sp.Expr, var: sp.Symbol) -> sp.Expr:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .errors import Location
 from .latex_names import NameReader
-from .latex_tokens import CLOSE, COMPARISONS, FUNCTIONS, GREEK, OPEN, PRODUCTS, SIZES, STYLES, Token, shown
+from .latex_tokens import ACCENTS, CLOSE, COMPARISONS, FUNCTIONS, GREEK, OPEN, PRODUCTS, SIZES, STYLES, Token, shown
 from .limits import Limits, over_limit
 from .syntax import BinOp, Call, Compare, Derivative, Expr, Indexed, Iverson, Kronecker, Name, Neg, Num, Scope, Sum
 
@@ -175,11 +175,8 @@ class LatexParser(NameReader):
             return Call("sqrt", 0, (self.argument(token, "\\sqrt"),), loc)
         if name == "sum":
             return self.sum(token)
-        if name in ("hat", "widehat"):
-            base = self.argument(token, "\\hat")
-            if not isinstance(base, Name):
-                raise self.fail(token, "\\hat takes a name", "e.g. \\hat{y}_j")
-            return self.indexed(Token("letters", base.id + "hat", token.offset))
+        if name in ACCENTS:
+            return self.accented(token)
         if name in STYLES:
             joined = self._word_with_digits()
             if joined is not None:  # \mathit{x1}: the name x1
@@ -261,17 +258,22 @@ class LatexParser(NameReader):
         self.expect("sym", "}", "} to close the denominator")
         return BinOp("/", top, bottom, self.where(token.offset))
 
-    def _derivative_part(self) -> tuple[int, Expr] | None:
-        """{\\partial C}, {\\partial^2 C}, {dC}: (order, what is differentiated), or None."""
+    def _derivative_part(self) -> tuple[int, Expr | None] | None:
+        """{\\partial C}, {\\partial^2 C}, {dC}: (order, what is differentiated), or None; {\\partial} and {d}
+        (where the file names no d) are the operator: what it differentiates follows the fraction."""
         self.next()  # {
         token = self.peek()
         order = 1
-        if token is not None and token.kind == "cmd" and token.text == "partial":
+        if token is not None and token.kind == "letters" and token.text == "d" and "d" not in self.scope.values \
+                and self.peek(1) is not None and self.peek(1).text == "}":
+            self.next()
+            top = None
+        elif token is not None and token.kind == "cmd" and token.text == "partial":
             self.next()
             if self.at("sym", "^"):
                 self.next()
                 order = int(self.next().text)
-            top = self.expr()
+            top = None if self.at("sym", "}") else self.expr()
         elif token is not None and token.kind == "letters" and len(token.text) > 1 and token.text[0] == "d" \
                 and self.scope.knows(token.text[1:]):
             self.next()
@@ -302,8 +304,13 @@ class LatexParser(NameReader):
         self.next()
         return variables
 
-    def _derivative(self, top: tuple[int, Expr], variables: list[Expr], token: Token) -> Expr:
+    def _derivative(self, top: tuple[int, Expr | None], variables: list[Expr], token: Token) -> Expr:
         order, node = top
+        if node is None:  # \\frac{\\partial}{\\partial x} f: the operator on the product that follows
+            if self.peek() is None or self.peek().text in ("=", ")", "}", "]", "+", "-"):
+                raise self.fail(self.peek() or token, "\\frac{\\partial}{\\partial x} needs what it differentiates",
+                                "\\frac{\\partial}{\\partial x} (x^2), or \\frac{\\partial f}{\\partial x}")
+            node = self.term()
         if len(variables) != order:
             raise self.fail(token, f"a derivative of order {order} needs {order} variables, got {len(variables)}")
         for variable in reversed(variables):

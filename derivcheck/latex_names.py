@@ -3,7 +3,7 @@ powers, transposes, primes), hats and styles, names with digits, runs of letters
 
 from __future__ import annotations
 
-from .latex_tokens import GREEK, Cursor, Token, shown, whole_digits
+from .latex_tokens import ACCENTS, GREEK, Cursor, Token, shown, whole_digits
 from .limits import check_number_literal
 from .syntax import BinOp, Call, Expr, Indexed, Kronecker, Name, Num, Transpose
 
@@ -20,6 +20,16 @@ class NameReader(Cursor):
             else:
                 node = BinOp("**", node, self.script(), node.loc)
         return node
+
+    def _example_mark(self) -> bool:
+        """{(i)} after ^ on an input, target or output: the example i (Ng's x^{(i)}), read past."""
+        texts = [t.text for t in self.tokens[self.position:self.position + 5]]
+        letter = self.tokens[self.position + 2] if len(texts) == 5 else None
+        if texts[:2] != ["{", "("] or texts[3:] != [")", "}"] or letter.kind != "letters" \
+                or not self.scope.is_index(letter.text):
+            return False
+        self.position += 5
+        return True
 
     def _transpose_mark(self) -> bool:
         token = self.peek()
@@ -118,6 +128,21 @@ class NameReader(Cursor):
             raise self.fail(token, f"unknown name '{text}'", self.scope.suggest(text))
         return Name(text, self.where(token.offset))
 
+    def accented(self, token: Token) -> Expr:
+        """\\hat{y}, \\hat y, \\tilde{\\theta}: the name y + hat (whether or not y is a name of the file)."""
+        name = token.text
+        braced = self.at("sym", "{")
+        base = self.peek(1) if braced else self.peek()
+        closing = self.peek(2) if braced else None
+        if base is None or (base.kind != "letters" and not (base.kind == "cmd" and base.text in GREEK)) \
+                or braced and (closing is None or closing.text != "}"):
+            raise self.fail(token, f"\\{name} takes a name", f"e.g. \\{name}{{y}}_j")
+        if braced:
+            self.position += 3
+        else:  # \hat xy: the accent on x, as LaTeX sets it
+            base = self._first_character() if base.kind == "letters" else self.next()
+        return self.indexed(Token("letters", base.text + ACCENTS[name], token.offset))
+
     def indexed(self, token: Token) -> Expr:
         """A name and its scripts: w^{l+1}_{kj} → w[l+1][k,j] on a layered name; x_i → x[i]; x^2 a power."""
         name = token.text
@@ -131,21 +156,25 @@ class NameReader(Cursor):
         if joined is not None:  # W_{1} for the name W1, as the report prints it
             return self.scripts(Name(joined, self.where(token.offset)))
         base = self.name(Token("letters", name, token.offset))
-        layer = power = None
+        layer = power = example = None
         indices: list[Expr] | None = None
         transpose = False
         for _ in range(2):
             if self.at("sym", "_") and indices is None:
                 self.next()
                 indices = self._indices(self.peek())
-            elif self.at("sym", "^") and layer is None and power is None:
+            elif self.at("sym", "^") and layer is None and power is None and example is None:
                 self.next()
                 if self._transpose_mark():
                     transpose = True
                 elif name in self.layered:
                     layer = self.script()
+                elif name in self.scope.examples and self._example_mark():
+                    example = self.name(self.tokens[self.position - 3])
                 else:
                     power = self.script()
+        if example is not None and self.scope.example_slot:  # y^{(i)}_j: y[j,i]; with one example, y_j
+            indices = (indices or []) + [example]
         groups = ((layer,),) if layer is not None else ()
         if indices:
             groups += (tuple(indices),)
@@ -178,8 +207,9 @@ class NameReader(Cursor):
         return None
 
     def _name_with_digits(self, name: str) -> str | None:
-        """theta_0 or W_{1} where the file names theta0 or W1 (and not theta or W)."""
-        if name in self.scope.values or not self.at("sym", "_"):
+        """theta_0 or W_{1} where the file names theta0 or W1 (and not theta or W; or L, a network's layer
+        index, which takes no subscript: L_0 is a loss named L0)."""
+        if name in self.scope.values and name != "L" or not self.at("sym", "_"):
             return None
         ahead = self.peek(1)
         braced = ahead is not None and ahead.text == "{"

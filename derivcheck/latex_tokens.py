@@ -21,7 +21,8 @@ COMPARISONS = {"=": "==", "neq": "!=", "ne": "!=", "<": "<", "le": "<=", "leq": 
 STYLES = ("mathbf", "boldsymbol", "bm", "vec", "mathit", "mathrm", "mathsf")  # the same name, only marked
 LAYOUT = ("quad", "qquad", ",", ";", "!", ":", " ", "\\", "displaystyle", "nonumber", "notag")
 SIZES = ("left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr")
-STRUCTURE = ("frac", "dfrac", "tfrac", "partial", "sum", "sqrt", "hat", "widehat", "top", "intercal", "prime",
+ACCENTS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar"}  # \hat{y}: yhat
+STRUCTURE = ("frac", "dfrac", "tfrac", "partial", "sum", "sqrt", *ACCENTS, "top", "intercal", "prime",
              "nabla", "mathbb", "text", "tag", "operatorname", "{", "}", "lbrack", "rbrack", "underbrace",
              "overbrace", "boxed")
 COMMANDS = frozenset(GREEK) | frozenset(FUNCTIONS) | frozenset(PRODUCTS) | frozenset(c for c in COMPARISONS

@@ -159,8 +159,9 @@ def _indexed(node: sx.Indexed, vector) -> str:
 
 
 def latex_name(name: str) -> str:
-    if name == "yhat":
-        return r"\hat{y}"
+    accent = re.fullmatch(r"([A-Za-z]|" + "|".join(_GREEK) + r")(hat|tilde|bar)", name)
+    if accent:  # yhat → \hat{y}, as the LaTeX reader reads it back
+        return rf"\{accent.group(2)}{{{latex_name(accent.group(1))}}}"
     if len(name) == 1 and ord(name) > 127 and tex_character(name):
         return tex_character(name)
     if name in _GREEK:

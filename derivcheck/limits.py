@@ -17,6 +17,7 @@ class Limits:
     """The defaults; what each bounds is in DESCRIPTIONS."""
 
     source_bytes: int = 1_000_000
+    note_models: int = 20
     yaml_nodes: int = 100_000
     yaml_depth: int = 50
     expression_chars: int = 5_000
@@ -44,6 +45,7 @@ class Limits:
 
 DESCRIPTIONS = {
     "source_bytes": "bytes of one derivation file",
+    "note_models": "section models of one note (`derivcheck: model` comments)",
     "yaml_nodes": "YAML values in one file, after expanding aliases",
     "yaml_depth": "nesting depth of YAML lists and mappings",
     "expression_chars": "characters of one expression",

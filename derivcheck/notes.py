@@ -8,6 +8,9 @@ that starts with `=` continues the chain of the line above, and so does a displa
 that starts with `=` (a note's next line); `a = b, \\quad c = d` is two claims.
 A comment right before an equation may carry a marker: `expect false`, `skip`
 (with a reason or not), `name BP2`, and in a submission `answer bp2` (the question it answers).
+A section may state a model of its own for the equations below it, up to the next such comment:
+`<!-- derivcheck: model` and YAML up to `-->` (in .tex, `% derivcheck: model` and the `% derivcheck:`
+lines right after it); the comment without YAML returns to the front matter's model.
 Nothing here reads the mathematics: that is ``latex``'s work.
 """
 
@@ -37,6 +40,20 @@ class NoteEquation:
     skip: str | None = None  # marked skip: why ("" when the marker gives no reason)
     name: str | None = None
     answer: str | None = None  # the id of the question it answers (a submission to `derivcheck grade`)
+    section: int = 0  # whose model it is in: 0 the front matter's, k the k-th section model
+
+
+@dataclass(frozen=True)
+class NoteSection:
+    """A section model: the YAML of the lines after its comment's first line (columns kept), and that line."""
+
+    yaml: str
+    line: int
+
+    @property
+    def model(self) -> str:
+        """The YAML at the note's own lines (the lines above blank), for errors at the note's positions."""
+        return "\n" * self.line + self.yaml
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,19 @@ class Note:
     model: str  # the front matter as YAML text, every line where it is in the note (the rest blank)
     has_model: bool
     equations: tuple[NoteEquation, ...]
+    sections: tuple[NoteSection, ...] = ()
+
+
+@dataclass(frozen=True)
+class _ModelComment:
+    """A `derivcheck: model` comment: where it starts and ends in the note, its first line and last line,
+    and the YAML of its other lines (None when it holds none: back to the front matter's model)."""
+
+    start: int
+    end: int
+    line: int
+    last: int
+    model: str | None
 
 
 def is_note(path: str) -> bool:
@@ -58,14 +88,66 @@ def starts_with_model(head: str, path: str) -> bool:
     lines = head.lstrip("\ufeff").split("\n")
     if not path.lower().endswith(".tex"):
         return lines[0].strip() == "---"
-    return any(content is not None and _marker(content) is None
-               for content in (_derivcheck_comment(line, "%") for line in lines))
+    return bool(_tex_model(head.lstrip("\ufeff"), _model_comments(head, True))[1])
 
 
 def read_note(text: str, path: str) -> Note:
     tex = path.lower().endswith(".tex")
-    model, has_model = _tex_model(text) if tex else _front_matter(text)
-    return Note(model, has_model, tuple(_equations(text, tex)))
+    comments = _model_comments(text, tex)
+    if not tex:  # a front matter's YAML is not a comment
+        after = _front_matter_end(text) or 0
+        comments = [c for c in comments if c.start >= after]
+    model, has_model = _tex_model(text, comments) if tex else _front_matter(text)
+    sections = tuple(NoteSection(c.model, c.line) for c in comments if c.model is not None)  # YAML unpadded
+    return Note(model, has_model, tuple(_equations(text, tex, comments)), sections)
+
+
+def _model_comments(text: str, tex: bool) -> list[_ModelComment]:
+    """The section model comments of a note, in order (a Markdown comment left open runs to the end)."""
+    lines = text.split("\n")
+    found, offset, number = [], 0, 0
+    while number < len(lines):
+        start, opening = offset, _model_opening(lines[number], tex)
+        offset += len(lines[number]) + 1
+        number += 1
+        if opening is None:
+            continue
+        first = number  # the comment's line, from 1
+        kept: list[str] = []  # the YAML of the lines after it, columns kept
+        while opening == "open" and number < len(lines):
+            line = lines[number]
+            if tex:
+                content = _derivcheck_comment(line, "%")
+                if content is None or _marker(content) is not None or _model_opening(line, tex) is not None:
+                    break
+                kept.append(" " * (len(line) - len(content)) + content)
+            else:
+                kept.append(line.split("-->")[0])
+            offset += len(line) + 1
+            number += 1
+            if not tex and "-->" in line:
+                break
+        model = "\n".join(kept)
+        found.append(_ModelComment(start, offset, first, number, model if model.strip() else None))
+    return found
+
+
+def _model_opening(line: str, tex: bool) -> str | None:
+    """"open" for a line that opens a section model (`<!-- derivcheck: model`, `% derivcheck: model`),
+    "closed" for `<!-- derivcheck: model -->` (no YAML in Markdown), else None."""
+    stripped = line.strip()
+    if tex:
+        content = _derivcheck_comment(line, "%")
+        return "open" if content is not None and content.strip() == "model" else None
+    if not stripped.startswith("<!--"):
+        return None
+    inner = stripped[4:].strip()
+    if not inner.startswith("derivcheck:"):
+        return None
+    rest = inner[len("derivcheck:"):].strip()
+    if rest == "model":
+        return "open"
+    return "closed" if rest.endswith("-->") and rest[:-3].strip() == "model" else None
 
 
 def _front_matter(text: str) -> tuple[str, bool]:
@@ -89,12 +171,14 @@ def _front_matter_end(text: str) -> int | None:
     return None
 
 
-def _tex_model(text: str) -> tuple[str, bool]:
-    """`% derivcheck:` lines (not markers) as YAML: the prefix becomes spaces, so columns stay the note's."""
+def _tex_model(text: str, comments: list[_ModelComment]) -> tuple[str, bool]:
+    """`% derivcheck:` lines (not markers, not a section's model) as YAML: the prefix becomes spaces, so
+    columns stay the note's."""
+    inside = {number for c in comments for number in range(c.line, c.last + 1)}
     kept, found = [], False
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n"), start=1):
         content = _derivcheck_comment(line, "%")
-        if content is not None and _marker(content) is None:
+        if content is not None and _marker(content) is None and number not in inside:
             kept.append(" " * (len(line) - len(content)) + content)
             found = True
         else:
@@ -180,12 +264,13 @@ def _inline_alone(body: str, taken: list[tuple[int, str, int]]) -> list[tuple[in
     return found
 
 
-def _equations(text: str, tex: bool) -> list[NoteEquation]:
-    body = _without_comments(text) if tex else _without_front_matter(text)
+def _equations(text: str, tex: bool, comments: list[_ModelComment]) -> list[NoteEquation]:
+    body = _without_comments(text) if tex else _without_models(text, comments)
     spans = _displays(body)
     if not tex:
         spans += _inline_alone(body, spans)
     lines = _Lines(text)
+    starts = [comment.start for comment in comments]  # no chain runs across a section model comment
     found: list[tuple[list[str], tuple[int, int], dict]] = []  # (pieces, line and column, markers)
     end = 0  # where the last claim ends in the note
     for start, latex, outer in sorted(spans):
@@ -197,14 +282,34 @@ def _equations(text: str, tex: bool) -> list[NoteEquation]:
             lead = len(part) - len(part.lstrip())  # the claim starts at its first character
             at = start + offset + lead
             claim = part[lead:].rstrip()
-            if found and claim.lstrip("& ").startswith("=") and offset == 0:  # a display that starts with = continues
-                pieces, _, before = found[-1]  # the chain above; the gap blanked, so columns still map to the note
+            opens = claim.lstrip("& ").startswith("=")
+            closed = bool(found) and "".join(found[-1][0]).rstrip().endswith("=")
+            if found and offset == 0 and opens and bisect.bisect_left(starts, end) == bisect.bisect_left(starts, at):
+                # a display that starts with = continues the chain above (one ending with = alone does not:
+                # what follows may be a new equation, and a chain of two would be a false alarm)
+                pieces, _, before = found[-1]  # the gap blanked, so columns still map to the note
+                if opens and closed:  # `… =` then `= …`: one equals sign between the two sides
+                    sign = claim.index("=")
+                    claim = claim[:sign] + " " + claim[sign + 1:]
                 pieces += [re.sub(r"[^\n]", " ", body[end:at]), claim]
                 before.update(markers)
             else:
                 found.append(([claim], lines.position(at), dict(markers)))
             end = at + len(claim)
-    return [NoteEquation("".join(pieces), line, col, **markers) for pieces, (line, col), markers in found]
+    section_of = _sections(comments)
+    return [NoteEquation("".join(pieces), line, col, section=section_of(line), **markers)
+            for pieces, (line, col), markers in found]
+
+
+def _sections(comments: list[_ModelComment]):
+    """line → 0 for an equation in the front matter's model, k in the k-th section model (the model of the
+    last comment above it), in logarithmic time."""
+    lasts, numbers, count = [], [], 0
+    for comment in comments:
+        count += comment.model is not None
+        lasts.append(comment.last)
+        numbers.append(count if comment.model is not None else 0)
+    return lambda line: numbers[above - 1] if (above := bisect.bisect_left(lasts, line)) else 0
 
 
 def _claims_of(latex: str) -> list[tuple[int, str]]:
@@ -272,12 +377,17 @@ def _markers(text: str, outer: int, tex: bool, lines: "_Lines") -> dict:
     return markers
 
 
-def _without_front_matter(text: str) -> str:
-    """The note with its front matter blanked (same offsets) and HTML comments kept for the markers."""
-    end = _front_matter_end(text)
-    if end is None:
-        return text
-    return re.sub(r"[^\n]", " ", text[:end]) + text[end:]
+def _without_models(text: str, comments: list[_ModelComment]) -> str:
+    """The note with its front matter and section models blanked (same offsets); other HTML comments kept
+    for the markers."""
+    end = _front_matter_end(text) or 0
+    spans = [(0, end)] + [(c.start, c.end) for c in comments]
+    pieces, position = [], 0
+    for start, stop in spans:
+        start = max(start, position)
+        pieces += [text[position:start], re.sub(r"[^\n]", " ", text[start:stop])]
+        position = max(position, stop)
+    return "".join(pieces) + text[position:]
 
 
 def _without_comments(text: str) -> str:

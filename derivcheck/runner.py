@@ -33,7 +33,8 @@ from .errors import DerivcheckError
 from .results import ClaimResult, FileResult, Verdict
 from .source import given_text, one_line, read_text
 from .spec import parse_spec
-from .verify import Options, build_checker, check_spec
+from .checkers import build_checker, check_spec
+from .verify import Options
 
 # Python frames a worker may nest: deep definitions (a 64-layer recursion of delta) recurse in pure
 # Python, which takes no C stack on CPython ≥ 3.11 (before, each frame takes some: a smaller limit);

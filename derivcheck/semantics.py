@@ -22,10 +22,11 @@ from .limits import over_limit
 from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
 from .spec import LetSpec, Spec
+from .index_values import IndexValues
 from .lets import LetEvaluation, let_shape
 from .tensors import Tensors, constant_value
 
-class Model(LetEvaluation):
+class Model(LetEvaluation, IndexValues):
     """The quantities of one file and the evaluation of expressions over them."""
 
     def __init__(self, spec: Spec):
@@ -115,8 +116,7 @@ class Model(LetEvaluation):
             try:
                 return combine(node, left, right)
             except ShapeError:  # said again with the instance's layers: w[2] @ delta[2], not w[l] @ delta[l]
-                return combine(sx.bind(node, {**bindings, **({"L": self.network.L} if self.network else {})}),
-                               left, right)
+                return combine(sx.bind(node, {**bindings, **self.layer_binding()}), left, right)
         if node.op == "/" and right == 0:
             raise InputError("division by zero", node.loc)
         result = _ARITHMETIC[node.op](left, right)
@@ -326,6 +326,7 @@ class Model(LetEvaluation):
             self._sum_terms = enclosing
 
     def _eval_Derivative(self, node: sx.Derivative, bindings, values) -> sp.Expr:
+        self.not_the_layer_index(node.expr)
         expr = self.evaluate(node.expr, bindings, values)
         var = self.evaluate(node.var, bindings, values)
         if is_matrix(var) and is_matrix(expr):
@@ -335,57 +336,20 @@ class Model(LetEvaluation):
         if not all(isinstance(v, sp.Symbol) and self.graph.is_quantity(v) for v in variables):
             raise InputError(f"cannot differentiate with respect to {sx.to_text(node.var)}", node.var.loc,
                              "the variable must be a parameter, an input, a symbol or an intermediate quantity")
+        resolved = [self.graph.let_variable(v, expr) for v in variables]
+        if None in resolved:
+            raise InputError(f"cannot differentiate by the let {sx.to_text(node.var)}: what is differentiated is "
+                             "not computed from it", node.var.loc, "differentiate by a quantity of the model: a "
+                             "parameter, an input or an intermediate quantity such as z[l][j]")
+        if resolved != variables:
+            var = sp.ImmutableMatrix(var.shape[0], var.shape[1], resolved) if is_matrix(var) else resolved[0]
+            variables = resolved
         if any(self.graph.quantities[v].role == "constant" for v in variables):
             raise InputError(f"{sx.to_text(node.var)} is a constant: constants are never differentiated",
                              node.var.loc, "declare it under inputs or params to differentiate by it")
         if is_matrix(var):  # dC/dw[l]: the gradient, in the shape of w[l]
             return sp.ImmutableMatrix(var.applyfunc(lambda v: self.graph.derivative(expr, v)))
         return entrywise(lambda entry: self.graph.derivative(entry, var), expr)
-
-    # -- indices ---------------------------------------------------------------------------
-
-    def index(self, node: sx.Expr, bindings: dict[str, int]) -> int:
-        """An index expression (j, l+1, L-1, 2) as an integer."""
-        if isinstance(node, sx.Num):
-            if not node.text.isdigit():
-                raise InputError(f"index {node.text} is not a whole number", node.loc)
-            return int(node.text)
-        if isinstance(node, sx.Name):
-            if node.id in bindings:
-                return bindings[node.id]
-            if self.tensors is not None and self.tensors.dim(node.id) is not None:
-                return self.tensors.dim(node.id)
-            if self.tensors is not None and node.id in self.tensors.spec.data:
-                return self._data_index(sx.Indexed(node.id, (), node.loc), bindings)
-            if self.network is not None and node.id == "L":
-                return self.network.L
-            if self.network is not None and node.id == "S" and self.spec.network.batch > 1:
-                return self.spec.network.batch
-            raise InputError(f"'{node.id}' cannot be used as an index here", node.loc,
-                             "an index is a free letter, a number, or L")
-        if isinstance(node, sx.Neg):
-            return -self.index(node.operand, bindings)
-        if isinstance(node, sx.Indexed) and self.tensors is not None and node.id in self.tensors.spec.data:
-            return self._data_index(node, bindings)
-        if isinstance(node, sx.BinOp) and node.op in "+-*":
-            left, right = self.index(node.left, bindings), self.index(node.right, bindings)
-            return left + right if node.op == "+" else left - right if node.op == "-" else left * right
-        raise InputError("an index must be a whole-number expression", node.loc, "e.g. j, l+1, L-1, 2")
-
-    def _data_index(self, node: sx.Indexed, bindings: dict[str, int]) -> int:
-        """Whole-number data used as an index: p[n, y[n]], theta[neg[k]], yhat[o]."""
-        value = self.tensors.indexed(node, bindings)
-        if not value.is_Integer:
-            raise InputError(f"{sx.to_text(sx.bind(node, bindings))} = {value} is not a whole number, so it cannot "
-                             "be an index", node.loc)
-        return int(value)
-
-    def try_index(self, node: sx.Expr, bindings: dict[str, int]) -> int | None:
-        """The index's value, or None if it uses an index that is not bound yet."""
-        try:
-            return self.index(node, bindings)
-        except InputError:
-            return None
 
     def is_pattern_letter(self, name: str) -> bool:
         """Whether a letter in a let key (delta[l][j]) is a pattern letter rather than a name."""

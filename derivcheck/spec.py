@@ -7,8 +7,7 @@ the file is still checked.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 
@@ -17,17 +16,17 @@ from . import syntax as sx
 from .errors import InputError, Location
 from .forward_spec import FORWARD_KEYS, ForwardReader, ForwardSpec
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, OUTPUT_ONLY
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .network_spec import IDENTIFIER, NetworkReader, NetworkSpec, unknown_key
 from .notes import Note, NoteEquation, is_note, read_note
+from .plain_spec import PlainReader
 from .source import Source, read_text
-from .syntax import declared_name
+from .layering import forward_layered, layered_names
 
 TOP_KEYS = ("title", "source", "description", "network", "notation", "let", "claims", "symbols", "data",
             *(key for key in FORWARD_KEYS if key != "data"))
 HEADS = ("network", "symbols", "forward")  # a file has one: what kind of file it is
 CLAIM_KEYS = ("claim", "steps", "name", "for", "where", "expect", "at", "note", "tolerance")
-ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real")
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,7 @@ class ClaimSpec:
     where: sx.Compare | sx.Logic | None = None  # `where:`: the instances the claim is about
     in_note: bool = False  # an equation of a note: when it cannot be read or evaluated it is skipped
     skip: str | None = None  # marked `derivcheck: skip` in its note: why ("" without a reason)
+    section: int = 0  # in a note: 0 in the front matter's model, k in its k-th section model
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,12 @@ class Spec:
     limits: Limits = DEFAULT_LIMITS  # read under these; checked under them too
     warnings: tuple[str, ...] = ()  # what the file probably does not mean (file:line:col first)
     forward: ForwardSpec | None = None  # the declarations and definitions of a forward file
+    sections: tuple["Spec | InputError", ...] = ()  # a note's section models (or why one cannot be read)
+
+    def model_of(self, claim: ClaimSpec) -> "Spec":
+        """The Spec whose model a claim is in: its section's in a note with section models."""
+        part = self.sections[claim.section - 1] if claim.section else self
+        return part if isinstance(part, Spec) else self
 
 
 def load_spec(path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
@@ -90,7 +96,30 @@ def parse_spec(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> Spec:
         raise InputError("the note has no model", Location(path, 1, 1),
                          "start it with a YAML front matter between --- lines (in .tex, % derivcheck: lines) "
                          "holding the network or the forward equations")
-    return _SpecReader(Source(path, note.model, limits), note).read()
+    spec = _SpecReader(Source(path, note.model, limits), note).read()
+    if not note.sections:
+        return spec
+    if len(note.sections) > limits.note_models:
+        raise over_limit(f"too many section models ({len(note.sections):,})", "note_models", limits,
+                         Location(path, note.sections[limits.note_models].line, 1))
+    claims, parts = list(spec.claims), []
+    for index, section in enumerate(note.sections, start=1):
+        try:
+            part = _SpecReader(Source(path, section.model, limits), note, section=index).read()
+            claims += part.claims
+        except InputError as error:  # its equations cannot be checked; the note's others still are
+            part = error
+            claims += [ClaimSpec(number, equation.name or f"line {equation.line}", _shown(equation), None, error,
+                                 None, equation.expect, None, Location(path, equation.line, equation.col),
+                                 in_note=True, skip=equation.skip, section=index)
+                       for number, equation in enumerate(note.equations, start=1) if equation.section == index]
+        parts.append(part)
+    return replace(spec, claims=tuple(sorted(claims, key=lambda claim: claim.number)), sections=tuple(parts))
+
+
+def _shown(equation: NoteEquation) -> str:
+    """A note's equation as its claim's text: its LaTeX on one line, without alignment marks."""
+    return " ".join(equation.latex.replace("&", " ").split())
 
 
 def read_key(text: str, path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Spec, "_SpecReader"]:
@@ -111,24 +140,6 @@ def _chain(first: sx.Expr, between: tuple[sx.Expr, ...], last: sx.Expr) -> tuple
     return (first, *inner, last)
 
 
-def layered_names(network: NetworkSpec, lets: yaml.Node | None) -> frozenset[str]:
-    """The network's layered quantities (w b z a, the weight alias) and the lets defined with a layer group
-    (delta[l][j]): in LaTeX their superscript is the layer."""
-    names = {network.notation.names[key] for key in ("weight", "bias", "preact", "act")}
-    if network.notation.weight_alias:
-        names.add(network.notation.weight_alias)
-    return frozenset(names | layered_lets(lets))
-
-
-def forward_layered(forward: ForwardSpec, lets: yaml.Node | None) -> frozenset[str]:
-    """A forward file's tensors with a first group of one letter (h[t][j], x[n][c][i]), their upstream
-    gradients and such lets: in LaTeX h^{(t)}_j is h[t][j], as the report writes it."""
-    names = {piece.name for piece in forward.pieces
-             if isinstance(piece.head, sx.Indexed) and len(piece.head.groups) >= 2 and len(piece.head.groups[0]) == 1}
-    names |= {gradient for quantity, gradient in forward.upstream if quantity in names}
-    return frozenset(names | layered_lets(lets))
-
-
 def uses_table(lets: tuple[LetSpec, ...]) -> dict[str, frozenset[str]]:
     """The names each let's definition uses (all its pieces together), for ``Scope.uses``: f(q) in LaTeX."""
     direct: dict[str, set[str]] = {}
@@ -139,25 +150,16 @@ def uses_table(lets: tuple[LetSpec, ...]) -> dict[str, frozenset[str]]:
     return {name: frozenset(names) for name, names in direct.items()}
 
 
-def layered_lets(lets: yaml.Node | None) -> set[str]:
-    """The lets whose key has a group of its own first (delta[l][j], gh[t][j])."""
-    found = set()
-    if isinstance(lets, yaml.MappingNode):
-        for key, _ in lets.value:
-            match = re.match(r"\s*(\w+)\s*\[[^\]]*\]\s*\[", key.value) if isinstance(key, yaml.ScalarNode) else None
-            if match:
-                found.add(declared_name(match.group(1)))
-    return found
-
-
 class _SpecReader:
-    def __init__(self, source: Source, note: Note | None = None, key: bool = False):
+    def __init__(self, source: Source, note: Note | None = None, key: bool = False, section: int = 0):
         self.src = source
         self.note = note
+        self.section = section  # the note's section whose model this is (0: its front matter)
         self.key = key  # an answer key (GRADING.md): `questions:` in place of `claims:`
         self.limits = source.limits
         self.warnings: list[str] = []
         self.layered: frozenset[str] = frozenset()  # names whose LaTeX superscript is the layer
+        self.examples: dict = {}  # the Scope's examples and example_slot: a network's x^{(i)}, y^{(i)}
 
     def read(self) -> Spec:
         src = self.src
@@ -207,11 +209,15 @@ class _SpecReader:
         if network is not None:
             network = reader.with_weight_alias(network, top.get("let"))
             self.layered = layered_names(network, top.get("let"))
-        symbols = self.symbols(top["symbols"]) if "symbols" in top else {}
-        data = self.data(top["data"]) if "data" in top else {}
+            names = network.notation.names
+            self.examples = dict(examples=frozenset({names["input"], names["target"], names["output"]}),
+                                 example_slot=network.batch > 1)
+        plain = PlainReader(src, self.check_new_name)
+        symbols = plain.symbols(top["symbols"]) if "symbols" in top else {}
+        data = plain.data(top["data"]) if "data" in top else {}
         values, functions = self.base_scope(network, symbols, data)
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, uses_table(lets))
+        scope = self.scope(values, functions, uses_table(lets))
         claims = self.claims(top.get("claims"), scope)
         return Spec(src.path, title, network, symbols, data, lets, claims, scope, self.limits, tuple(self.warnings))
 
@@ -224,43 +230,10 @@ class _SpecReader:
         values = forward.names()
         functions = set(BUILTIN_FUNCTIONS) | MATRIX_FUNCTIONS
         lets, values, functions = self.lets(top.get("let"), values, functions)
-        scope = sx.Scope(frozenset(values), frozenset(functions), self.layered, uses_table(lets))
+        scope = self.scope(values, functions, uses_table(lets))
         claims = self.claims(top.get("claims"), scope)
         return Spec(self.src.path, title, None, {}, {}, lets, claims, scope, self.limits, tuple(self.warnings),
                     forward)
-
-    # -- plain calculus ------------------------------------------------------------------
-
-    def symbols(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
-        src = self.src
-        result: dict[str, tuple[str, ...]] = {}
-        if isinstance(node, yaml.SequenceNode):
-            entries = [(declared_name(src.text(item, "a symbol")), item, None) for item in node.value]
-        else:
-            entries = [(declared_name(key), key_node, value) for key, key_node, value in src.mapping(node, "symbols")]
-        for name, where, value in entries:
-            self.check_new_name(name, where, result)
-            assumptions: tuple[str, ...] = ()
-            if value is not None and not (isinstance(value, yaml.ScalarNode) and value.value in ("", "~")):
-                items = value.value if isinstance(value, yaml.SequenceNode) else [value]
-                assumptions = tuple(src.text(item, "an assumption") for item in items)
-                for assumption, item in zip(assumptions, items):
-                    if assumption not in ASSUMPTIONS:
-                        raise InputError(f"unknown assumption '{assumption}'", src.where(item),
-                                         "expected one of: " + ", ".join(ASSUMPTIONS))
-            result[name] = assumptions
-        return result
-
-    def data(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
-        result: dict[str, tuple[str, ...]] = {}
-        for key, key_node, value in self.src.mapping(node, "data"):
-            name = declared_name(key)
-            self.check_new_name(name, key_node, result)
-            items = self.src.sequence(value, f"data {name}")
-            if not items:
-                raise InputError(f"data {name} is empty", self.src.where(value))
-            result[name] = tuple(self.src.number(item, f"a value of {name}") for item in items)
-        return result
 
     def check_new_name(self, name: str, node: yaml.Node, taken, written: str | None = None) -> None:
         written = written or (node.value if isinstance(node, yaml.ScalarNode) else name)
@@ -286,6 +259,10 @@ class _SpecReader:
 
     # -- let and claims -------------------------------------------------------------------
 
+    def scope(self, values, functions, uses: dict | None = None) -> sx.Scope:
+        """The names an expression of the file may use, with what their LaTeX scripts mean."""
+        return sx.Scope(frozenset(values), frozenset(functions), self.layered, uses or {}, **self.examples)
+
     def lets(self, node, values: set[str], functions: set[str]):
         if node is None:
             return (), values, functions
@@ -293,7 +270,7 @@ class _SpecReader:
         lets = []
         for key, key_node, value in src.mapping(node, "let"):
             origin = src.text_origin(key_node)
-            scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
+            scope = self.scope(values, functions)
             head = ex.parse_definition_head(key, origin, scope, self.limits)
             name = head.func if isinstance(head, sx.Call) else head.id
             existing = [let for let in lets if let.name == name]
@@ -303,14 +280,14 @@ class _SpecReader:
                 if name in values or name in functions:
                     raise InputError(f"'{name}' is already defined", origin, "choose another name")
                 functions.add(name)
-                body_scope = sx.Scope(frozenset(values | {p.id for p in head.args}), frozenset(functions), self.layered)
+                body_scope = self.scope(values | {p.id for p in head.args}, functions)
             else:
                 if name in functions or (name in values and not existing):
                     raise InputError(f"'{name}' is already defined", origin, "choose another name")
                 if existing and (isinstance(head, sx.Name) or isinstance(existing[0].head, sx.Name)):
                     raise InputError(f"'{name}' is defined twice", origin)
                 values.add(name)
-                body_scope = sx.Scope(frozenset(values), frozenset(functions), self.layered)
+                body_scope = self.scope(values, functions)
             try:
                 body = ex.parse_expression(src.text(value, f"let {key}"), src.text_origin(value), body_scope,
                                            self.limits)
@@ -324,7 +301,8 @@ class _SpecReader:
             return ()
         if self.note is not None:
             return tuple(self.equation(number, equation, scope)
-                         for number, equation in enumerate(self.note.equations, start=1))
+                         for number, equation in enumerate(self.note.equations, start=1)
+                         if equation.section == self.section)
         return tuple(self.claim(number, item, scope)
                      for number, item in enumerate(self.src.sequence(node, "claims"), start=1))
 
@@ -332,9 +310,12 @@ class _SpecReader:
         """A display equation of a note as a claim, at its line; a chain a = b = c is a derivation in steps."""
         where = Location(self.src.path, equation.line, equation.col)
         name = equation.name or f"line {equation.line}"
-        text = " ".join(equation.latex.replace("&", " ").split())
-        common = dict(expect=equation.expect, loc=where, in_note=True, skip=equation.skip)
+        text = _shown(equation)
+        common = dict(expect=equation.expect, loc=where, in_note=True, skip=equation.skip, section=self.section)
         try:
+            if equation.latex.rstrip().endswith("="):
+                raise InputError("the equation ends with =", where, "to continue it in the next display, start "
+                                 "that one with =")
             sides = tuple(ex.parse_chain("$" + equation.latex + "$",
                                          Location(where.path, where.line, where.col - 1), scope, self.limits))
         except InputError as error:

@@ -131,6 +131,8 @@ class Scope:
     functions: frozenset[str]
     layered: frozenset[str] = frozenset()  # names whose LaTeX superscript is a layer (w^l_{jk}, delta^l_j)
     uses: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)  # the names each let's body uses
+    examples: frozenset[str] = frozenset()  # names whose LaTeX superscript (i) is the example: y^{(i)}
+    example_slot: bool = False  # whether those carry an example index (a batch of more than one)
 
     def let_uses(self, let: str, name: str, budget: int) -> bool:
         """Whether a let's definition uses a name, directly or through other lets (at most ``budget`` lets

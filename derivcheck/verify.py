@@ -33,10 +33,10 @@ from .latex_tokens import is_latex
 from .latex_writer import latex_of_text, notation_of
 from .printing import as_text
 from .proof import Prover
-from .results import ClaimResult, Counterexample, Diagnosis, FileResult, StepResult, Verdict
+from .results import ClaimResult, Counterexample, Diagnosis, StepResult, Verdict
 from .semantics import Model
 from .source import one_line
-from .spec import ClaimSpec, Spec, load_spec
+from .spec import ClaimSpec, Spec
 
 MAX_POINT_LEAVES = 24
 MAX_COUNTEREXAMPLES = 3
@@ -52,44 +52,6 @@ class Options:
     file_timeout: float = 120.0  # seconds for a whole file (enforced by the runner's worker processes)
     strict: bool = False  # a note's equations that cannot be read or evaluated are errors, not skipped
     limits: Limits = DEFAULT_LIMITS
-
-
-def check_file(path: str, options: Options = Options()) -> FileResult:
-    """Check one file in this process (no deadline beyond the per-claim proof budget)."""
-    start = time.perf_counter()
-    try:
-        spec = load_spec(path, options.limits)
-    except InputError as error:
-        return FileResult(path, path, error=str(error), seconds=time.perf_counter() - start)
-    return check_spec(spec, options, start)
-
-
-def check_spec(spec: Spec, options: Options, start: float | None = None) -> FileResult:
-    start = time.perf_counter() if start is None else start
-    try:
-        checker = build_checker(spec, options)
-    except DerivcheckError as error:
-        return FileResult(spec.path, spec.title, error=str(error), seconds=time.perf_counter() - start)
-    results = [checker.numeric_safely(claim) for claim in spec.claims]
-    claims = tuple(checker.prove_safely(claim, result) if checker.needs_proof(result) else result
-                   for claim, result in zip(spec.claims, results))
-    return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start, warnings=spec.warnings)
-
-
-def build_checker(spec: Spec, options: Options) -> FileChecker:
-    """The file's checker, its model built within the time of one phase (``Options.timeout``);
-    raises only DerivcheckError."""
-    try:
-        with time_limit(options.timeout, OutOfTime, f"{spec.path}: stopped: building the model took longer than "
-                                                    f"{options.timeout:g} s (--timeout raises it)"):
-            return FileChecker(spec, options)
-    except DerivcheckError:
-        raise
-    except MemoryError:
-        raise DerivcheckError(f"{spec.path}: out of memory while building the model "
-                              f"(limit memory_mb = {options.limits.memory_mb:,})") from None
-    except Exception as error:  # noqa: BLE001 — the file's error, never a traceback
-        raise DerivcheckError(f"{spec.path}: internal error: {type(error).__name__}: {one_line(str(error))}") from None
 
 
 class FileChecker:
@@ -422,7 +384,7 @@ class FileChecker:
         if not self._compactor.same(compact, truth):
             return None
         where = ", ".join(f"{name}={value}" for name, value in instance.bindings.items())
-        values = {**instance.bindings, **({"L": self.model.network.L} if self.model.network else {})}
+        values = {**instance.bindings, **self.model.layer_binding()}
         text = as_text(compact)
         if len(text) > MAX_TRUTH_CHARS:  # a formula nobody reads; the values at the counterexample say it
             return None

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from derivcheck.verify import Options, check_file
+from derivcheck.checkers import check_file
+from derivcheck.verify import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 

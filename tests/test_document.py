@@ -11,7 +11,8 @@ from derivcheck.document import render
 from derivcheck.latex_writer import latex
 from derivcheck.errors import Location
 from derivcheck.spec import load_spec
-from derivcheck.verify import Options, check_spec
+from derivcheck.checkers import check_spec
+from derivcheck.verify import Options
 
 SCOPE = sx.Scope(frozenset({"w", "a", "z", "delta", "C", "x", "y", "yhat", "L", "theta", "cost"}),
                  frozenset({"sigmoid", "exp", "f"}))
@@ -73,3 +74,12 @@ def test_the_report_command(run, write, tmp_path):
     assert out.read_text(encoding="utf-8").startswith("\\documentclass")
     broken = run("report", write("claims: [\n", "bad.yaml"))
     assert broken.returncode == 2 and "invalid YAML" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_a_notes_section_model_is_written_before_its_equations(write):
+    from test_notes import SECTIONS
+    spec = load_spec(write(SECTIONS, "n.md"))
+    text = render(spec, check_spec(spec, Options()), "md")
+    before, section = text.split("From line 12, the note's equations are in a model of their own:")
+    assert "E = u^{3}" in section and "E = u^{3}" not in before
+    assert section.index("E = u^{3}") < section.index("dE")

@@ -16,7 +16,8 @@ from derivcheck.numeric import Evaluator
 from derivcheck.results import Verdict
 from derivcheck.semantics import Model
 from derivcheck.spec import load_spec
-from derivcheck.verify import Options, check_file
+from derivcheck.checkers import check_file
+from derivcheck.verify import Options
 
 DOC = (ROOT / "docs" / "FORMAT.md").read_text(encoding="utf-8")
 V2 = DOC[DOC.index("## Forward files (format v2)"):DOC.index("## LaTeX between dollar signs")]
@@ -139,7 +140,7 @@ def test_the_report_writes_the_forward_equations(run, tmp_path):
     assert completed.returncode == 0, completed.stderr
     text = out.read_text(encoding="utf-8")
     assert "## The computation" in text and "Sizes N = 4, D = 3; inputs x\\[n,j\\]" in text
-    assert r"\mathit{xhat}_{nj} = \frac{x_{nj} - \mu_{j}}{\operatorname{sqrt}\left(\mathit{var}_{j} + " \
+    assert r"\hat{x}_{nj} = \frac{x_{nj} - \mu_{j}}{\operatorname{sqrt}\left(\mathit{var}_{j} + " \
            r"\mathit{eps}\right)}" in text
     assert r"L = \sum \mathit{dout} \odot \mathit{out}" in text
 

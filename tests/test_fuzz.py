@@ -14,7 +14,8 @@ from derivcheck import expressions as ex
 from derivcheck.errors import InputError, Location
 from derivcheck.results import Verdict
 from derivcheck.runner import check_files
-from derivcheck.verify import Options, check_file
+from derivcheck.checkers import check_file
+from derivcheck.verify import Options
 from generators import GENERATORS
 from mutations import mutate
 

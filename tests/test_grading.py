@@ -20,7 +20,8 @@ from conftest import ROOT
 from derivcheck.errors import InputError
 from derivcheck.gradebook import csv_text, gradescope, prairielearn, scored
 from derivcheck.grading import graded_spec, load_key
-from derivcheck.verify import Options, check_spec
+from derivcheck.checkers import check_spec
+from derivcheck.verify import Options
 
 EXAMPLES = ROOT / "examples" / "grading"
 KEY = (EXAMPLES / "hw3.key.yaml").read_text(encoding="utf-8")
@@ -121,6 +122,8 @@ def test_a_submission_may_not_bring_a_model_and_unknown_ids_are_ignored():
         grade("network: {sizes: [1, 1]}\nanswers:\n  bp1: 0\n")
     with pytest.raises(InputError, match="a submission may not bring `claims:`"):
         grade("claims:\n  - claim: x = x\n")
+    with pytest.raises(InputError, match="s.md:4:1: a submission may not bring a model of its own"):
+        grade("---\nstudent: ada\n---\n<!-- derivcheck: model\nsymbols: [x]\n-->\n$$x = x$$\n", name="s.md")
     extra = grade("answers:\n  bp1: (a[L][j] - y[j]) * sigmoid'(z[L][j])\n  bp9: 0\n")
     assert extra.total == 2 and "s.yaml:3:3: answer 'bp9' is not a question of the key" in extra.warnings[0]
 

@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT, console_script
 from derivcheck.results import Verdict
 from derivcheck.runner import check_files
-from derivcheck.verify import Options, check_file
+from derivcheck.checkers import check_file
+from derivcheck.verify import Options
 
 CORPUS = sorted((ROOT / "tests" / "hostile").glob("*.yaml"))
 PAYLOAD_MODULES = ("this", "antigravity", "webbrowser")  # what the corpus tries to import
@@ -93,7 +94,8 @@ PROBE = textwrap.dedent("""
         events.append([event, repr(args)[:200]])
 
     from derivcheck.runner import check_files
-    from derivcheck.verify import Options, check_file
+    from derivcheck.checkers import check_file
+    from derivcheck.verify import Options
     check_file({warm_up!r})  # imports done before watching
     sys.addaudithook(hook)
     paths = sys.argv[1:]

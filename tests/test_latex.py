@@ -55,9 +55,35 @@ def read(text: str, scope: sx.Scope = SCOPE) -> str:
     (r"$-\frac{1}{2} (y_j - a^L_j)^2$", "-(1 / 2 · (y[j] - a[L][j])^2)"),
     (r"$w_jk$", "w[j] · k"),  # as LaTeX has it: the subscript is one character unless braced
     (r"$w^1_{12}$", "w[1][1,2]"), (r"$w^1_{1,12}$", "w[1][1,12]"),
+    (r"$\frac{\partial}{\partial w^l_{jk}} \frac{1}{2} (y_j - a^L_j)^2$", "d(1 / 2 · (y[j] - a[L][j])^2)/dw[l][j,k]"),
+    (r"$\frac{d}{dx_k} (x_k^2) + 1$", "d(x[k]^2)/dx[k] + 1"),  # the operator takes the product that follows
+    (r"$y^{(i)}_j + x^{(i)}$", "y[j] + x"),  # the example i of a network without a batch: its one example
+    (r"$a^{(i)}_j$", "a[i][j]"),  # on a layered quantity the superscript is the layer
+    (r"$y_j^{(2)}$", "y[j]^2"),  # a number in parentheses stays a power
 ])
 def test_the_conventions_of_backpropagation_notes(latex, tree):
     assert read(latex) == tree
+
+
+def test_accents_make_names_and_the_example_superscript_is_the_example_slot_of_a_batch():
+    network = parse_spec("network: {sizes: [2, 2], batch: 3}\nnotation: {output: ytilde}\nlet:\n  xbar: 1\n"
+                         "claims: []\n", "b.yaml").scope
+    assert read(r"$\tilde{y}^{(s)}_j - y^{(s)}_j + \bar{x}$", network) == "ytilde[j,s] - y[j,s] + xbar"
+    assert read(r"$\widetilde{y}_j$", network) == "ytilde[j]"
+    plain = parse_spec("symbols: [x, y]\nclaims: []\n", "p.yaml").scope
+    assert read(r"$x^{(i)}$", plain) == "x^i"  # only a network's input, target and output have examples
+
+
+def test_l_with_a_digit_is_a_name_of_the_file_for_the_layer_index_takes_no_subscript():
+    network = parse_spec("network: {sizes: [1, 1]}\nnotation: {loss: L0}\nclaims: []\n", "p.yaml").scope
+    assert read(r"$\frac{\partial L_0}{\partial w^L_{11}}$", network) == "dL0/dw[L][1,1]"
+
+
+def test_a_derivative_operator_needs_what_it_differentiates():
+    with pytest.raises(InputError, match=r"needs what it differentiates"):
+        parse_chain(r"$x_k \frac{\partial}{\partial x_k} = 1$", HERE, SCOPE)
+    named = parse_spec("network: {sizes: [1, 1]}\nnotation: {target: d}\nclaims: []\n", "p.yaml").scope
+    assert read(r"$\frac{d}{x}$", named) == "d / x"  # a file that names d (its targets) divides by x
 
 
 def test_delta_is_the_kronecker_delta_where_no_let_is_named_delta():

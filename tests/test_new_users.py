@@ -67,7 +67,7 @@ def test_a_misspelt_activation_is_warned_about(check, write):
     assert check(text.replace("output: identity", "output: identity\n  generic: [sigmiod]")).warnings == ()
     assert check(text.replace("sigmiod", "f")).warnings == ()
     path = write(text)
-    from derivcheck.verify import check_file
+    from derivcheck.checkers import check_file
     assert "Warning: " in render(load_spec(path), check_file(path), "md")
 
 
@@ -124,5 +124,5 @@ def test_truth_lines_are_derivcheck_syntax_and_corrections_never_tautologies(che
 
 def test_the_document_counts_one_claim(write):
     path = write(network_file("- claim: dC/db[1][j] = dC/dz[1][j]", "sizes: [1, 2]"))
-    from derivcheck.verify import check_file
+    from derivcheck.checkers import check_file
     assert "1 claim: 1 proved." in render(load_spec(path), check_file(path), "md")

@@ -10,7 +10,8 @@ from derivcheck.errors import InputError
 from derivcheck.notes import read_note, starts_with_model
 from derivcheck.results import Verdict
 from derivcheck.spec import parse_spec
-from derivcheck.verify import Options, check_file
+from derivcheck.checkers import check_file
+from derivcheck.verify import Options
 
 MODEL = """network:
   sizes: [2, 3, 2]
@@ -156,3 +157,82 @@ def test_a_display_that_starts_with_equals_continues_the_chain_above(write):
     result = check_file(write(text, "n.md"), Options())
     assert [step.verdict is Verdict.FALSE for step in result.claims[0].steps] == [False, True, True]
     assert result.claims[0].ok and result.status == 0
+
+
+SECTIONS = """---
+symbols: [x]
+---
+$$\\frac{d}{dx} x^2 = 2 x$$
+
+<!-- derivcheck: model
+symbols: [u]
+let:
+  E: u^3
+-->
+
+$$\\frac{dE}{du} = 3 u^2$$
+
+<!-- derivcheck: expect false -->
+$$\\frac{dE}{du} = 3 u$$
+
+<!-- derivcheck: model -->
+$$\\frac{\\partial}{\\partial x} x^3 = 3 x^2$$
+"""
+
+
+def test_a_section_states_its_own_model_for_the_equations_below_it(write):
+    note = read_note(SECTIONS, "n.md")
+    assert [(s.line, s.model.split("\n")[6:8]) for s in note.sections] == [(6, ["symbols: [u]", "let:"])]
+    assert [(e.line, e.section) for e in note.equations] == [(4, 0), (12, 1), (15, 1), (18, 0)]
+    result = check_file(write(SECTIONS, "n.md"), Options())
+    assert [(c.location.split(":")[-2], c.verdict) for c in result.claims] == [
+        ("4", Verdict.PROVED), ("12", Verdict.PROVED), ("15", Verdict.FALSE), ("18", Verdict.PROVED)]
+    assert result.claims[2].diagnosis.code == "missing_factor" and result.status == 0
+
+
+def test_a_latex_note_states_a_section_model_in_derivcheck_lines(write):
+    text = ("% derivcheck: symbols: [x]\n\\[ x \\cdot 1 = x \\]\n% derivcheck: model\n% derivcheck: symbols: [u]\n"
+            "% derivcheck: let: {E: u^3}\n\\[ \\frac{dE}{du} = 3 u^2 \\]\n\\[ u = x \\]\n")
+    note = read_note(text, "n.tex")
+    assert "u" not in note.model and [e.section for e in note.equations] == [0, 1, 1]
+    result = check_file(write(text, "n.tex"), Options())
+    assert [c.verdict for c in result.claims] == [Verdict.PROVED, Verdict.PROVED, Verdict.SKIPPED]
+    assert "n.tex:7:4: cannot tell which values 'x' takes" in result.claims[2].error  # a letter in u's model
+
+
+def test_a_section_model_that_cannot_be_read_is_an_error_of_its_equations_only(write):
+    broken = SECTIONS.replace("let:\n  E: u^3", "lett:\n  E: u^3").replace(
+        "<!-- derivcheck: expect false -->", "<!-- derivcheck: skip -->")
+    path = write(broken, "n.md")
+    result = check_file(path, Options())
+    assert [c.verdict for c in result.claims] == [Verdict.PROVED, Verdict.ERROR, Verdict.SKIPPED, Verdict.PROVED]
+    assert result.claims[1].error.startswith(f"{path}:12:3: the model of its section cannot be used: {path}:8:1: "
+                                             "unknown key 'lett' in the file (did you mean 'let'?")
+    assert result.status == 2
+
+
+def test_a_model_comment_inside_the_front_matter_or_a_display_is_no_section():
+    text = "---\nsymbols: [x]\ndescription: '<!-- derivcheck: model'\n---\n$$x = x$$\n"
+    assert read_note(text, "n.md").sections == ()
+
+
+def test_an_equation_left_open_with_equals_says_how_to_continue_it(write):
+    text = "---\nsymbols: [x]\n---\n$$x^2 =$$\n\n$$= x \\cdot x =$$\n\n$$= x x$$\n\n$$2 x =$$\n\n$$y = 1$$\n"
+    equations = read_note(text, "n.md").equations
+    assert [" ".join(e.latex.split()) for e in equations] == [r"x^2 = x \cdot x = x x", "2 x =", "y = 1"]
+    result = check_file(write(text, "n.md"), Options())
+    assert result.claims[0].verdict is Verdict.PROVED and len(result.claims[0].steps) == 2
+    assert result.claims[1].error.endswith("n.md:10:3: the equation ends with = (to continue it in the next "
+                                           "display, start that one with =)"), result.claims[1].error
+
+
+@pytest.mark.parametrize("path, head, section", [
+    ("n.md", "---\nsymbols: [x]\n---\n", "<!-- derivcheck: model\nsymbols: [u]\n-->\n$$= u$$\n"),
+    ("n.tex", "% derivcheck: symbols: [x]\n", "% derivcheck: model\n% derivcheck: symbols: [u]\n\\[= u\\]\n"),
+])
+def test_section_models_are_bounded_and_read_in_one_pass(path, head, section):
+    many = head + section * 20_000  # linear: each section's YAML kept once, without the lines above it
+    note = read_note(many, path)
+    assert len(note.sections) == 20_000 and [e.section for e in note.equations[-2:]] == [19_999, 20_000]
+    with pytest.raises(InputError, match=r"too many section models \(20,000\) \(limit note_models = 20"):
+        parse_spec(many, path)

@@ -95,3 +95,43 @@ def test_a_let_function_of_one_number_applies_entry_by_entry_to_a_vector(model):
     assert vector.shape == (3, 1) and vector[1] == m.graph.unfold(value(m, "z[1][2]^2 + 1"))
     with pytest.raises(InputError, match="several arguments is defined for numbers"):
         value(m, "g(z[1], z[1])")
+
+
+def test_a_derivative_by_a_let_goes_through_it_or_through_the_quantity_it_names(check):
+    result = check("""
+        network:
+          sizes: [2, 3, 2]
+          activation: sigmoid
+          loss: half_sse
+        notation: {weight: W}
+        let:
+          w[l][j,k]: W[l][j,k]
+          u[j]: sum(k, W[2][j,k] * a[1][k])
+        claims:
+          - claim: d(yhat[j])/d(w[2][j,k]) = d(yhat[j])/d(W[2][j,k])
+          - claim: d(yhat[j])/d(w[2][j,k]) = 0
+            expect: false
+          - claim: dC/du[j] = (a[2][j] - y[j]) * sigmoid'(z[2][j])
+    """)
+    assert [c.verdict for c in result.claims] == [Verdict.PROVED, Verdict.FALSE, Verdict.ERROR]
+    assert "cannot differentiate by the let u[j]: what is differentiated is not computed from it" in \
+        result.claims[2].error  # C is built from z, never from u: a 0 there would be a false alarm
+
+
+def test_the_loss_may_be_called_l_and_otherwise_dl_is_no_derivative_of_the_layer_index(check):
+    text = """
+        network:
+          sizes: [2, 2]
+          activation: sigmoid
+          loss: half_sse
+        notation: {loss: LOSS}
+        let:
+          M: 2
+        claims:
+          - claim: dL/dw[L][j,k] = (a[L][j] - y[j]) * sigmoid'(z[L][j]) * a[L-1][k]
+          - claim: dL/db[L][j] = sum(m in 1..M, [m == j] * (a[L][m] - y[m]) * sigmoid'(z[L][m]))
+    """
+    refused = check(text)
+    assert all("L is the index of the output layer here, not a loss" in c.error for c in refused.claims)
+    named = check(text.replace("{loss: LOSS}", "{loss: L}"))
+    assert [c.verdict for c in named.claims] == [Verdict.PROVED, Verdict.PROVED]  # M, a whole-number let: a range
