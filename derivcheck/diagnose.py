@@ -20,6 +20,7 @@ from . import syntax as sx
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
 from .results import Diagnosis
 from .network_spec import NetworkSpec
+from .roles import EXAMPLES, LAYERED, Role
 
 # the functions whose derivative a backprop formula multiplies by
 _DERIVATIVE_FREE = {"identity", "linear"}
@@ -189,7 +190,7 @@ class Diagnoser:
                 if id(node) in inside_derivative:
                     code, message = "derivative_wrong_layer", \
                         f"the derivative is taken at the wrong layer: {_t(node)} should be {_t(new)}"
-                elif role == "a":
+                elif role is Role.A:
                     code, message = "activation_wrong_layer", \
                         f"the activation of the wrong layer: {_t(node)} should be {_t(new)}"
                 else:
@@ -202,7 +203,7 @@ class Diagnoser:
                 if len(group) == 2 and group[0] != group[1]:
                     groups = node.groups[:position] + ((group[1], group[0]),) + node.groups[position + 1:]
                     new = replace(node, groups=groups)
-                    what = "a transposed weight" if self._role(node) == "w" else "swapped indices"
+                    what = "a transposed weight" if self._role(node) is Role.W else "swapped indices"
                     yield Edit("swapped_indices", f"{what}: {_t(node)} should be {_t(new)}",
                                node, new)
 
@@ -297,19 +298,16 @@ class Diagnoser:
         """The layer index of a layered quantity: delta[l][j] → l; z[2] in a network of single neurons."""
         if len(node.groups) >= 2 and len(node.groups[0]) == 1:
             return node.groups[0][0]
-        layered = len(node.groups) == 1 and len(node.groups[0]) == 1 and self._role(node) in ("a", "z", "w", "b")
+        layered = len(node.groups) == 1 and len(node.groups[0]) == 1 and self._role(node) in LAYERED
         return node.groups[0][0] if layered else None  # z[2] of one neuron, or the vector z[l]
 
     def _is_matrix_notation(self, node: sx.Indexed) -> bool:
         """w[l], a[l], delta[l]: a layer and no neuron index, in a network with more than one neuron."""
         return (self.network is not None and not all(size == 1 for size in self.network.sizes)
-                and len(node.groups) == 1 and len(node.groups[0]) == 1 and self._role(node) not in ("x", "y", "yhat"))
+                and len(node.groups) == 1 and len(node.groups[0]) == 1 and self._role(node) not in EXAMPLES)
 
-    def _role(self, node: sx.Indexed) -> str | None:
-        if self.network is None:
-            return None
-        roles = self.network.notation.roles_of(node.id)
-        return ("a" if len(node.groups) >= 2 else "x") if len(roles) > 1 else (roles[0] if roles else None)
+    def _role(self, node: sx.Indexed) -> Role | None:
+        return self.network.notation.role_for(node.id, len(node.groups)) if self.network is not None else None
 
     def _activation_at(self, layer: sx.Expr) -> str | None:
         """The activation whose derivative multiplies at that layer, when one name serves every layer

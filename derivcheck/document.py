@@ -13,7 +13,7 @@ import re
 from . import syntax as sx
 from .latex_tokens import is_latex
 from .latex_writer import escape_tex, latex, latex_function, latex_name, latex_of_text, notation_of
-from .forward_spec import Role
+from .roles import Role
 from .results import ClaimResult, Counterexample, FileResult, Verdict
 from .source import one_line, visible
 from .network_spec import NetworkSpec

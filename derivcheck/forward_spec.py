@@ -8,7 +8,6 @@ This module reads and validates that part of the file; ``tensors`` builds it.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 import yaml
@@ -19,19 +18,10 @@ from .errors import InputError, Location
 from .syntax import declared_name as _declared
 from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS
 from .limits import over_limit
+from .roles import Role
 
 FORWARD_KEYS = ("dims", "inputs", "params", "constants", "data", "forward", "loss", "upstream")
 DOMAINS = ("positive", "negative", "real", "unit")
-
-
-class Role(enum.Enum):
-    """What a piece of a forward file's tensor is; the one place these kinds are named (dims, constants
-    and data are tables of their own)."""
-
-    INPUT = "input"
-    PARAM = "param"
-    FORWARD = "forward"
-    UPSTREAM = "upstream"  # a gradient given by `upstream:` (an input)
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from . import expressions as ex
 from . import syntax as sx
 from .deadlines import time_limit
 from .errors import DerivcheckError, InputError, Location, OutOfTime
-from .graph import BASE_ROLES, Graph
+from .graph import Graph
 from .limits import Limits
 from .numeric import EvaluationError, Evaluator, differ, sample_point_batch
 from .printing import as_latex, as_text, name_latex
+from .roles import BASE, Role
 from .semantics import Model
 from .spec import Spec, parse_spec
 
@@ -75,7 +76,7 @@ def true_gradients(spec: Spec, parameter: str | None = None, expanded: bool = Fa
             derivative = graph.derivative(loss_symbol, symbol)
             written_out = None
             if expanded:
-                unfolded = graph.unfold(derivative, keep=lambda s: graph.quantities[s].role in BASE_ROLES)
+                unfolded = graph.unfold(derivative, keep=lambda s: graph.quantities[s].role in BASE)
                 written_out = unfolded.xreplace(rewrites)
             gradients.append(Gradient(symbol, label, compact(derivative), written_out))
     return Gradients(graph, gradients, compact.definitions([g.compact for g in gradients]))
@@ -131,7 +132,7 @@ class Compactor:
         self.graph = model.graph
         self.evaluator = evaluator
         self.rewrites = model.proof_rewrites()
-        self._kept = BASE_ROLES | ({"forward"} if model.tensors else set())  # a forward file's own names
+        self._kept = BASE | ({Role.FORWARD} if model.tensors else set())  # a forward file's own names
         names = model.spec.network.notation.names if model.network else {}
         self._loss = "∂" + names["loss"] + "/" if names else \
             "∂" + model.spec.forward.loss + "/" if model.tensors and model.spec.forward.loss else "\0"
@@ -168,7 +169,7 @@ class Compactor:
     def _is_adjoint(self, symbol: sp.Symbol) -> bool:
         """An adjoint of the loss by a pre-activation: dC/dz[l][j] (δ in most notes)."""
         quantity = self.graph.quantities.get(symbol)
-        if quantity is None or quantity.role != "adjoint":
+        if quantity is None or quantity.role is not Role.ADJOINT:
             return False
         return quantity.name == self._loss + self._preact if self._preact else quantity.name.startswith(self._loss)
 

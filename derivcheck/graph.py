@@ -17,16 +17,22 @@ from fractions import Fraction
 
 import sympy as sp
 
+from .roles import Role
+
 
 @dataclass(frozen=True)
 class Quantity:
     """What a symbol of the graph stands for, for messages and printing."""
 
-    role: str  # w b x y z a C symbol let adjoint; in forward files input param constant forward atom
+    role: Role
     name: str  # the user's name for it (w, theta, delta, …)
     layer: int | None = None
     indices: tuple[int, ...] = ()
     groups: tuple[tuple[int, ...], ...] | None = None  # a forward file's instance as written: h[2][1]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.role, Role):  # a role is one of the table's, never a string
+            raise TypeError(f"a quantity's role is a Role, not {self.role!r}")
 
     def label(self) -> str:
         if self.groups is not None:
@@ -89,13 +95,6 @@ def local_derivative(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
     return sp.diff(expr, symbol)
 
 
-# Roles of the quantities a proof or a printed gradient keeps as symbols: parameters, inputs,
-# targets, symbols and the forward pass's z and a; in a forward file, the definitions that apply
-# a non-rational function (h = tanh(a)). Everything else (let instances, adjoints, the loss, the
-# rational forward definitions) is unfolded into them.
-BASE_ROLES = frozenset({"w", "b", "x", "y", "z", "a", "symbol", "input", "param", "constant", "atom"})
-
-
 class Graph:
     """Leaves (parameters, inputs, targets, symbols) and defined nodes, in definition order."""
 
@@ -130,7 +129,7 @@ class Graph:
     def let_variable(self, var: sp.Symbol, expr: sp.Expr) -> sp.Symbol | None:
         """A let as the variable of d(expr)/d(var): itself when expr is computed from it, the quantity it names
         when its definition is one quantity (w[l][j,k]: W[l][j,k], followed through lets), else None."""
-        while var in self.definitions and self.quantities[var].role == "let":
+        while var in self.definitions and self.quantities[var].role is Role.LET:
             value = self.definitions[var]
             if var in self._upstream(expr):
                 return var
@@ -259,6 +258,6 @@ class _Sweep:
         if var in graph.definitions and not (total.is_Number or total.is_Symbol):
             quantity = graph.quantities[var]
             total = graph.define(sp.Symbol(f"∂{self.label}/∂{quantity.label()}"), total,
-                                 Quantity("adjoint", f"∂{self.label}/∂{quantity.name}", quantity.layer,
+                                 Quantity(Role.ADJOINT, f"∂{self.label}/∂{quantity.name}", quantity.layer,
                                           quantity.indices, quantity.groups))
         return total

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from . import syntax as sx
 from .errors import InputError, UndefinedError
+from .roles import LAYERED, Role
 
-LAYER_ROLES = ("a", "z", "w", "b")
 MAX_LET_NESTING = 3
 
 
@@ -91,7 +91,7 @@ class IndexRanges:
                                                                             or node.id in tensors.spec.data):
             return self._in_tensor(var, node, hits, bindings)
         role = model.role(node.id, len(node.groups))
-        if role in LAYER_ROLES and not hits and any(isinstance(n, sx.Name) and n.id == var
+        if role in LAYERED and not hits and any(isinstance(n, sx.Name) and n.id == var
                                                     for item in node.groups[0] for n in sx.walk(item)):
             return [Occurrence(model.network.layer_range(role), f"{node.id}[…{var}…]", True)]
         if not hits:
@@ -100,7 +100,7 @@ class IndexRanges:
             return [Occurrence(range(1, len(model.spec.data[node.id]) + 1), f"{node.id}[{var}]", False)]
         if node.id in model.lets:
             return self._in_let(var, node, hits, bindings, depth)
-        if role is None or role == "C":
+        if role is None or role is Role.C:
             return []
         found = (self._in_quantity(var, node, role, g, i, bindings) for g, i in hits)
         return [occurrence for occurrence in found if occurrence is not None]
@@ -122,13 +122,13 @@ class IndexRanges:
                 found.append(Occurrence(span, f"{node.id}[…{var}…]", False))
         return found
 
-    def _in_quantity(self, var: str, node: sx.Indexed, role: str, g: int, i: int, bindings) -> Occurrence | None:
+    def _in_quantity(self, var: str, node: sx.Indexed, role: Role, g: int, i: int, bindings) -> Occurrence | None:
         """None when the layer is not known yet (it uses another unbound index)."""
         network = self.model.network
         name = node.id
-        if role in LAYER_ROLES and g == 0:
+        if role in LAYERED and g == 0:
             return Occurrence(network.layer_range(role), f"{name}[{var}]", True)
-        first = 1 if role in LAYER_ROLES else 0
+        first = 1 if role in LAYERED else 0
         position = sum(len(group) for group in node.groups[first:g]) + i
         slots = network.neuron_slots(role)
         given = sum(len(group) for group in node.groups[first:])
@@ -139,13 +139,13 @@ class IndexRanges:
             return None
         if layer not in network.layer_range(role):
             return Occurrence(range(0), network.missing_layer(role, layer), False, defined=False)
-        from_to = role == "w" and self.model.spec.network.notation.from_to
+        from_to = role is Role.W and self.model.spec.network.notation.from_to
         slot = slots - 1 - position if from_to else position
         return Occurrence(network.neuron_range(role, layer, slot), f"{name}[{layer}][…{var}…]", False)
 
-    def _layer(self, node: sx.Indexed, role: str, bindings) -> int | None:
-        if role not in LAYER_ROLES:
-            return 0 if role == "x" else self.model.network.L
+    def _layer(self, node: sx.Indexed, role: Role, bindings) -> int | None:
+        if role not in LAYERED:
+            return 0 if role is Role.X else self.model.network.L
         return self.model.try_index(node.groups[0][0], bindings)
 
     def _in_let(self, var: str, node: sx.Indexed, hits, bindings, depth) -> list[Occurrence]:

@@ -11,6 +11,7 @@ from .errors import IndexRangeError, InputError, UndefinedError
 from .graph import Quantity
 from .indexing import match_pattern
 from .limits import over_limit
+from .roles import Role
 from .spec import LetSpec
 
 
@@ -44,7 +45,7 @@ class LetEvaluation:
             self._sum_terms = enclosing
         layer = indices[0][0] if len(indices) > 1 and len(indices[0]) == 1 else None
         flat = tuple(i for group in (indices[1:] if layer is not None else indices) for i in group)
-        symbol = self.graph.define(sp.Symbol(label), value, Quantity("let", name, layer, flat))
+        symbol = self.graph.define(sp.Symbol(label), value, Quantity(Role.LET, name, layer, flat))
         self._let_atoms[key] = symbol
         return symbol
 

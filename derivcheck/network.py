@@ -14,10 +14,11 @@ from .errors import IndexRangeError, UndefinedError
 from .functions import ACTIVATIONS, LOSSES, apply_activation, softmax
 from .graph import Graph, Quantity
 from .network_spec import NetworkSpec
+from .roles import EXAMPLES, Role
 
 # role → (first layer, last layer or None for L) of the layers where it exists
-LAYERS = {"x": (0, 0), "a": (0, None), "z": (1, None), "w": (1, None), "b": (1, None),
-          "y": (None, None), "yhat": (None, None)}
+LAYERS = {Role.X: (0, 0), Role.A: (0, None), Role.Z: (1, None), Role.W: (1, None), Role.B: (1, None),
+          Role.Y: (None, None), Role.YHAT: (None, None)}
 
 
 class Network:
@@ -41,15 +42,15 @@ class Network:
     def _suffix(self, s: int) -> tuple[int, ...]:
         return (s,) if self.spec.batch > 1 else ()
 
-    def _leaf(self, key: tuple, kind: str, role: str, layer: int | None, indices: tuple[int, ...]) -> sp.Symbol:
-        if role == "w" and self.notation.from_to:
+    def _leaf(self, key: tuple, kind: str, role: Role, layer: int | None, indices: tuple[int, ...]) -> sp.Symbol:
+        if role is Role.W and self.notation.from_to:
             indices = tuple(reversed(indices))  # shown as the file writes it: from, to
         quantity = Quantity(role, self.notation.name_of(role), layer, indices)
         symbol = sp.Symbol(quantity.label())
         self._symbols[key] = self.graph.leaf(symbol, kind, quantity)
         return symbol
 
-    def _node(self, key: tuple, expr: sp.Expr, role: str, layer: int, indices: tuple[int, ...]) -> sp.Symbol:
+    def _node(self, key: tuple, expr: sp.Expr, role: Role, layer: int, indices: tuple[int, ...]) -> sp.Symbol:
         quantity = Quantity(role, self.notation.name_of(role), layer, indices)
         symbol = sp.Symbol(quantity.label())
         self._symbols[key] = self.graph.define(symbol, expr, quantity)
@@ -60,34 +61,34 @@ class Network:
         for l in range(1, L + 1):
             for j in range(1, sizes[l] + 1):
                 for k in range(0 if self.folded else 1, sizes[l - 1] + 1):
-                    self._leaf(("w", l, j, k), "weight", "w", l, (j, k))
+                    self._leaf((Role.W, l, j, k), "weight", Role.W, l, (j, k))
                 if self.spec.bias == "true":
-                    self._leaf(("b", l, j), "bias", "b", l, (j,))
+                    self._leaf((Role.B, l, j), "bias", Role.B, l, (j,))
         per_example = []
         for s in self.examples:
             suffix = self._suffix(s)
             for k in range(1, sizes[0] + 1):
-                self._symbols[("a", 0, k, s)] = self._leaf(("x", 0, k, s), "input", "x", None, (k,) + suffix)
+                self._symbols[(Role.A, 0, k, s)] = self._leaf((Role.X, 0, k, s), "input", Role.X, None, (k,) + suffix)
             for l in range(0, L):
                 if self.folded:
-                    self._symbols[("a", l, 0, s)] = sp.S.One
+                    self._symbols[(Role.A, l, 0, s)] = sp.S.One
             for l in range(1, L + 1):
                 pre = []
                 for j in range(1, sizes[l] + 1):
-                    total = sp.Add(*[self._symbols[("w", l, j, k)] * self._symbols[("a", l - 1, k, s)]
+                    total = sp.Add(*[self._symbols[(Role.W, l, j, k)] * self._symbols[(Role.A, l - 1, k, s)]
                                      for k in range(0 if self.folded else 1, sizes[l - 1] + 1)])
                     if self.spec.bias == "true":
-                        total += self._symbols[("b", l, j)]
-                    pre.append(self._node(("z", l, j, s), total, "z", l, (j,) + suffix))
+                        total += self._symbols[(Role.B, l, j)]
+                    pre.append(self._node((Role.Z, l, j, s), total, Role.Z, l, (j,) + suffix))
                 activation = self.spec.activations[l - 1]
                 for j in range(1, sizes[l] + 1):
                     value = (softmax(j, *pre) if activation == "softmax"
                              else apply_activation(activation, pre[j - 1]))
-                    self._node(("a", l, j, s), value, "a", l, (j,) + suffix)
+                    self._node((Role.A, l, j, s), value, Role.A, l, (j,) + suffix)
                 if activation == "softmax":
-                    self._softmax_jacobian([self._symbols[("a", l, j, s)] for j in range(1, sizes[l] + 1)], pre)
-            outputs = [self._symbols[("a", L, j, s)] for j in range(1, sizes[L] + 1)]
-            targets = [self._leaf(("y", L, j, s), "target", "y", None, (j,) + suffix)
+                    self._softmax_jacobian([self._symbols[(Role.A, l, j, s)] for j in range(1, sizes[l] + 1)], pre)
+            outputs = [self._symbols[(Role.A, L, j, s)] for j in range(1, sizes[L] + 1)]
+            targets = [self._leaf((Role.Y, L, j, s), "target", Role.Y, None, (j,) + suffix)
                        for j in range(1, sizes[L] + 1)]
             self.target_groups.append(targets)
             if isinstance(self.spec.loss, str):
@@ -111,40 +112,40 @@ class Network:
         if self.spec.reduction == "mean":
             total = total / self.spec.batch
         total += penalty
-        self.C = self.graph.define(sp.Symbol(self.notation.name_of("C")), total,
-                                   Quantity("C", self.notation.name_of("C")))
+        self.C = self.graph.define(sp.Symbol(self.notation.name_of(Role.C)), total,
+                                   Quantity(Role.C, self.notation.name_of(Role.C)))
 
     # -- lookup -------------------------------------------------------------------------
 
-    def layer_range(self, role: str) -> range:
-        if role == "b" and self.spec.bias != "true":
+    def layer_range(self, role: Role) -> range:
+        if role is Role.B and self.spec.bias != "true":
             return range(0)
         first, last = LAYERS[role]
         first = self.L if first is None else first
         return range(first, (self.L if last is None else last) + 1)
 
-    def neuron_range(self, role: str, layer: int, slot: int) -> range:
+    def neuron_range(self, role: Role, layer: int, slot: int) -> range:
         """Valid values of neuron slot ``slot`` (0 = to, 1 = from for w) at ``layer``."""
-        if role == "w" and slot == 1:
+        if role is Role.W and slot == 1:
             return range(0 if self.folded else 1, self.sizes[layer - 1] + 1)
-        zero = self.folded and role in ("a", "x") and layer < self.L
+        zero = self.folded and role in (Role.A, Role.X) and layer < self.L
         return range(0 if zero else 1, self.sizes[layer] + 1)
 
-    def is_single(self, role: str, layer: int) -> bool:
+    def is_single(self, role: Role, layer: int) -> bool:
         """Whether role[layer] has one neuron, so that its neuron indices may be dropped."""
-        if role == "w":
+        if role is Role.W:
             return 1 <= layer <= self.L and self.sizes[layer] == 1 and self.sizes[layer - 1] == 1
-        if role in ("y", "yhat"):
+        if role in (Role.Y, Role.YHAT):
             layer = self.L
         return 0 <= layer <= self.L and self.sizes[layer] == 1
 
-    def neuron_slots(self, role: str) -> int:
-        return 2 if role == "w" else 1
+    def neuron_slots(self, role: Role) -> int:
+        return 2 if role is Role.W else 1
 
-    def has_example_slot(self, role: str) -> bool:
-        return self.spec.batch > 1 and role not in ("w", "b")
+    def has_example_slot(self, role: Role) -> bool:
+        return self.spec.batch > 1 and role not in (Role.W, Role.B)
 
-    def quantity(self, role: str, layer: int, neurons: tuple[int, ...], example: int | None) -> sp.Expr:
+    def quantity(self, role: Role, layer: int, neurons: tuple[int, ...], example: int | None) -> sp.Expr:
         """The symbol for role[layer][neurons, example] (layer ignored for x, y, yhat)."""
         if layer not in self.layer_range(role):
             raise UndefinedError(self.missing_layer(role, layer))
@@ -154,22 +155,22 @@ class Network:
                 raise IndexRangeError(self.describe_range(role, layer, neurons, example))
         if example is not None and example not in self.examples:
             raise IndexRangeError(f"example index {example} is out of range 1..{self.spec.batch}")
-        key_role = {"x": "a", "yhat": "a", "y": "y"}.get(role, role)
+        key_role = {Role.X: Role.A, Role.YHAT: Role.A, Role.Y: Role.Y}.get(role, role)
         s = example or 1
-        key = (key_role, layer) + tuple(neurons) + ((s,) if role not in ("w", "b") else ())
+        key = (key_role, layer) + tuple(neurons) + ((s,) if role not in (Role.W, Role.B) else ())
         return self._symbols[key]
 
-    def missing_layer(self, role: str, layer: int) -> str:
+    def missing_layer(self, role: Role, layer: int) -> str:
         name = self.notation.name_of(role)
-        if role == "b" and self.spec.bias != "true":
+        if role is Role.B and self.spec.bias != "true":
             return f"{name} does not exist: this network has no separate biases (bias: {self.spec.bias})"
         return f"{name}[{layer}] does not exist: layers {span_text(self.layer_range(role))}"
 
-    def describe_range(self, role: str, layer: int, neurons: tuple[int, ...], example: int | None) -> str:
+    def describe_range(self, role: Role, layer: int, neurons: tuple[int, ...], example: int | None) -> str:
         name = self.notation.name_of(role)
-        layer_text = "" if role in ("x", "y", "yhat") else f"[{layer}]"
-        letters = ("j", "k") if role == "w" else ("j",)
-        if role == "w" and self.notation.from_to:
+        layer_text = "" if role in EXAMPLES else f"[{layer}]"
+        letters = ("j", "k") if role is Role.W else ("j",)
+        if role is Role.W and self.notation.from_to:
             shown_indices, shown_letters = tuple(reversed(neurons)), ("k", "j")
             ranges = [self.neuron_range(role, layer, 1), self.neuron_range(role, layer, 0)]
         else:
@@ -184,9 +185,9 @@ class Network:
         """act(z) → a for elementwise layers (and a → z for identity): a proof keeps them as symbols."""
         rewrites: dict[sp.Expr, sp.Expr] = {}
         for (role, layer, *rest), symbol in self._symbols.items():
-            if role != "a" or layer == 0 or rest[0] == 0:
+            if role is not Role.A or layer == 0 or rest[0] == 0:
                 continue
-            z = self._symbols[("z", layer) + tuple(rest)]
+            z = self._symbols[(Role.Z, layer) + tuple(rest)]
             activation = self.spec.activations[layer - 1]
             if activation == "softmax":
                 rewrites[self.graph.definitions[symbol]] = symbol
@@ -200,7 +201,7 @@ class Network:
         """Per example, the output symbols when the output layer is a softmax."""
         if self.spec.activations[-1] != "softmax":
             return []
-        return [[self._symbols[("a", self.L, j, s)] for j in range(1, self.sizes[self.L] + 1)]
+        return [[self._symbols[(Role.A, self.L, j, s)] for j in range(1, self.sizes[self.L] + 1)]
                 for s in self.examples]
 
     def generic_functions(self) -> set[str]:

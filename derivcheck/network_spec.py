@@ -14,13 +14,11 @@ from .errors import InputError, Location
 from .forward_spec import Constant, ForwardReader
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, LOSSES, OUTPUT_ONLY
 from .limits import over_limit
+from .roles import NOTATION_ROLES, Role
 from .syntax import declared_name
 
-ROLE_DEFAULTS = {
-    "input": "x", "weight": "w", "bias": "b", "preact": "z", "act": "a",
-    "output": "yhat", "target": "y", "loss": "C",
-}
-_KEY_OF_ROLE = {role: key for key, role in ROLE_DEFAULTS.items()}
+ROLE_DEFAULTS = {key: role.value for key, role in NOTATION_ROLES.items()}  # notation key → default name
+_KEY_OF_ROLE = {role: key for key, role in NOTATION_ROLES.items()}
 NETWORK_KEYS = ("sizes", "activation", "output", "loss", "bias", "targets", "batch", "reduction", "notation",
                 "generic", "penalty")
 IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
@@ -32,14 +30,22 @@ class Notation:
     from_to: bool = False  # w[l][k,j] is the weight from k to j
     weight_alias: str | None = None  # W for w, as many courses write the weight matrix
 
-    def roles_of(self, name: str) -> list[str]:
-        """The roles ('x', 'w', … 'C') the user's name stands for."""
+    def roles_of(self, name: str) -> list[Role]:
+        """The roles (Role.X, Role.W, … Role.C) the user's name stands for."""
         if name == self.weight_alias:
-            return ["w"]
-        return [ROLE_DEFAULTS[key] for key, given in self.names.items() if given == name]
+            return [Role.W]
+        return [NOTATION_ROLES[key] for key, given in self.names.items() if given == name]
 
-    def name_of(self, role: str) -> str:
-        """The user's name for a role ('w' → 'theta')."""
+    def role_for(self, name: str, groups: int) -> Role | None:
+        """The role a name written with so many index groups plays: the input and the activation may share
+        a name (x[k] is the input, x[l][k] the activation)."""
+        roles = self.roles_of(name)
+        if len(roles) > 1:
+            return Role.A if groups >= 2 else Role.X
+        return roles[0] if roles else None
+
+    def name_of(self, role: Role) -> str:
+        """The user's name for a role (Role.W → 'theta')."""
         return self.names[_KEY_OF_ROLE[role]]
 
 

@@ -13,6 +13,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from .graph import Graph, Quantity
+from .roles import Role
 
 
 class NotationPrinter(StrPrinter):
@@ -46,7 +47,7 @@ class NetworkLatexPrinter(LatexPrinter):
         quantity = self.quantities.get(expr)
         if quantity is None:
             return super()._print_Symbol(expr)
-        if quantity.role == "adjoint":  # ∂C/∂z with its layer and indices on the z
+        if quantity.role is Role.ADJOINT:  # ∂C/∂z with its layer and indices on the z
             top, bottom = quantity.name.lstrip("∂").split("/∂", 1)
             return r"\frac{\partial %s}{\partial %s}" % (_latex_name(top), _with_place(_latex_name(bottom),
                                                                                           quantity))

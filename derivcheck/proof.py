@@ -22,8 +22,9 @@ import numpy as np
 import sympy as sp
 
 from .functions import is_generic, sigmoid
-from .graph import BASE_ROLES, Graph, as_expr
+from .graph import Graph, as_expr
 from .limits import Budget
+from .roles import BASE, Role
 from .numeric import EvaluationError, Evaluator
 
 SMALL = 400  # operations: beyond this, rewriting sigmoid through exp is not tried
@@ -87,12 +88,12 @@ class Prover:
         return unmatched or {max(left | right, key=rank)}
 
     def _is_base(self, symbol: sp.Symbol) -> bool:
-        return self.graph.quantities[symbol].role in BASE_ROLES
+        return self.graph.quantities[symbol].role in BASE
 
     def _unfoldable(self, expr: sp.Expr) -> frozenset:
         graph = self.graph
         return frozenset(s for s in expr.free_symbols
-                         if s in graph.definitions and graph.quantities[s].role not in BASE_ROLES)
+                         if s in graph.definitions and graph.quantities[s].role not in BASE)
 
     def _known(self, expr: sp.Expr) -> sp.Expr:
         if not self.known:
@@ -103,7 +104,7 @@ class Prover:
     def _remember(self, lhs, rhs) -> None:
         for atom, other in ((rhs, lhs), (lhs, rhs)):
             if (isinstance(atom, sp.Symbol) and atom in self.graph.quantities
-                    and self.graph.quantities[atom].role == "let" and atom not in other.free_symbols):
+                    and self.graph.quantities[atom].role is Role.LET and atom not in other.free_symbols):
                 self.known.setdefault(atom, other)
                 return
 
@@ -124,7 +125,7 @@ class Prover:
         if rewritten != expr:
             yield rewritten
         pre = {s: self.graph.definitions[s] for s in rewritten.free_symbols
-               if s in self.graph.definitions and self.graph.quantities[s].role == "z"}
+               if s in self.graph.definitions and self.graph.quantities[s].role is Role.Z}
         if pre:
             yield rewritten.xreplace(pre)
         if self.softmax_groups:
@@ -140,7 +141,7 @@ class Prover:
         if self._preactivations is None:
             self._preactivations = {sp.expand(definition): symbol
                                     for symbol, definition in self.graph.definitions.items()
-                                    if self.graph.quantities[symbol].role == "z"}
+                                    if self.graph.quantities[symbol].role is Role.Z}
         for _ in range(len(self.graph.definitions)):
             found = {}
             for call in expr.atoms(sp.Function):

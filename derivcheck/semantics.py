@@ -17,10 +17,11 @@ from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, has_derivative, prime
 from .graph import Graph, Quantity, exact
-from .indexing import LAYER_ROLES, IndexRanges
+from .indexing import IndexRanges
 from .limits import over_limit
 from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
+from .roles import EXAMPLES, LAYERED, Role
 from .spec import LetSpec, Spec
 from .index_values import IndexValues
 from .lets import LetEvaluation, let_shape
@@ -49,7 +50,7 @@ class Model(LetEvaluation, IndexValues):
             symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
             kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
                 "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
-            self.symbols[name] = self.graph.leaf(symbol, kind, Quantity("symbol", name))
+            self.symbols[name] = self.graph.leaf(symbol, kind, Quantity(Role.SYMBOL, name))
         if self.network is not None:
             for name, constant in spec.network.constants.items():
                 self.symbols[name] = constant_value(self.graph, constant)
@@ -83,14 +84,9 @@ class Model(LetEvaluation, IndexValues):
 
     # -- roles ------------------------------------------------------------------------
 
-    def role(self, name: str, groups: int) -> str | None:
-        """The network role a name plays ('a', 'x', …), choosing by the number of index groups."""
-        if self.network is None:
-            return None
-        roles = self.spec.network.notation.roles_of(name)
-        if len(roles) > 1:  # input and act share a name: x[k] is the input, x[l][k] the activation
-            return "a" if groups >= 2 else "x"
-        return roles[0] if roles else None
+    def role(self, name: str, groups: int) -> Role | None:
+        """The network role a name plays, written with so many index groups (None without a network)."""
+        return self.spec.network.notation.role_for(name, groups) if self.network is not None else None
 
     # -- evaluation -------------------------------------------------------------------
 
@@ -180,11 +176,11 @@ class Model(LetEvaluation, IndexValues):
         network = self.network
         if network is not None:
             role = self.role(name, 0)
-            if role == "C":
+            if role is Role.C:
                 if network.C is None:
                     raise InputError("the loss cannot refer to itself", node.loc)
                 return network.C
-            if role in ("x", "y", "yhat"):
+            if role in EXAMPLES:
                 return self._network_quantity(role, node, (), bindings)
             if role is not None:
                 raise InputError(f"'{name}' needs indices", node.loc, _INDEX_FORMS[role])
@@ -215,19 +211,19 @@ class Model(LetEvaluation, IndexValues):
                 raise IndexRangeError(f"{name}[{i}] is out of range: {name}[i] has i in 1..{len(column)}")
             return exact(column[i - 1])
         role = self.role(name, len(node.groups))
-        if role is None or role == "C":
+        if role is None or role is Role.C:
             raise InputError(f"'{name}' takes no indices", node.loc)
         return self._network_quantity(role, node, node.groups, bindings)
 
-    def _network_quantity(self, role: str, node, groups, bindings) -> sp.Expr:
+    def _network_quantity(self, role: Role, node, groups, bindings) -> sp.Expr:
         network = self.network
-        if role in LAYER_ROLES:
+        if role in LAYERED:
             if not groups or len(groups[0]) != 1:
                 raise InputError(f"'{node.id}' needs a layer first", node.loc, _INDEX_FORMS[role])
             layer = self.index(groups[0][0], bindings)
             rest = [item for group in groups[1:] for item in group]
         else:
-            layer = 0 if role == "x" else network.L
+            layer = 0 if role is Role.X else network.L
             rest = [item for group in groups for item in group]
         if layer not in network.layer_range(role):
             raise UndefinedError(network.missing_layer(role, layer))
@@ -243,23 +239,23 @@ class Model(LetEvaluation, IndexValues):
             return self._network_matrix(role, layer)
         if len(indices) != expected:
             raise InputError(f"'{node.id}' takes {expected} indices after its layer, got {len(indices)}"
-                             if role in LAYER_ROLES else
+                             if role in LAYERED else
                              f"'{node.id}' takes {expected} indices, got {len(indices)}",
                              node.loc, _INDEX_FORMS[role] + (" (the example index comes last)" if example_slot else ""))
         neurons = tuple(indices[:slots])
-        if role == "w" and self.spec.network.notation.from_to:
+        if role is Role.W and self.spec.network.notation.from_to:
             neurons = tuple(reversed(neurons))
         example = indices[slots] if example_slot else None
         return network.quantity(role, layer, neurons, example)
 
-    def _network_matrix(self, role: str, layer: int) -> sp.ImmutableMatrix:
+    def _network_matrix(self, role: Role, layer: int) -> sp.ImmutableMatrix:
         """role[layer] as a matrix: w[l] with rows j and columns k (z[l] = w[l] @ a[l-1] + b[l]);
         a, z, b, x, y and yhat as a column over the neurons, one column per example in a batch.
         The unit 0 of a folded bias is left out."""
         network = self.network
         size = network.sizes[layer]
-        if role == "w":
-            return sp.ImmutableMatrix([[network.quantity("w", layer, (j, k), None)
+        if role is Role.W:
+            return sp.ImmutableMatrix([[network.quantity(Role.W, layer, (j, k), None)
                                         for k in range(1, network.sizes[layer - 1] + 1)] for j in range(1, size + 1)])
         examples = list(network.examples) if network.has_example_slot(role) else [None]
         return sp.ImmutableMatrix([[network.quantity(role, layer, (j,), s) for s in examples]
@@ -344,7 +340,7 @@ class Model(LetEvaluation, IndexValues):
         if resolved != variables:
             var = sp.ImmutableMatrix(var.shape[0], var.shape[1], resolved) if is_matrix(var) else resolved[0]
             variables = resolved
-        if any(self.graph.quantities[v].role == "constant" for v in variables):
+        if any(self.graph.quantities[v].role is Role.CONSTANT for v in variables):
             raise InputError(f"{sx.to_text(node.var)} is a constant: constants are never differentiated",
                              node.var.loc, "declare it under inputs or params to differentiate by it")
         if is_matrix(var):  # dC/dw[l]: the gradient, in the shape of w[l]
@@ -413,6 +409,6 @@ def _bits(number: sp.Rational) -> int:
 
 
 _INDEX_FORMS = {
-    "a": "a[l][j] (a[l] for a one-neuron layer)", "z": "z[l][j]", "w": "w[l][j,k] (w[l] between one-neuron layers)",
-    "b": "b[l][j]", "x": "x[k]", "y": "y[j]", "yhat": "yhat[j]",
+    Role.A: "a[l][j] (a[l] for a one-neuron layer)", Role.Z: "z[l][j]", Role.W: "w[l][j,k] (w[l] between one-neuron layers)",
+    Role.B: "b[l][j]", Role.X: "x[k]", Role.Y: "y[j]", Role.YHAT: "yhat[j]",
 }

@@ -1,6 +1,6 @@
 """A forward file's table of quantities, and its forward definitions as nodes of the graph.
 
-Every declared name has a role (``forward_spec.Role``); a tensor is one or more
+Every declared name has a role (``roles.Role``); a tensor is one or more
 pieces — heads such as ``h[0][j]`` (an input) and ``h[t][j]`` (a definition) —
 each with the range of every index letter, given by its shape or inferred from
 its body (the slot the letter first fills alone in another tensor). Every
@@ -18,10 +18,11 @@ import sympy as sp
 
 from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
-from .forward_spec import ForwardSpec, Piece, Role
+from .forward_spec import ForwardSpec, Piece
 from .graph import Quantity, exact
 from .indexing import match_pattern
 from .limits import over_limit
+from .roles import Role
 
 # how each sampled role's leaves are drawn (numeric.SAMPLING's kinds)
 _LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input"}
@@ -108,7 +109,7 @@ class Tensors:
                              "a recurrence needs a base case such as h[0][j], declared or defined")
         label = _label(name, groups)
         if piece.body is None:  # declared values: a leaf to sample
-            quantity = Quantity(piece.role.value, name, groups=groups)
+            quantity = Quantity(piece.role, name, groups=groups)
             symbol = self.graph.leaf(sp.Symbol(label), _LEAF_KINDS[piece.role], quantity)
         else:
             symbol = self._define(piece, bindings, key, label)
@@ -127,7 +128,7 @@ class Tensors:
         if isinstance(value, sp.MatrixBase):
             raise InputError(f"{label} is a matrix ({value.shape[0]}×{value.shape[1]}); a definition gives one "
                              "number per instance", piece.loc, "index the matrices in its body")
-        role = "atom" if _non_rational(value) else "forward"
+        role = Role.ATOM if _non_rational(value) else Role.FORWARD
         quantity = Quantity(role, piece.name, groups=key[1])
         return self.graph.define(sp.Symbol(label), value, quantity)
 
@@ -193,7 +194,7 @@ class Tensors:
         """f(argument) → the definition's symbol, for the definitions a proof keeps as atoms (h = tanh(a)):
         so tanh'(a) = 1 - tanh(a)^2 becomes 1 - h^2."""
         return {self.graph.definitions[symbol]: symbol for symbol in self._instances.values()
-                if symbol in self.graph.definitions and self.graph.quantities[symbol].role == "atom"}
+                if symbol in self.graph.definitions and self.graph.quantities[symbol].role is Role.ATOM}
 
     # -- views of lets ---------------------------------------------------------------------------
 
@@ -383,7 +384,7 @@ class Tensors:
                                                    if p.head == _renamed(piece.head, gradient)))
                 terms.extend(g * o for g, o in zip(upstream, outputs))
         name = self.spec.loss
-        self.loss = self.graph.define(sp.Symbol(name), sp.Add(*terms), Quantity("forward", name))
+        self.loss = self.graph.define(sp.Symbol(name), sp.Add(*terms), Quantity(Role.FORWARD, name))
 
 
 def constant_value(graph, constant) -> sp.Expr:
@@ -393,7 +394,7 @@ def constant_value(graph, constant) -> sp.Expr:
     assumptions = {"positive": {"positive": True}, "negative": {"negative": True},
                    "unit": {"positive": True}, "real": {}}[constant.domain]
     symbol = sp.Symbol(constant.name, real=True, **assumptions)
-    return graph.leaf(symbol, _CONSTANT_KINDS[constant.domain], Quantity("constant", constant.name))
+    return graph.leaf(symbol, _CONSTANT_KINDS[constant.domain], Quantity(Role.CONSTANT, constant.name))
 
 
 def _non_rational(value: sp.Expr) -> bool:

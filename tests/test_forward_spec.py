@@ -8,7 +8,7 @@ import pytest
 
 from derivcheck import syntax as sx
 from derivcheck.errors import InputError
-from derivcheck.forward_spec import Role
+from derivcheck.roles import Role
 from derivcheck.spec import parse_spec
 
 BATCHNORM = """

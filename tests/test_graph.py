@@ -6,14 +6,15 @@ import sympy as sp
 
 from derivcheck.functions import sigmoid
 from derivcheck.graph import Graph, Quantity
+from derivcheck.roles import Role
 
 
 def small_graph():
     graph = Graph()
-    x, w, v = (graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in "xwv")
-    u = graph.define(sp.Symbol("u"), w * x, Quantity("let", "u"))
-    h = graph.define(sp.Symbol("h"), sigmoid(u) + u ** 2, Quantity("let", "h"))
-    out = graph.define(sp.Symbol("out"), v * h * u, Quantity("let", "out"))
+    x, w, v = (graph.leaf(sp.Symbol(n), "symbol", Quantity(Role.SYMBOL, n)) for n in "xwv")
+    u = graph.define(sp.Symbol("u"), w * x, Quantity(Role.LET, "u"))
+    h = graph.define(sp.Symbol("h"), sigmoid(u) + u ** 2, Quantity(Role.LET, "h"))
+    out = graph.define(sp.Symbol("out"), v * h * u, Quantity(Role.LET, "out"))
     return graph, (x, w, v, u, h, out)
 
 
@@ -50,8 +51,8 @@ def test_adjoints_are_cached_shared_and_computed_only_as_far_as_asked():
 
 def test_a_rule_gives_a_nodes_local_derivatives():
     graph = Graph()
-    a, b = (graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in "ab")
-    y = graph.define(sp.Symbol("y"), sp.exp(a) * b, Quantity("let", "y"))
+    a, b = (graph.leaf(sp.Symbol(n), "symbol", Quantity(Role.SYMBOL, n)) for n in "ab")
+    y = graph.define(sp.Symbol("y"), sp.exp(a) * b, Quantity(Role.LET, "y"))
     graph.set_partial_rule(y, lambda symbol: y if symbol == a else sp.exp(a))
     assert graph.derivative(y, a) == y and graph.derivative(y, b) == sp.exp(a)
 

@@ -9,6 +9,7 @@ import pytest
 from derivcheck.numeric import Evaluator, sample_point_batch
 from derivcheck.semantics import Model
 from derivcheck.spec import load_spec
+from derivcheck.roles import Role
 
 ACTIVATIONS = {
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
@@ -112,6 +113,6 @@ def test_quantity_lookup_conventions(write):
     from derivcheck.errors import Location
     here = Location("t", 1, 1)
     weight = model.evaluate(parse_expression("w[2][3,1]", here, spec.scope), {})
-    assert weight == network.quantity("w", 2, (1, 3), None)
+    assert weight == network.quantity(Role.W, 2, (1, 3), None)
     assert model.evaluate(parse_expression("a[1][0]", here, spec.scope), {}) == 1
-    assert model.evaluate(parse_expression("yhat", here, spec.scope), {}) == network.quantity("a", 2, (1,), None)
+    assert model.evaluate(parse_expression("yhat", here, spec.scope), {}) == network.quantity(Role.A, 2, (1,), None)

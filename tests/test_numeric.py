@@ -9,11 +9,12 @@ import sympy as sp
 from derivcheck.functions import generic_function, sigmoid, softmax
 from derivcheck.graph import Graph, Quantity
 from derivcheck.numeric import Evaluator, certified_difference, disagree, sample_point_batch
+from derivcheck.roles import Role
 
 
 def graph_with(*names):
     graph = Graph()
-    symbols = [graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in names]
+    symbols = [graph.leaf(sp.Symbol(n), "symbol", Quantity(Role.SYMBOL, n)) for n in names]
     return graph, symbols
 
 
@@ -31,7 +32,7 @@ def test_float_and_precise_evaluation_agree():
 
 def test_definitions_are_evaluated_through():
     graph, (x,) = graph_with("x")
-    u = graph.define(sp.Symbol("u"), 2 * x, Quantity("let", "u"))
+    u = graph.define(sp.Symbol("u"), 2 * x, Quantity(Role.LET, "u"))
     assert Evaluator(graph, {x: np.array([1.5])}, {}).value(u + 1)[0] == 4.0
 
 

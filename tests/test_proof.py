@@ -10,11 +10,12 @@ from derivcheck.errors import OutOfWork
 from derivcheck.graph import Graph, Quantity
 from derivcheck.limits import Budget
 from derivcheck.proof import Prover, is_identically_zero, size
+from derivcheck.roles import Role
 
 
 def prover_with(*names):
     graph = Graph()
-    symbols = [graph.leaf(sp.Symbol(n), "symbol", Quantity("symbol", n)) for n in names]
+    symbols = [graph.leaf(sp.Symbol(n), "symbol", Quantity(Role.SYMBOL, n)) for n in names]
     return Prover(graph, {}, [], [], False), graph, symbols
 
 
@@ -35,15 +36,15 @@ def test_non_identity_is_not_proved():
 
 def test_definitions_are_unfolded():
     prover, graph, (x,) = prover_with("x")
-    u = graph.define(sp.Symbol("u"), x ** 2, Quantity("let", "u"))
-    v = graph.define(sp.Symbol("v"), u + 1, Quantity("let", "v"))
+    u = graph.define(sp.Symbol("u"), x ** 2, Quantity(Role.LET, "u"))
+    v = graph.define(sp.Symbol("v"), u + 1, Quantity(Role.LET, "v"))
     assert prover.prove(v, x ** 2 + 1)
     assert not prover.prove(v, x ** 2)
 
 
 def test_one_hot_assumption_is_used_only_when_given():
     graph = Graph()
-    y1, y2, o = (graph.leaf(sp.Symbol(n), "target", Quantity("y", n)) for n in ("y1", "y2", "o"))
+    y1, y2, o = (graph.leaf(sp.Symbol(n), "target", Quantity(Role.Y, n)) for n in ("y1", "y2", "o"))
     plain = Prover(graph, {}, [], [[y1, y2]], one_hot=False)
     assumed = Prover(graph, {}, [], [[y1, y2]], one_hot=True)
     assert not plain.prove(o * (y1 + y2) - y1, o - y1)

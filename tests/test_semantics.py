@@ -10,6 +10,7 @@ from derivcheck.indexing import Occurrence, match_pattern, span_of
 from derivcheck.results import ClaimResult, FileResult, Verdict
 from derivcheck.semantics import Model
 from derivcheck.spec import load_spec
+from derivcheck.roles import Role
 
 HERE = Location("t.yaml", 1, 1)
 
@@ -28,7 +29,7 @@ def value(model: Model, text: str, **bindings):
 def test_one_neuron_shorthand_and_batch(model):
     m = model("network: {sizes: [1, 1, 2], batch: 2}\nclaims: []\n")
     assert value(m, "a[1][s]", s=2) == value(m, "a[1][1,s]", s=2)
-    assert value(m, "x[s]", s=1) == m.network.quantity("x", 0, (1,), 1)
+    assert value(m, "x[s]", s=1) == m.network.quantity(Role.X, 0, (1,), 1)
     with pytest.raises(InputError, match="takes 2 indices after its layer, got 1"):
         value(m, "a[2][j]", j=1)
 
@@ -56,7 +57,7 @@ def test_sum_range_comes_from_what_it_indexes(model):
     m = model("network: {sizes: [3, 2], bias: folded}\nclaims: []\n")
     # with a folded bias, x[0] = 1 and w[1][1,0] is the bias: the sum is exactly z[1][1]
     assert value(m, "sum(k, w[1][1,k] * x[k])") == m.graph.definitions[value(m, "z[1][1]")]
-    assert value(m, "sum(k in 0..0, w[1][1,k])") == m.network.quantity("w", 1, (1, 0), None)
+    assert value(m, "sum(k in 0..0, w[1][1,k])") == m.network.quantity(Role.W, 1, (1, 0), None)
 
 
 def test_match_pattern():

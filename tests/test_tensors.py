@@ -10,6 +10,7 @@ import sympy as sp
 from derivcheck.errors import IndexRangeError, InputError, Location
 from derivcheck.expressions import parse_expression
 from derivcheck.limits import Limits
+from derivcheck.roles import Role
 from derivcheck.semantics import Model
 from derivcheck.spec import parse_spec
 
@@ -59,8 +60,8 @@ def test_ranges_come_from_shapes_and_from_the_slots_letters_fill_alone():
     assert m.tensors.slot_range("h", 0, ()) == range(0, 4)  # h[0] declared, h[1..3] defined
     assert str(value(m, "h[0][2]")) == "h[0][2]" and m.graph.leaves[value(m, "h[0][2]")] == "input"
     assert m.graph.definitions[value(m, "h[2][1]")] == sp.tanh(value(m, "a[2][1]"))
-    assert m.graph.quantities[value(m, "h[2][1]")].role == "atom"  # a non-rational definition: a proof atom
-    assert m.graph.quantities[value(m, "a[2][1]")].role == "forward"
+    assert m.graph.quantities[value(m, "h[2][1]")].role is Role.ATOM  # a non-rational definition: a proof atom
+    assert m.graph.quantities[value(m, "a[2][1]")].role is Role.FORWARD
     assert m.graph.definitions[value(m, "J")] == sum(value(m, f"h[{t}][{j}]") for t, j in ((1, 2), (2, 1), (3, 3)))
 
 
