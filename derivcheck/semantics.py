@@ -273,6 +273,9 @@ class Model(LetEvaluation, IndexValues):
         if not 0 <= layer <= self.network.L:
             raise UndefinedError(f"{name}[{layer}] does not exist: layers 0..{self.network.L}")
         width = max(let_shape(let.head)[1] for let in self.lets[name] if len(let_shape(let.head)) == 2)
+        if width == 2 and self.spec.network.batch == 1:  # delta[l][j,s] is a batch's; v[l][j,k] has no view
+            raise InputError(f"'{name}' has two indices after its layer: as a matrix it is read only in a batch "
+                             "(its second index the example)", node.loc, f"write it entry by entry: {name}[l][j,k]")
         columns = list(self.network.examples) if width == 2 else [None]
         rows = []
         for j in range(1, self.network.sizes[layer] + 1):

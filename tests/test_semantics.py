@@ -113,10 +113,13 @@ def test_a_derivative_by_a_let_goes_through_it_or_through_the_quantity_it_names(
           - claim: d(yhat[j])/d(w[2][j,k]) = 0
             expect: false
           - claim: dC/du[j] = (a[2][j] - y[j]) * sigmoid'(z[2][j])
+          - claim: dC/dw[2] = dC/dW[2]
     """)
-    assert [c.verdict for c in result.claims] == [Verdict.PROVED, Verdict.FALSE, Verdict.ERROR]
+    assert [c.verdict for c in result.claims] == [Verdict.PROVED, Verdict.FALSE, Verdict.ERROR, Verdict.ERROR]
     assert "cannot differentiate by the let u[j]: what is differentiated is not computed from it" in \
         result.claims[2].error  # C is built from z, never from u: a 0 there would be a false alarm
+    # no 2×1 column of w[2][j,1] read as the 2×3 matrix: without a batch such a let has no matrix view
+    assert "'w' has two indices after its layer: as a matrix it is read only in a batch" in result.claims[3].error
 
 
 def test_the_loss_may_be_called_l_and_otherwise_dl_is_no_derivative_of_the_layer_index(check):
@@ -136,3 +139,4 @@ def test_the_loss_may_be_called_l_and_otherwise_dl_is_no_derivative_of_the_layer
     assert all("L is the index of the output layer here, not a loss" in c.error for c in refused.claims)
     named = check(text.replace("{loss: LOSS}", "{loss: L}"))
     assert [c.verdict for c in named.claims] == [Verdict.PROVED, Verdict.PROVED]  # M, a whole-number let: a range
+
