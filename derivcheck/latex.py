@@ -26,15 +26,38 @@ class LatexParser(NameReader):
     # -- grammar -----------------------------------------------------------------------------
 
     def chain(self) -> list[Expr]:
+        if self.at("cmd", "therefore") or self.at("cmd", "Rightarrow") or self.at("cmd", "implies"):
+            self.next()  # ∴ x = …, ⇒ x = …: what leads into the equation
+        marked = self._marked_whole()
         parts = [self.expr()]
         while self.at("sym", "="):
             self.next()
             parts.append(self.expr())
+        if marked:
+            self.expect("sym", "}", f"}} to close \\{marked}")
         if self.peek() is not None:
             token = self.peek()
             raise self.fail(token, f"unexpected '{shown(token)}'",
                             "a closing bracket without its opening one?" if token.text in CLOSE else None)
         return parts
+
+    def _marked_whole(self) -> str | None:
+        """\\boxed{a = b} or \\underline{a = b} around the whole equation: the mark's name, read past."""
+        first, second = self.peek(), self.peek(1)
+        if first is None or first.kind != "cmd" or first.text not in ("boxed", "underline") or second is None \
+                or second.text != "{" or self._group_end(self.position + 1) != len(self.tokens) - 1:
+            return None
+        self.position += 2
+        return first.text
+
+    def _group_end(self, start: int) -> int:
+        """The position of the } that closes the { at ``start`` (or past the end)."""
+        depth = 0
+        for position in range(start, len(self.tokens)):
+            depth += {"{": 1, "}": -1}.get(self.tokens[position].text, 0) if self.tokens[position].kind == "sym" else 0
+            if depth == 0:
+                return position
+        return len(self.tokens)
 
     def whole(self) -> Expr:
         parts = self.chain()
@@ -182,8 +205,8 @@ class LatexParser(NameReader):
             if joined is not None:  # \mathit{x1}: the name x1
                 return self.scripts_of(joined, token)
             return self.scripts_of(self.argument(token, "\\" + name), token)
-        if name == "boxed":
-            return self.argument(token, "\\boxed")
+        if name in ("boxed", "underline"):  # a mark around the equation, not mathematics
+            return self.argument(token, "\\" + name)
         if name in ("underbrace", "overbrace"):  # \underbrace{x}_{label}: x; the label is an annotation
             inner = self.argument(token, "\\" + name)
             if self.at("sym", "_" if name == "underbrace" else "^"):

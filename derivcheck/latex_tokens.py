@@ -24,7 +24,7 @@ SIZES = ("left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", 
 ACCENTS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar"}  # \hat{y}: yhat
 STRUCTURE = ("frac", "dfrac", "tfrac", "partial", "sum", "sqrt", *ACCENTS, "top", "intercal", "prime",
              "nabla", "mathbb", "text", "tag", "operatorname", "{", "}", "lbrack", "rbrack", "underbrace",
-             "overbrace", "boxed")
+             "overbrace", "boxed", "underline", "therefore", "Rightarrow", "implies")
 COMMANDS = frozenset(GREEK) | frozenset(FUNCTIONS) | frozenset(PRODUCTS) | frozenset(c for c in COMPARISONS
                                                                                       if c.isalpha()) \
     | frozenset(STYLES) | frozenset(LAYOUT) | frozenset(SIZES) | frozenset(STRUCTURE)

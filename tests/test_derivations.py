@@ -94,7 +94,7 @@ def test_every_seed_note_is_checked_as_it_is_written(notes, path):
 @pytest.mark.parametrize("note, line, name, code", [
     ("seed000.md", 52, "line 52", "missing_factor"),  # the extra factor f (= 1/q): q is missing to cancel it
     ("seed000.md", 94, "∂e/∂w2 with σ(z2) for σ'(z2)", "function_for_derivative"),
-    ("seed000.md", 122, "∂e/∂w1 with σ'(z)[1 - σ(z)]", "derivative_for_function"),
+    ("seed000.md", 123, "∂e/∂w1 with σ'(z)[1 - σ(z)]", "derivative_for_function"),
     ("seed001.md", 64, "(1) ∂J/∂θ(3) without f'(z(4))", "missing_factor"),  # in the θ chain's section model
     ("seed001.md", 71, "∂J/∂θ(2) with a(3) for θ(3) f'(z(4))", None),  # the denominator swapped: no one edit
     ("seed001.md", 162, "(3) without the sum over j", "missing_sum"),
@@ -103,9 +103,10 @@ def test_every_seed_note_is_checked_as_it_is_written(notes, path):
     ("seed002.md", 120, "δ_j^l = δ_j^{l+1} w_jk^{l+1}", "index_on_one_side"),
     ("seed003.md", 495, "∂L/∂W_ke^(2) with δ_k^(2) for δ_e^(2)", "wrong_index"),  # the loss named L
     ("seed003.md", 498, "the recursion with W_ml for W_lm", None),
-    ("seed004.md", 241, "δ^(l) = (W^(l+1) δ^(l+1)) ⊙ f'(s^(l)), no transpose", "transpose"),
-    ("seed004.md", 260, "step iv", "transpose"),
-    ("seed004.md", 293, "the open question, without the summation over j", "missing_sum"),
+    ("seed004.md", 190, "∂L/∂w_ij^(l) with c for i, at every layer l", "index_on_one_side"),
+    ("seed004.md", 242, "δ^(l) = (W^(l+1) δ^(l+1)) ⊙ f'(s^(l)), no transpose", "transpose"),
+    ("seed004.md", 261, "step iv", "transpose"),
+    ("seed004.md", 294, "the open question, without the summation over j", "missing_sum"),
 ])
 def test_the_seed_notes_mistakes_are_false_at_their_lines(notes, note, line, name, code):
     found = [c for c in notes[note].claims if c.name.startswith(name)]

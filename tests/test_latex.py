@@ -79,6 +79,17 @@ def test_l_with_a_digit_is_a_name_of_the_file_for_the_layer_index_takes_no_subsc
     assert read(r"$\frac{\partial L_0}{\partial w^L_{11}}$", network) == "dL0/dw[L][1,1]"
 
 
+def test_a_box_or_an_underline_around_a_whole_equation_is_a_mark():
+    plain = parse_spec("symbols: [x]\nclaims: []\n", "p.yaml").scope
+    for text in (r"$\underline{x^2 = x x}$", r"$\boxed{x^2 = x \cdot x}$"):
+        assert [sx.to_text(side) for side in parse_chain(text, HERE, plain)] == ["x^2", "x · x"]
+    assert read(r"$\underline{x} + 1$", plain) == "x + 1"
+    for lead in (r"\therefore", r"\Rightarrow", r"\implies"):  # what leads into an equation
+        assert [sx.to_text(side) for side in parse_chain(f"${lead} x = 1 \\cdot x$", HERE, plain)] == ["x", "1 · x"]
+    with pytest.raises(InputError, match="cannot stand here"):  # between two sides it is not an equals sign
+        parse_chain(r"$x = 1 \Rightarrow x = 2$", HERE, plain)
+
+
 def test_a_derivative_operator_needs_what_it_differentiates():
     with pytest.raises(InputError, match=r"needs what it differentiates"):
         parse_chain(r"$x_k \frac{\partial}{\partial x_k} = 1$", HERE, SCOPE)
