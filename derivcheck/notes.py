@@ -283,7 +283,7 @@ def _equations(text: str, tex: bool, comments: list[_ModelComment]) -> list[Note
             at = start + offset + lead
             claim = part[lead:].rstrip()
             opens = claim.lstrip("& ").startswith("=")
-            closed = bool(found) and "".join(found[-1][0]).rstrip().endswith("=")
+            closed = bool(found) and found[-1][0][-1].rstrip().endswith("=")  # the chain's last piece
             if found and offset == 0 and opens and bisect.bisect_left(starts, end) == bisect.bisect_left(starts, at):
                 # a display that starts with = continues the chain above (one ending with = alone does not:
                 # what follows may be a new equation, and a chain of two would be a false alarm)

@@ -127,6 +127,7 @@ def test_notes_through_the_console_script(run, tmp_path):
     ("$$ a " * 200_000, 0),  # a megabyte of displays with no = (a scan per display would take minutes)
     ("\\begin{align} " * 70_000, 0),  # openers never closed
     ("$$x = x$$\n" * 50_000, 50_000),
+    ("$$x = x$$\n" + "$$= x =$$\n" * 50_000, 1),  # one chain of 50,000 displays (its end looked at, not joined)
     ("<!-- derivcheck: " + " " * 1_000_000 + "\n$$x = x$$\n", 1),  # a comment line that never closes
 ])
 def test_hostile_notes_are_read_in_one_pass(body, equations):
