@@ -21,15 +21,16 @@ class NameReader(Cursor):
                 node = BinOp("**", node, self.script(), node.loc)
         return node
 
-    def _example_mark(self) -> bool:
-        """{(i)} after ^ on an input, target or output: the example i (Ng's x^{(i)}), read past."""
+    def _example_mark(self) -> Name | None:
+        """{(i)} after ^ on an input, target or output: the example i (Ng's x^{(i)}), read past; else None."""
         texts = [t.text for t in self.tokens[self.position:self.position + 5]]
-        letter = self.tokens[self.position + 2] if len(texts) == 5 else None
-        if texts[:2] != ["{", "("] or texts[3:] != [")", "}"] or letter.kind != "letters" \
-                or not self.scope.is_index(letter.text):
-            return False
+        if texts[:2] != ["{", "("] or texts[3:] != [")", "}"]:
+            return None
+        letter = self.tokens[self.position + 2]
+        if letter.kind != "letters" or not self.scope.is_index(letter.text):
+            return None
         self.position += 5
-        return True
+        return self.name(letter)
 
     def _transpose_mark(self) -> bool:
         token = self.peek()
@@ -169,9 +170,7 @@ class NameReader(Cursor):
                     transpose = True
                 elif name in self.layered:
                     layer = self.script()
-                elif name in self.scope.examples and self._example_mark():
-                    example = self.name(self.tokens[self.position - 3])
-                else:
+                elif name not in self.scope.examples or (example := self._example_mark()) is None:
                     power = self.script()
         if example is not None and self.scope.example_slot:  # y^{(i)}_j: y[j,i]; with one example, y_j
             indices = (indices or []) + [example]
