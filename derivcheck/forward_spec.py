@@ -22,6 +22,7 @@ from .roles import Role
 
 FORWARD_KEYS = ("dims", "inputs", "params", "constants", "data", "forward", "loss", "upstream")
 DOMAINS = ("positive", "negative", "real", "unit")
+SOFTMAX_GROUP = "softmax"  # a piece whose instances over its first letter form one softmax (Piece.group)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Piece:
     extents: tuple[Extent, ...] | None
     body: sx.Expr | None
     loc: Location = field(compare=False)
+    group: str | None = None  # SOFTMAX_GROUP: the body is the argument of one softmax over the first letter
 
     @property
     def name(self) -> str:

@@ -1,9 +1,12 @@
-"""The network of a derivation file as a graph: parameters, the forward pass, the loss.
+"""A network of a derivation file (format v1): its quantities by role, layer and neurons, over its table.
 
 Conventions (format v1): layers 0..L, neurons from 1; ``w[l][j,k]`` is the
 weight into neuron j of layer l from neuron k of layer l-1; ``bias: folded``
 makes a[l][0] = 1 for l < L and w[l][j,0] the bias; with a batch every
-per-example quantity has the example index last.
+per-example quantity has the example index last. The forward pass is the
+network's table (``network_table``), built as a forward file's is; this class
+is the sugar over it: a[0] is the input, yhat is a[L], the one-neuron
+shorthand, the from-to order of a weight's indices.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import sympy as sp
 
 from .errors import IndexRangeError, UndefinedError
-from .functions import ACTIVATIONS, LOSSES, apply_activation, softmax
-from .graph import Graph, Quantity
+from .functions import ACTIVATIONS, LOSSES, apply_activation
+from .graph import Quantity
 from .network_spec import NetworkSpec
-from .roles import EXAMPLES, Role
+from .network_table import compile_network, neuron_span, table_name
+from .roles import EXAMPLES, LAYERED, Role
+from .tensors import Tensors
 
 # role → (first layer, last layer or None for L) of the layers where it exists
 LAYERS = {Role.X: (0, 0), Role.A: (0, None), Role.Z: (1, None), Role.W: (1, None), Role.B: (1, None),
@@ -22,88 +27,47 @@ LAYERS = {Role.X: (0, 0), Role.A: (0, None), Role.Z: (1, None), Role.W: (1, None
 
 
 class Network:
-    """Symbols and definitions of one network; ``quantity`` looks them up by role and indices."""
+    """The quantities of one network; ``quantity`` looks them up by role and indices in its table."""
 
-    def __init__(self, spec: NetworkSpec):
+    def __init__(self, spec: NetworkSpec, model):
         self.spec = spec
         self.L = spec.last
         self.sizes = spec.sizes
         self.folded = spec.bias == "folded"
-        self.graph = Graph()
+        self.graph = model.graph
         self.notation = spec.notation
         self.examples = range(1, spec.batch + 1)
-        self._symbols: dict[tuple, sp.Expr] = {}
+        self.table = Tensors(compile_network(spec), model,
+                             {role: spec.notation.name_of(role) for role in LAYERED | EXAMPLES})
         self.target_groups: list[list[sp.Symbol]] = []
         self.C: sp.Symbol | None = None
-        self._build()
+        self.per_example: list[sp.Expr] = []
 
-    # -- construction -----------------------------------------------------------------
-
-    def _suffix(self, s: int) -> tuple[int, ...]:
-        return (s,) if self.spec.batch > 1 else ()
-
-    def _leaf(self, key: tuple, kind: str, role: Role, layer: int | None, indices: tuple[int, ...]) -> sp.Symbol:
-        if role is Role.W and self.notation.from_to:
-            indices = tuple(reversed(indices))  # shown as the file writes it: from, to
-        quantity = Quantity(role, self.notation.name_of(role), layer, indices)
-        symbol = sp.Symbol(quantity.label())
-        self._symbols[key] = self.graph.leaf(symbol, kind, quantity)
-        return symbol
-
-    def _node(self, key: tuple, expr: sp.Expr, role: Role, layer: int, indices: tuple[int, ...]) -> sp.Symbol:
-        quantity = Quantity(role, self.notation.name_of(role), layer, indices)
-        symbol = sp.Symbol(quantity.label())
-        self._symbols[key] = self.graph.define(symbol, expr, quantity)
-        return symbol
-
-    def _build(self) -> None:
+    def build(self) -> None:
+        """Every instance of the table, in the order of the leaves' random draws: the parameters, then per
+        example the input, the forward pass layer by layer, and the targets; then the loss C."""
         L, sizes = self.L, self.sizes
         for l in range(1, L + 1):
             for j in range(1, sizes[l] + 1):
-                for k in range(0 if self.folded else 1, sizes[l - 1] + 1):
-                    self._leaf((Role.W, l, j, k), "weight", Role.W, l, (j, k))
+                for k in self.neuron_range(Role.W, l, 1):
+                    self.quantity(Role.W, l, (j, k), None)
                 if self.spec.bias == "true":
-                    self._leaf((Role.B, l, j), "bias", Role.B, l, (j,))
-        per_example = []
+                    self.quantity(Role.B, l, (j,), None)
         for s in self.examples:
-            suffix = self._suffix(s)
+            example = s if self.spec.batch > 1 else None
             for k in range(1, sizes[0] + 1):
-                self._symbols[(Role.A, 0, k, s)] = self._leaf((Role.X, 0, k, s), "input", Role.X, None, (k,) + suffix)
-            for l in range(0, L):
-                if self.folded:
-                    self._symbols[(Role.A, l, 0, s)] = sp.S.One
+                self.quantity(Role.X, 0, (k,), example)
             for l in range(1, L + 1):
-                pre = []
-                for j in range(1, sizes[l] + 1):
-                    total = sp.Add(*[self._symbols[(Role.W, l, j, k)] * self._symbols[(Role.A, l - 1, k, s)]
-                                     for k in range(0 if self.folded else 1, sizes[l - 1] + 1)])
-                    if self.spec.bias == "true":
-                        total += self._symbols[(Role.B, l, j)]
-                    pre.append(self._node((Role.Z, l, j, s), total, Role.Z, l, (j,) + suffix))
-                activation = self.spec.activations[l - 1]
-                for j in range(1, sizes[l] + 1):
-                    value = (softmax(j, *pre) if activation == "softmax"
-                             else apply_activation(activation, pre[j - 1]))
-                    self._node((Role.A, l, j, s), value, Role.A, l, (j,) + suffix)
-                if activation == "softmax":
-                    self._softmax_jacobian([self._symbols[(Role.A, l, j, s)] for j in range(1, sizes[l] + 1)], pre)
-            outputs = [self._symbols[(Role.A, L, j, s)] for j in range(1, sizes[L] + 1)]
-            targets = [self._leaf((Role.Y, L, j, s), "target", Role.Y, None, (j,) + suffix)
-                       for j in range(1, sizes[L] + 1)]
+                for role in (Role.Z, Role.A):
+                    for j in range(1, sizes[l] + 1):
+                        self.quantity(role, l, (j,), example)
+            outputs = [self.quantity(Role.A, L, (j,), example) for j in range(1, sizes[L] + 1)]
+            targets = [self.quantity(Role.Y, L, (j,), example) for j in range(1, sizes[L] + 1)]
             self.target_groups.append(targets)
             if isinstance(self.spec.loss, str):
-                per_example.append(LOSSES[self.spec.loss](outputs, targets))
-        self.per_example = per_example  # with a penalty, C is defined once the penalty is built
-        if per_example and self.spec.penalty is None:
-            self.define_loss(per_example)
-
-    def _softmax_jacobian(self, outputs: list[sp.Symbol], preacts: list[sp.Symbol]) -> None:
-        """d(yhat[i])/d(z[j]) = yhat[i]([i == j] - yhat[j]) over the outputs' own symbols: each
-        entry small, so a Jacobian claim over N outputs costs N², not N³."""
-        position = {z: j for j, z in enumerate(preacts)}
-        for i, output in enumerate(outputs):
-            self.graph.set_partial_rule(
-                output, lambda z, i=i, output=output: output * (int(i == position[z]) - outputs[position[z]]))
+                self.per_example.append(LOSSES[self.spec.loss](outputs, targets))
+        if self.per_example and self.spec.penalty is None:  # with a penalty, C is defined once it is built
+            self.define_loss(self.per_example)
 
     def define_loss(self, per_example: list[sp.Expr], penalty: sp.Expr = sp.S.Zero) -> None:
         """C from the per-example losses (a loss given as an expression is built by the caller) and the
@@ -126,10 +90,7 @@ class Network:
 
     def neuron_range(self, role: Role, layer: int, slot: int) -> range:
         """Valid values of neuron slot ``slot`` (0 = to, 1 = from for w) at ``layer``."""
-        if role is Role.W and slot == 1:
-            return range(0 if self.folded else 1, self.sizes[layer - 1] + 1)
-        zero = self.folded and role in (Role.A, Role.X) and layer < self.L
-        return range(0 if zero else 1, self.sizes[layer] + 1)
+        return neuron_span(self.spec, role, layer, slot)
 
     def is_single(self, role: Role, layer: int) -> bool:
         """Whether role[layer] has one neuron, so that its neuron indices may be dropped."""
@@ -155,10 +116,17 @@ class Network:
                 raise IndexRangeError(self.describe_range(role, layer, neurons, example))
         if example is not None and example not in self.examples:
             raise IndexRangeError(f"example index {example} is out of range 1..{self.spec.batch}")
-        key_role = {Role.X: Role.A, Role.YHAT: Role.A, Role.Y: Role.Y}.get(role, role)
-        s = example or 1
-        key = (key_role, layer) + tuple(neurons) + ((s,) if role not in (Role.W, Role.B) else ())
-        return self._symbols[key]
+        if role in (Role.X, Role.A) and neurons[0] == 0:
+            return sp.S.One  # the unit of a folded bias
+        if role is Role.YHAT:
+            role, layer = Role.A, self.L
+        elif role is Role.A and layer == 0:
+            role = Role.X
+        if role is Role.W and self.notation.from_to:
+            neurons = tuple(reversed(neurons))  # the table's weights are as the file writes them: from, to
+        indices = neurons + ((example or 1,) if self.spec.batch > 1 and role not in (Role.W, Role.B) else ())
+        groups = ((layer,), indices) if role in LAYERED else (indices,)
+        return self.table.instance(table_name(role), groups, None)
 
     def missing_layer(self, role: Role, layer: int) -> str:
         name = self.notation.name_of(role)
@@ -184,25 +152,29 @@ class Network:
     def proof_rewrites(self) -> dict[sp.Expr, sp.Expr]:
         """act(z) → a for elementwise layers (and a → z for identity): a proof keeps them as symbols."""
         rewrites: dict[sp.Expr, sp.Expr] = {}
-        for (role, layer, *rest), symbol in self._symbols.items():
-            if role is not Role.A or layer == 0 or rest[0] == 0:
-                continue
-            z = self._symbols[(Role.Z, layer) + tuple(rest)]
-            activation = self.spec.activations[layer - 1]
-            if activation == "softmax":
-                rewrites[self.graph.definitions[symbol]] = symbol
-            elif activation in ACTIVATIONS and ACTIVATIONS[activation] is None:
-                rewrites[symbol] = z
-            else:
-                rewrites[apply_activation(activation, z)] = symbol
+        for example in self._example_indices():
+            for layer in range(1, self.L + 1):
+                activation = self.spec.activations[layer - 1]
+                for j in range(1, self.sizes[layer] + 1):
+                    a = self.quantity(Role.A, layer, (j,), example)
+                    z = self.quantity(Role.Z, layer, (j,), example)
+                    if activation == "softmax":
+                        rewrites[self.graph.definitions[a]] = a
+                    elif activation in ACTIVATIONS and ACTIVATIONS[activation] is None:
+                        rewrites[a] = z
+                    else:
+                        rewrites[apply_activation(activation, z)] = a
         return rewrites
 
     def softmax_outputs(self) -> list[list[sp.Symbol]]:
         """Per example, the output symbols when the output layer is a softmax."""
         if self.spec.activations[-1] != "softmax":
             return []
-        return [[self._symbols[(Role.A, self.L, j, s)] for j in range(1, self.sizes[self.L] + 1)]
-                for s in self.examples]
+        return [[self.quantity(Role.A, self.L, (j,), example) for j in range(1, self.sizes[self.L] + 1)]
+                for example in self._example_indices()]
+
+    def _example_indices(self) -> list[int | None]:
+        return list(self.examples) if self.spec.batch > 1 else [None]
 
     def generic_functions(self) -> set[str]:
         return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}

@@ -32,11 +32,8 @@ class Model(LetEvaluation, IndexValues):
 
     def __init__(self, spec: Spec):
         self.spec = spec
-        self.network = Network(spec.network) if spec.network else None
-        self.graph: Graph = self.network.graph if self.network else Graph()
+        self.graph = Graph()
         self.lets: dict[str, list[LetSpec]] = {}
-        for let in spec.lets:
-            self.lets.setdefault(let.name, []).append(let)
         self._let_atoms: dict[tuple, sp.Expr] = {}
         self._in_progress: list[tuple] = []
         self._sum_terms = 1  # terms of the sums enclosing the expression being evaluated
@@ -46,6 +43,9 @@ class Model(LetEvaluation, IndexValues):
         self.ranges = IndexRanges(self)
         self.symbols: dict[str, sp.Symbol] = {}
         self.tensors: Tensors | None = None
+        self.network = Network(spec.network, self) if spec.network else None
+        if self.network is not None:
+            self.network.build()
         for name, assumptions in spec.symbols.items():  # a key's question may add symbols to any model
             symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
             kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
@@ -63,6 +63,8 @@ class Model(LetEvaluation, IndexValues):
         if spec.forward is not None:
             self.tensors = Tensors(spec.forward, self)
             self.tensors.build()
+        for let in spec.lets:  # the user's definitions come last: the file's own model never reads them
+            self.lets.setdefault(let.name, []).append(let)
 
     def proof_rewrites(self) -> dict[sp.Expr, sp.Symbol]:
         """The function applications a proof (and a printed gradient) writes as the quantity they define:

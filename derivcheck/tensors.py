@@ -18,24 +18,27 @@ import sympy as sp
 
 from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
-from .forward_spec import ForwardSpec, Piece
+from .forward_spec import SOFTMAX_GROUP, ForwardSpec, Piece
+from .functions import softmax
 from .graph import Quantity, exact
 from .indexing import match_pattern
 from .limits import over_limit
-from .roles import Role
+from .roles import EXAMPLES, LAYERED, Role
 
 # how each sampled role's leaves are drawn (numeric.SAMPLING's kinds)
-_LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input"}
+_LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input", Role.W: "weight",
+               Role.B: "bias", Role.X: "input", Role.Y: "target"}
+_NETWORK_DEFINITIONS = frozenset({Role.Z, Role.A})  # a network's definitions keep their role
 _CONSTANT_KINDS = {"positive": "positive", "negative": "negative", "unit": "unit", "real": "symbol"}
-_RATIONAL = (sp.Add, sp.Mul)
 
 
 class Tensors:
     """The quantities of a forward file: look-ups by name and index values, views, index ranges."""
 
-    def __init__(self, forward: ForwardSpec, model):
+    def __init__(self, forward: ForwardSpec, model, shown: dict[Role, str] | None = None):
         self.spec = forward
         self.model = model
+        self.shown = shown or {}  # a network's roles → the file's names for them (its table keys are roles)
         self.graph = model.graph
         self.limits = model.spec.limits
         self.pieces: dict[str, list[Piece]] = {}
@@ -107,20 +110,32 @@ class Tensors:
             chain = " → ".join(_label(n, g) for n, g in self._building[self._building.index(key):] + [key])
             raise InputError(f"the forward definitions never reach a base case: {chain}", piece.loc,
                              "a recurrence needs a base case such as h[0][j], declared or defined")
-        label = _label(name, groups)
         if piece.body is None:  # declared values: a leaf to sample
-            quantity = Quantity(piece.role, name, groups=groups)
-            symbol = self.graph.leaf(sp.Symbol(label), _LEAF_KINDS[piece.role], quantity)
+            quantity = self._quantity(piece.role, name, groups)
+            symbol = self.graph.leaf(sp.Symbol(quantity.label()), _LEAF_KINDS[piece.role], quantity)
         else:
-            symbol = self._define(piece, bindings, key, label)
+            symbol = self._define(piece, bindings, key)
         self._instances[key] = symbol
+        if piece.group == SOFTMAX_GROUP:
+            self._softmax_jacobian(piece, bindings)
         return symbol
 
-    def _define(self, piece: Piece, bindings: dict[str, int], key: tuple, label: str) -> sp.Symbol:
+    def _quantity(self, role: Role, name: str, groups) -> Quantity:
+        """What an instance is: a network's quantity by its layer and neurons, in the file's name for it
+        (w[2][1,3], x[3]); a forward file's by its groups (h[2][1])."""
+        if role in LAYERED:
+            return Quantity(role, self.shown[role], groups[0][0], groups[1])
+        if role in EXAMPLES:
+            return Quantity(role, self.shown[role], None, groups[0])
+        return Quantity(role, name, groups=groups)
+
+    def _define(self, piece: Piece, bindings: dict[str, int], key: tuple) -> sp.Symbol:
+        label = _label(*key)
         self._building.append(key)  # (their number was checked against forward_instances before building)
         try:
             self.model.start_claim()  # each instance pays for its own sums (build_terms)
-            value = self.model.evaluate(piece.body, bindings)
+            value = self._softmax_value(piece, bindings) if piece.group == SOFTMAX_GROUP else \
+                self.model.evaluate(piece.body, bindings)
         except (ShapeError, UndefinedError) as error:  # the file's error, at the definition
             raise InputError(f"in {label}, {error.message}", piece.loc) from None
         finally:
@@ -128,9 +143,34 @@ class Tensors:
         if isinstance(value, sp.MatrixBase):
             raise InputError(f"{label} is a matrix ({value.shape[0]}×{value.shape[1]}); a definition gives one "
                              "number per instance", piece.loc, "index the matrices in its body")
-        role = Role.ATOM if _non_rational(value) else Role.FORWARD
-        quantity = Quantity(role, piece.name, groups=key[1])
-        return self.graph.define(sp.Symbol(label), value, quantity)
+        role = piece.role if piece.role in _NETWORK_DEFINITIONS else Role.ATOM if _non_rational(value) else \
+            Role.FORWARD
+        quantity = self._quantity(role, piece.name, key[1])
+        return self.graph.define(sp.Symbol(quantity.label()), value, quantity)
+
+    # -- softmax groups: the body is the argument, the instances over the first letter one softmax --------
+
+    def _group(self, piece: Piece, bindings: dict[str, int]) -> list[tuple]:
+        letter = piece.letters[0]
+        return [(piece.name, _head_groups(piece, {**bindings, letter: value}))
+                for value in self.piece_ranges(piece)[letter]]
+
+    def _softmax_value(self, piece: Piece, bindings: dict[str, int]) -> sp.Expr:
+        letter = piece.letters[0]
+        span = self.piece_ranges(piece)[letter]
+        arguments = [self.model.evaluate(piece.body, {**bindings, letter: value}) for value in span]
+        return softmax(bindings[letter] - span.start + 1, *arguments)
+
+    def _softmax_jacobian(self, piece: Piece, bindings: dict[str, int]) -> None:
+        """Once a group is built: d(out[i])/d(arg[j]) = out[i]([i == j] - out[j]) over the outputs' own
+        symbols, so that a Jacobian claim over N outputs costs N², not N³."""
+        outputs = [self._instances.get(key) for key in self._group(piece, bindings)]
+        if any(output is None for output in outputs):
+            return
+        position = {argument: j for j, argument in enumerate(self.graph.definitions[outputs[0]].args[1:])}
+        for i, output in enumerate(outputs):
+            self.graph.set_partial_rule(
+                output, lambda z, i=i, output=output: output * (int(i == position[z]) - outputs[position[z]]))
 
     def _piece_at(self, name: str, groups, node) -> tuple[Piece, dict[str, int]]:
         """The most specific piece whose head and ranges hold these index values."""
@@ -366,9 +406,7 @@ class Tensors:
         letters = piece.letters
         found = []
         for values in itertools.product(*(ranges[letter] for letter in letters)):
-            bound = dict(zip(letters, values))
-            groups = tuple(tuple(bound[item.id] if isinstance(item, sx.Name) else int(item.text) for item in group)
-                           for group in _groups(piece.head))
+            groups = _head_groups(piece, dict(zip(letters, values)))
             if self._piece_at(piece.name, groups, piece.head)[0] is piece:  # a more specific head wins
                 found.append(self.instance(piece.name, groups, piece.head))
         return found
@@ -418,6 +456,12 @@ def _fits(item, value: int, ranges: dict[str, range]) -> bool:
 
 def _groups(head) -> tuple[tuple[sx.Expr, ...], ...]:
     return head.groups if isinstance(head, sx.Indexed) else ()
+
+
+def _head_groups(piece: Piece, bound: dict[str, int]) -> tuple[tuple[int, ...], ...]:
+    """The index values of the instance of a piece where its letters have these values."""
+    return tuple(tuple(bound[item.id] if isinstance(item, sx.Name) else int(item.text) for item in group)
+                 for group in _groups(piece.head))
 
 
 def _structure(head) -> tuple[int, ...]:

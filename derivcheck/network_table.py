@@ -1,0 +1,135 @@
+"""A network (format v1) compiled into a forward table: its declared tensors and its forward pass.
+
+The MLP is sugar over the forward model. Each layer's weights, biases, pre-activations and activations
+are pieces with that layer's own ranges (``w[2][j,k]`` with j in 1..n2 and k in 1..n1), and the forward
+pass is one definition per layer, written in the file's notation and read by the evaluator that reads a
+forward file's definitions::
+
+    z[l][j] = sum(k, 1, n[l-1], w[l][j,k] * a[l-1][k]) + b[l][j]      (a[0] is the input x)
+    a[l][j] = act(z[l][j])                                             (a softmax: a group over j)
+
+With ``bias: folded`` the bias is ``w[l][j,0]`` and the unit a[l][0] = 1 is the network's constant, not a
+piece; with a batch every per-example quantity has the example index last. The table's keys are the
+roles' own names (``w``, ``a``), so that the input and the activation may share the file's name.
+"""
+
+from __future__ import annotations
+
+from . import syntax as sx
+from .forward_spec import SOFTMAX_GROUP, Extent, ForwardSpec, Piece
+from .network_spec import NetworkSpec
+from .roles import Role
+
+
+def table_name(role: Role) -> str:
+    """The key of a network role's tensor in the table: x, w, b, z, a, y (the output yhat is a[L])."""
+    return Role.A.value if role is Role.YHAT else role.value
+
+
+def neuron_span(spec: NetworkSpec, role: Role, layer: int, slot: int) -> range:
+    """The values of neuron slot ``slot`` (0 = to, 1 = from for a weight) of role[layer], the one rule for
+    them: neurons from 1, and the unit 0 of a folded bias in the inputs of a layer (x and a[l] below L)."""
+    if role is Role.W and slot == 1:
+        return range(0 if spec.bias == "folded" else 1, spec.sizes[layer - 1] + 1)
+    zero = spec.bias == "folded" and role in (Role.A, Role.X) and layer < spec.last
+    return range(0 if zero else 1, spec.sizes[layer] + 1)
+
+
+def compile_network(spec: NetworkSpec) -> ForwardSpec:
+    """The table of a network: x, y, and per layer w, b, z and a, in that order (the loss is not a piece:
+    the model defines it from the outputs and the targets)."""
+    return ForwardSpec(dims={}, pieces=tuple(_Compiler(spec).pieces()), constants={}, data={}, upstream=(),
+                       loss=None)
+
+
+class _Compiler:
+    def __init__(self, spec: NetworkSpec):
+        self.spec = spec
+        self.loc = spec.loc
+        self.batch = spec.batch > 1
+
+    def pieces(self) -> list[Piece]:
+        spec, L = self.spec, self.spec.last
+        found = [self._declared(Role.X, None), self._declared(Role.Y, None)]
+        for l in range(1, L + 1):
+            found.append(self._declared(Role.W, l))
+            if spec.bias == "true":
+                found.append(self._declared(Role.B, l))
+        for l in range(1, L + 1):
+            found.append(self._defined(Role.Z, l, self._preactivation(l)))
+            activation = spec.activations[l - 1]
+            z = self._neuron(Role.Z, l, "j")
+            if activation == "softmax":
+                found.append(self._defined(Role.A, l, z, group=SOFTMAX_GROUP))
+            elif activation in ("identity", "linear"):
+                found.append(self._defined(Role.A, l, z))
+            else:
+                found.append(self._defined(Role.A, l, sx.Call(activation, 0, (z,), self.loc)))
+        return found
+
+    # -- heads --------------------------------------------------------------------------------
+
+    def _head(self, role: Role, layer: int | None, letters: tuple[str, ...]) -> sx.Indexed:
+        """The head in the table's own name (the table key): w[2][j,k], x[k,s]."""
+        items = tuple(sx.Name(letter, self.loc) for letter in letters)
+        if role not in (Role.W, Role.B):
+            items += self._example()
+        layer_group = () if layer is None else ((self._num(layer),),)
+        return sx.Indexed(table_name(role), layer_group + (items,), self.loc)
+
+    def _letters(self, role: Role) -> tuple[str, ...]:
+        if role is Role.W:
+            return ("k", "j") if self.spec.notation.from_to else ("j", "k")
+        return ("k",) if role is Role.X else ("j",)
+
+    def _extents(self, role: Role, layer: int, letters: tuple[str, ...]) -> tuple[Extent, ...]:
+        slots = {"j": 0, "k": 1 if role is Role.W else 0}
+        spans = [neuron_span(self.spec, role, layer, slots[letter]) for letter in letters]
+        spans = [range(max(span.start, 1), span.stop) if role in (Role.X, Role.A) else span for span in spans]
+        if self.batch and role not in (Role.W, Role.B):
+            spans.append(range(1, self.spec.batch + 1))
+        return tuple(Extent(self._num(span.start), self._num(span.stop - 1)) for span in spans)
+
+    def _declared(self, role: Role, layer: int | None) -> Piece:
+        letters = self._letters(role)
+        at = {Role.X: 0, Role.Y: self.spec.last}.get(role, layer)
+        return Piece(role, self._head(role, layer, letters), self._extents(role, at, letters), None, self.loc)
+
+    def _defined(self, role: Role, layer: int, body: sx.Expr, group: str | None = None) -> Piece:
+        letters = self._letters(role)
+        return Piece(role, self._head(role, layer, letters), self._extents(role, layer, letters), body, self.loc,
+                     group)
+
+    # -- bodies, in the file's notation ---------------------------------------------------------
+
+    def _preactivation(self, l: int) -> sx.Expr:
+        """sum(k, 1, n, w[l][j,k] * a[l-1][k]) (+ w[l][j,0] when the bias is folded, + b[l][j])."""
+        spec, loc = self.spec, self.loc
+        below = self._neuron(Role.X, None, "k") if l == 1 else self._neuron(Role.A, l - 1, "k")
+        total = sx.Sum("k", self._num(1), self._num(spec.sizes[l - 1]),
+                       sx.BinOp("*", self._weight(l, sx.Name("k", loc)), below, loc), loc)
+        if spec.bias == "folded":
+            total = sx.BinOp("+", self._weight(l, self._num(0)), total, loc)
+        if spec.bias == "true":
+            total = sx.BinOp("+", total, sx.Indexed(self._name(Role.B), ((self._num(l),), (sx.Name("j", loc),)),
+                                                    loc), loc)
+        return total
+
+    def _weight(self, l: int, source: sx.Expr) -> sx.Indexed:
+        to = sx.Name("j", self.loc)
+        pair = (source, to) if self.spec.notation.from_to else (to, source)
+        return sx.Indexed(self._name(Role.W), ((self._num(l),), pair), self.loc)
+
+    def _neuron(self, role: Role, layer: int | None, letter: str) -> sx.Indexed:
+        items = (sx.Name(letter, self.loc),) + self._example()
+        layer_group = () if layer is None else ((self._num(layer),),)
+        return sx.Indexed(self._name(role), layer_group + (items,), self.loc)
+
+    def _example(self) -> tuple[sx.Expr, ...]:
+        return (sx.Name("s", self.loc),) if self.batch else ()
+
+    def _name(self, role: Role) -> str:
+        return self.spec.notation.name_of(role)
+
+    def _num(self, value: int) -> sx.Num:
+        return sx.Num(str(value), self.loc)
