@@ -9,6 +9,7 @@ This module reads and validates that part of the file; ``tensors`` builds it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import yaml
 
@@ -49,7 +50,7 @@ class Piece:
     def name(self) -> str:
         return self.head.id
 
-    @property
+    @cached_property
     def letters(self) -> tuple[str, ...]:
         return tuple(item.id for group in _groups(self.head) for item in group if isinstance(item, sx.Name))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .errors import IndexRangeError, UndefinedError
-from .functions import ACTIVATIONS, LOSSES, apply_activation
+from .functions import ACTIVATIONS, LOSSES
 from .graph import Quantity
 from .network_spec import NetworkSpec
 from .network_table import compile_network, neuron_span, table_name
@@ -42,6 +42,7 @@ class Network:
         self.target_groups: list[list[sp.Symbol]] = []
         self.C: sp.Symbol | None = None
         self.per_example: list[sp.Expr] = []
+        self._found: dict[tuple, sp.Expr] = {}  # quantity()'s answers, by its arguments
 
     def build(self) -> None:
         """Every instance of the table, in the order of the leaves' random draws: the parameters, then per
@@ -108,6 +109,9 @@ class Network:
 
     def quantity(self, role: Role, layer: int, neurons: tuple[int, ...], example: int | None) -> sp.Expr:
         """The symbol for role[layer][neurons, example] (layer ignored for x, y, yhat)."""
+        key = (role, layer, neurons, example)
+        if key in self._found:
+            return self._found[key]
         if layer not in self.layer_range(role):
             raise UndefinedError(self.missing_layer(role, layer))
         for slot, index in enumerate(neurons):
@@ -126,7 +130,8 @@ class Network:
             neurons = tuple(reversed(neurons))  # the table's weights are as the file writes them: from, to
         indices = neurons + ((example or 1,) if self.spec.batch > 1 and role not in (Role.W, Role.B) else ())
         groups = ((layer,), indices) if role in LAYERED else (indices,)
-        return self.table.instance(table_name(role), groups, None)
+        self._found[key] = found = self.table.instance(table_name(role), groups, None)
+        return found
 
     def missing_layer(self, role: Role, layer: int) -> str:
         name = self.notation.name_of(role)
@@ -148,33 +153,6 @@ class Network:
         valid = ", ".join(f"{letter} in {span_text(r)}" for letter, r in zip(shown_letters, ranges))
         return (f"{name}{layer_text}[{given}] is out of range: {name}{layer_text}"
                 f"[{','.join(shown_letters)}] has {valid}")
-
-    def proof_rewrites(self) -> dict[sp.Expr, sp.Expr]:
-        """act(z) → a for elementwise layers (and a → z for identity): a proof keeps them as symbols."""
-        rewrites: dict[sp.Expr, sp.Expr] = {}
-        for example in self._example_indices():
-            for layer in range(1, self.L + 1):
-                activation = self.spec.activations[layer - 1]
-                for j in range(1, self.sizes[layer] + 1):
-                    a = self.quantity(Role.A, layer, (j,), example)
-                    z = self.quantity(Role.Z, layer, (j,), example)
-                    if activation == "softmax":
-                        rewrites[self.graph.definitions[a]] = a
-                    elif activation in ACTIVATIONS and ACTIVATIONS[activation] is None:
-                        rewrites[a] = z
-                    else:
-                        rewrites[apply_activation(activation, z)] = a
-        return rewrites
-
-    def softmax_outputs(self) -> list[list[sp.Symbol]]:
-        """Per example, the output symbols when the output layer is a softmax."""
-        if self.spec.activations[-1] != "softmax":
-            return []
-        return [[self.quantity(Role.A, self.L, (j,), example) for j in range(1, self.sizes[self.L] + 1)]
-                for example in self._example_indices()]
-
-    def _example_indices(self) -> list[int | None]:
-        return list(self.examples) if self.spec.batch > 1 else [None]
 
     def generic_functions(self) -> set[str]:
         return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}

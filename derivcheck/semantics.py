@@ -66,12 +66,18 @@ class Model(LetEvaluation, IndexValues):
         for let in spec.lets:  # the user's definitions come last: the file's own model never reads them
             self.lets.setdefault(let.name, []).append(let)
 
+    @property
+    def table(self) -> Tensors | None:
+        """The table of the file's quantities: a network's (compiled from it) or a forward file's."""
+        return self.network.table if self.network is not None else self.tensors
+
     def proof_rewrites(self) -> dict[sp.Expr, sp.Symbol]:
         """The function applications a proof (and a printed gradient) writes as the quantity they define:
         sigmoid(z) → a in a network, tanh(a) → h in a forward file."""
-        if self.network is not None:
-            return self.network.proof_rewrites()
-        return self.tensors.proof_rewrites() if self.tensors is not None else {}
+        return self.table.proof_rewrites() if self.table is not None else {}
+
+    def softmax_groups(self) -> list[list[sp.Symbol]]:
+        return self.table.softmax_groups() if self.table is not None else []
 
     def start_claim(self) -> None:
         """Start counting what the next claim builds (limit build_terms): each claim pays for itself."""

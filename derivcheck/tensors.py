@@ -29,6 +29,7 @@ from .roles import EXAMPLES, LAYERED, Role
 _LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input", Role.W: "weight",
                Role.B: "bias", Role.X: "input", Role.Y: "target"}
 _NETWORK_DEFINITIONS = frozenset({Role.Z, Role.A})  # a network's definitions keep their role
+_ATOMS = frozenset({Role.ATOM, Role.A})  # definitions a proof keeps as symbols
 _CONSTANT_KINDS = {"positive": "positive", "negative": "negative", "unit": "unit", "real": "symbol"}
 
 
@@ -44,8 +45,8 @@ class Tensors:
         self.pieces: dict[str, list[Piece]] = {}
         for piece in forward.pieces:
             self.pieces.setdefault(piece.name, []).append(piece)
-        self.ranges: dict[Piece, dict[str, range]] = {}
-        self._resolving: set[Piece] = set()
+        self._ranges: dict[int, dict[str, range]] = {}  # by id(piece): a piece's hash walks its whole body
+        self._resolving: set[int] = set()
         self._instances: dict[tuple, sp.Expr] = {}
         self._building: list[tuple] = []
         self.constants = {name: constant_value(self.graph, c) for name, c in forward.constants.items()}
@@ -231,10 +232,29 @@ class Tensors:
         return exact(array.values[position])
 
     def proof_rewrites(self) -> dict[sp.Expr, sp.Symbol]:
-        """f(argument) → the definition's symbol, for the definitions a proof keeps as atoms (h = tanh(a)):
-        so tanh'(a) = 1 - tanh(a)^2 becomes 1 - h^2."""
-        return {self.graph.definitions[symbol]: symbol for symbol in self._instances.values()
-                if symbol in self.graph.definitions and self.graph.quantities[symbol].role is Role.ATOM}
+        """f(argument) → the definition's symbol, for the definitions a proof keeps as atoms (h = tanh(a), a
+        network's a = sigmoid(z), a softmax output): so tanh'(a) = 1 - tanh(a)^2 becomes 1 - h^2. An
+        activation that is the identity (a = z) goes the other way: a → z."""
+        rewrites: dict[sp.Expr, sp.Symbol] = {}
+        for symbol in self._instances.values():
+            if symbol in self.graph.definitions and self.graph.quantities[symbol].role in _ATOMS:
+                definition = self.graph.definitions[symbol]
+                if definition.is_Symbol:
+                    rewrites[symbol] = definition
+                else:
+                    rewrites[definition] = symbol
+        return rewrites
+
+    def softmax_groups(self) -> list[list[sp.Symbol]]:
+        """The instances of each softmax group (a network's outputs, one group per example)."""
+        groups = []
+        for piece in self.spec.pieces:
+            if piece.group == SOFTMAX_GROUP:
+                ranges = self.piece_ranges(piece)
+                rest = piece.letters[1:]
+                for values in itertools.product(*(ranges[letter] for letter in rest)):
+                    groups.append([self._instances[key] for key in self._group(piece, dict(zip(rest, values)))])
+        return groups
 
     # -- views of lets ---------------------------------------------------------------------------
 
@@ -298,17 +318,19 @@ class Tensors:
     def piece_ranges(self, piece: Piece) -> dict[str, range]:
         """The values of each letter of a piece: from its shape, the tensor it receives (upstream), or
         inferred from its body."""
-        if piece in self.ranges:
-            return self.ranges[piece]
+        known = self._ranges.get(id(piece))
+        if known is not None:
+            return known
         if piece.role is Role.UPSTREAM:
             source = next(p for p in self.pieces[self._upstream_of(piece.name)] if p.head == _renamed(
                 piece.head, p.name) and p.role is Role.FORWARD)
-            self.ranges[piece] = dict(zip(piece.letters, self.piece_ranges(source).values()))
-            return self.ranges[piece]
+            found = self._ranges[id(piece)] = dict(zip(piece.letters, self.piece_ranges(source).values()))
+            return found
         if piece.extents is not None:
-            self.ranges[piece] = {letter: self._extent(extent) for letter, extent in zip(piece.letters, piece.extents)}
-            return self.ranges[piece]
-        self._resolving.add(piece)
+            found = self._ranges[id(piece)] = {letter: self._extent(extent)
+                                               for letter, extent in zip(piece.letters, piece.extents)}
+            return found
+        self._resolving.add(id(piece))
         try:
             found = {}
             for letter in piece.letters:
@@ -318,8 +340,8 @@ class Tensors:
                                      f"'{letter}' never indexes a tensor alone in the body; give `shape:`")
                 found[letter] = span
         finally:
-            self._resolving.discard(piece)
-        self.ranges[piece] = found
+            self._resolving.discard(id(piece))
+        self._ranges[id(piece)] = found
         return found
 
     def first_range(self, letter: str, bodies) -> range | None:
@@ -344,7 +366,7 @@ class Tensors:
             return range(1, shape[slot] + 1) if slot < len(shape) else range(0)
         low, high = None, None
         for piece in self.pieces.get(name, ()):
-            if piece in self._resolving:
+            if id(piece) in self._resolving:
                 continue
             items = [item for group in _groups(piece.head) for item in group]
             if slot >= len(items):

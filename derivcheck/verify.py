@@ -65,8 +65,7 @@ class FileChecker:
         network = self.model.network
         self.one_hot = bool(network and network.spec.targets == "one_hot")
         rewrites = self.model.proof_rewrites()
-        self.prover = Prover(self.model.graph, rewrites,
-                             network.softmax_outputs() if network else [],
+        self.prover = Prover(self.model.graph, rewrites, self.model.softmax_groups(),
                              network.target_groups if network else [], self.one_hot)
         self._evaluator: Evaluator | None = None
         self._other_targets: Evaluator | None = None

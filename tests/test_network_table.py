@@ -71,8 +71,8 @@ def test_the_table_builds_the_graph_the_old_path_built(source):
         for argument in old_graph.definitions[output].args[1:]:
             assert new_graph._rules[output](argument) == rule(argument)
     network = new.network
-    assert network.proof_rewrites() == old.proof_rewrites()
-    assert network.softmax_outputs() == old.softmax_outputs()
+    assert new.proof_rewrites() == old.proof_rewrites()
+    assert new.softmax_groups() == old.softmax_outputs()
     assert network.target_groups == old.target_groups
     for role in (Role.X, Role.W, Role.B, Role.Z, Role.A, Role.YHAT, Role.Y):
         for layer in range(-1, network.L + 2):
