@@ -110,6 +110,17 @@ class Graph:
         self._terms: dict[sp.Symbol, dict[sp.Symbol, list[sp.Expr]]] = {}
         self._labels = 0
 
+    def fork(self) -> "Graph":
+        """A copy to grow apart: what is defined in it from now on stays in it (a let edited by a
+        diagnosis, over the file's own model built once)."""
+        twin = Graph()
+        twin.definitions, twin.rank = dict(self.definitions), dict(self.rank)
+        twin.leaves, twin.quantities = dict(self.leaves), dict(self.quantities)
+        twin.consumers = defaultdict(list, {symbol: list(users) for symbol, users in self.consumers.items()})
+        twin._partials, twin._rules, twin._terms = dict(self._partials), dict(self._rules), dict(self._terms)
+        twin._labels = self._labels
+        return twin
+
     def leaf(self, symbol: sp.Symbol, kind: str, quantity: Quantity) -> sp.Symbol:
         self.leaves[symbol] = kind
         self.quantities[symbol] = quantity

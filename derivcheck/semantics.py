@@ -30,9 +30,10 @@ from .tensors import Tensors, constant_value
 class Model(LetEvaluation, IndexValues):
     """The quantities of one file and the evaluation of expressions over them."""
 
-    def __init__(self, spec: Spec):
+    def __init__(self, spec: Spec, problem: "Model | None" = None):
+        """The model of a file. With ``problem``, a model of the same file whose lets differ (a diagnosis's
+        edit of one): the file's own quantities are that model's, built once and shared."""
         self.spec = spec
-        self.graph = Graph()
         self.lets: dict[str, list[LetSpec]] = {}
         self._let_atoms: dict[tuple, sp.Expr] = {}
         self._in_progress: list[tuple] = []
@@ -41,8 +42,25 @@ class Model(LetEvaluation, IndexValues):
         self._calls: dict[tuple, sp.Expr] = {}  # let function calls already expanded
         self._loss_example: int | None = None  # while building a loss expression: its example
         self.ranges = IndexRanges(self)
-        self.symbols: dict[str, sp.Symbol] = {}
-        self.tensors: Tensors | None = None
+        if problem is None:
+            self.graph = Graph()
+            self.symbols: dict[str, sp.Symbol] = {}
+            self.tensors: Tensors | None = None
+            self._build_problem(spec)
+            self._problem_graph = self.graph.fork()  # the file's own model, before any let is read
+        else:
+            if (spec.network, spec.forward, spec.symbols) != (problem.spec.network, problem.spec.forward,
+                                                              problem.spec.symbols):
+                raise ValueError("a model shares the quantities of a model of the same file only")
+            self._problem_graph = problem._problem_graph
+            self.graph = self._problem_graph.fork()
+            self.network, self.symbols = problem.network, problem.symbols
+            self.tensors = problem.tensors.rebound(self) if problem.tensors is not None else None
+        for let in spec.lets:  # the user's definitions come last: the file's own model never reads them
+            self.lets.setdefault(let.name, []).append(let)
+
+    def _build_problem(self, spec: Spec) -> None:
+        """The file's own quantities: the network (or the forward definitions), symbols, constants, loss."""
         self.network = Network(spec.network, self) if spec.network else None
         if self.network is not None:
             self.network.build()
@@ -63,8 +81,6 @@ class Model(LetEvaluation, IndexValues):
         if spec.forward is not None:
             self.tensors = Tensors(spec.forward, self)
             self.tensors.build()
-        for let in spec.lets:  # the user's definitions come last: the file's own model never reads them
-            self.lets.setdefault(let.name, []).append(let)
 
     @property
     def table(self) -> Tensors | None:

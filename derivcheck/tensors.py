@@ -12,6 +12,7 @@ than it has is the matrix (or column) of its trailing slots.
 
 from __future__ import annotations
 
+import copy
 import itertools
 
 import sympy as sp
@@ -56,6 +57,13 @@ class Tensors:
                                      for p in self.pieces[quantity] if p.role is Role.FORWARD]
         for piece in forward.pieces:
             self._check_structure(piece)
+
+    def rebound(self, model) -> "Tensors":
+        """The same table read by another model of the file, whose lets differ: the instances, built
+        once, are shared (nothing is built in a table after ``build``)."""
+        twin = copy.copy(self)
+        twin.model, twin.graph = model, model.graph
+        return twin
 
     # -- names -----------------------------------------------------------------------------
 

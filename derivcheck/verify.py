@@ -57,10 +57,10 @@ class Options:
 class FileChecker:
     """The claims of one file: numeric verdicts first (fast), then proofs (slow, interruptible)."""
 
-    def __init__(self, spec: Spec, options: Options):
+    def __init__(self, spec: Spec, options: Options, problem: Model | None = None):
         self.spec = spec
         self.options = options
-        self.model = Model(spec)
+        self.model = Model(spec, problem)
         self.instances = Instances(self.model, spec)
         network = self.model.network
         self.one_hot = bool(network and network.spec.targets == "one_hot")
@@ -391,7 +391,8 @@ class FileChecker:
 
     def _in_a_definition(self, claim: ClaimSpec, failing: list[Instance], budget: Budget) -> Diagnosis | None:
         """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
-        holds (each edit is tried on a fresh model of the file, and costs the budget what it rebuilds)."""
+        holds (each edit is tried on a model of the file with the let edited, and costs the budget that
+        model's quantities)."""
         used = {node.id for node in sx.walk(claim.equation) if isinstance(node, (sx.Name, sx.Indexed))}
         for let in self.spec.lets:
             if let.name not in used or let.body is None or isinstance(let.head, sx.Call):
@@ -409,12 +410,13 @@ class FileChecker:
         return None
 
     def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, failing: list[Instance], budget: Budget) -> bool:
-        """Whether the claim holds at every instance with the let's body replaced: on a fresh model of the
-        file (each rebuilt quantity a unit of work), its failing instances first, as an edit of the claim."""
+        """Whether the claim holds at every instance with the let's body replaced: on a model of the file
+        with that let (its own quantities shared; each a unit of work, as when they were rebuilt), its
+        failing instances first, as an edit of the claim."""
         budget.charge(len(self.model.graph.quantities))
         lets = tuple(replace(other, body=body) if other is let else other for other in self.spec.lets)
         try:
-            checker = FileChecker(replace(self.spec, lets=lets), replace(self.options, prove=False))
+            checker = FileChecker(replace(self.spec, lets=lets), replace(self.options, prove=False), self.model)
             evaluator = checker._evaluator_for(claim)[0]
         except (DerivcheckError, EvaluationError):
             return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from derivcheck import expressions as ex
@@ -140,3 +142,29 @@ def test_the_loss_may_be_called_l_and_otherwise_dl_is_no_derivative_of_the_layer
     named = check(text.replace("{loss: LOSS}", "{loss: L}"))
     assert [c.verdict for c in named.claims] == [Verdict.PROVED, Verdict.PROVED]  # M, a whole-number let: a range
 
+
+
+def test_a_model_with_other_lets_shares_the_files_own_quantities(model):
+    base = model("network: {sizes: [2, 2]}\nlet:\n  d[j]: a[1][j] - y[j]\nclaims: []\n")
+    before = dict(base.graph.definitions)
+    assert base.graph.unfold(value(base, "d[1]")) == base.graph.unfold(value(base, "a[1][1] - y[1]"))
+    let = base.spec.lets[0]
+    edited = replace(let, body=ex.parse_expression("2*a[1][j]", HERE, base.spec.scope))
+    twin = Model(replace(base.spec, lets=(edited,)), base)
+    assert twin.network is base.network and twin.graph is not base.graph
+    assert twin.graph.unfold(value(twin, "d[1]")) == 2 * twin.graph.unfold(value(twin, "a[1][1]"))
+    assert base.graph.unfold(value(base, "d[1]")) == base.graph.unfold(value(base, "a[1][1] - y[1]"))
+    assert all(base.graph.definitions[s] == e for s, e in before.items())
+    other = model("network: {sizes: [2, 3]}\nclaims: []\n").spec
+    with pytest.raises(ValueError, match="same file"):
+        Model(other, base)
+
+
+def test_a_forward_files_let_views_read_the_twins_lets(model):
+    base = model("dims: {N: 2}\ninputs:\n  x[n]: N\nforward:\n  J: sum(n, x[n]^2)\n"
+                 "let:\n  g[n]: 2*x[n]\nclaims: []\n")
+    edited = replace(base.spec.lets[0], body=ex.parse_expression("3*x[n]", HERE, base.spec.scope))
+    twin = Model(replace(base.spec, lets=(edited,)), base)
+    x1 = value(base, "x[1]")
+    assert twin.graph.unfold(value(twin, "g")[0]) == 3 * x1  # the column g over n, with the edited body
+    assert base.graph.unfold(value(base, "g")[0]) == 2 * x1
