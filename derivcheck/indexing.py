@@ -57,19 +57,33 @@ def match_pattern(head: sx.Indexed | sx.Name, values, is_variable, index_of) -> 
     return letters, bound
 
 
+_INDEXED_KEPT = 4096  # trees remembered by IndexRanges (a diagnosis tries many edits of one claim)
+
+
 class IndexRanges:
     """Finds where an index is used in expressions of a model, and the values valid there."""
 
     def __init__(self, model):
         self.model = model
+        self._indexed: dict[tuple[int, str], tuple[sx.Expr, list[sx.Indexed]]] = {}
 
     def occurrences(self, var: str, nodes, bindings: dict[str, int], depth: int = 0) -> list[Occurrence]:
         found: list[Occurrence] = []
         for root in nodes:
-            for node in sx.walk(root, unbound=var):
-                if isinstance(node, sx.Indexed):
-                    found.extend(self._in_indexed(var, node, bindings, depth))
+            for node in self._indexed_in(root, var):
+                found.extend(self._in_indexed(var, node, bindings, depth))
         return found
+
+    def _indexed_in(self, root: sx.Expr, var: str) -> list[sx.Indexed]:
+        """The indexed quantities of a tree where ``var`` is free, walked once per tree and letter (a
+        claim's instances ask again for every value of the letters before it). Kept by the tree's identity,
+        with the tree, so that the identity stays its own."""
+        key = (id(root), var)
+        if key not in self._indexed:
+            if len(self._indexed) >= _INDEXED_KEPT:
+                self._indexed.clear()
+            self._indexed[key] = (root, [node for node in sx.walk(root, unbound=var) if isinstance(node, sx.Indexed)])
+        return self._indexed[key][1]
 
     def infer(self, var: str, nodes, bindings: dict[str, int], where: sx.Expr) -> range:
         """The range of a sum's index; UndefinedError where its quantities do not exist."""

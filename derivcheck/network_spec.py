@@ -29,12 +29,19 @@ class Notation:
     names: dict[str, str]  # notation key (input, weight, …) → the user's name
     from_to: bool = False  # w[l][k,j] is the weight from k to j
     weight_alias: str | None = None  # W for w, as many courses write the weight matrix
+    _roles: dict[str, list[Role]] = field(init=False, compare=False, repr=False)  # name → its roles
+
+    def __post_init__(self) -> None:
+        roles: dict[str, list[Role]] = {}
+        for key, given in self.names.items():
+            roles.setdefault(given, []).append(NOTATION_ROLES[key])
+        if self.weight_alias is not None:
+            roles[self.weight_alias] = [Role.W]
+        object.__setattr__(self, "_roles", roles)
 
     def roles_of(self, name: str) -> list[Role]:
         """The roles (Role.X, Role.W, … Role.C) the user's name stands for."""
-        if name == self.weight_alias:
-            return [Role.W]
-        return [NOTATION_ROLES[key] for key, given in self.names.items() if given == name]
+        return self._roles.get(name, [])
 
     def role_for(self, name: str, groups: int) -> Role | None:
         """The role a name written with so many index groups plays: the input and the activation may share
