@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
+from sympy.core.mul import _mulsort
 
 from .roles import Role
 
@@ -58,6 +59,17 @@ def as_expr(value) -> sp.Expr:
     if isinstance(value, int):
         return sp.Integer(value)
     raise TypeError(f"not an expression: {value!r}")
+
+
+def times(left: sp.Expr, right: sp.Expr) -> sp.Expr:
+    """left * right; of two different symbols (w[2][j,k] * a[1][k], the terms of every wide layer) the
+    product SymPy would build, put together directly in its canonical order, without its general
+    flattening (which costs some 15 times more)."""
+    if left.is_Symbol and right.is_Symbol and left != right and left.is_commutative and right.is_commutative:
+        factors = [left, right]
+        _mulsort(factors)
+        return sp.Mul._from_args(tuple(factors), True)
+    return left * right
 
 
 def local_derivative(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
@@ -264,7 +276,7 @@ class _Sweep:
                 if total != 0:
                     partial = graph.partial(consumer, var)
                     if partial != 0:
-                        terms.append(partial if total is sp.S.One else total * partial)
+                        terms.append(partial if total is sp.S.One else times(total, partial))
         total = sp.Add(*terms)
         if var in graph.definitions and not (total.is_Number or total.is_Symbol):
             quantity = graph.quantities[var]

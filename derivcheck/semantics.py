@@ -16,7 +16,7 @@ import sympy as sp
 from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, has_derivative, prime
-from .graph import Graph, Quantity, exact
+from .graph import Graph, Quantity, exact, times
 from .indexing import IndexRanges
 from .limits import over_limit
 from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
@@ -427,7 +427,7 @@ def compared(op: str, left: sp.Expr, right: sp.Expr, node) -> sp.Expr:
         raise InputError(f"'{op}' between real values holds almost nowhere", node.loc,
                          "compare whole numbers (indices, data) with == and !=, real values with < or >")
     return sp.Heaviside(difference) if op in (">", ">=") else sp.Heaviside(-difference)
-_ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+_ARITHMETIC = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": times,
                "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivcheck.functions import sigmoid
-from derivcheck.graph import Graph, Quantity
+from derivcheck.graph import Graph, Quantity, times
 from derivcheck.roles import Role
 
 
@@ -75,3 +75,13 @@ def test_local_derivative_agrees_with_sympy_diff():
     for expr in cases:
         for symbol in (x, y, z):
             assert sp.simplify((local_derivative(expr, symbol) - sp.diff(expr, symbol)).rewrite(sp.exp)) == 0
+
+
+def test_times_builds_the_product_sympy_builds():
+    w, a, z = sp.Symbol("w[2][1,3]"), sp.Symbol("a[1][3]"), sp.Symbol("z")
+    pairs = ((w, a), (a, w), (z, w), (w, w), (w, sp.Integer(3)), (w + a, z), (sp.Symbol("p", positive=True), z))
+    for left, right in pairs:
+        product = times(left, right)
+        assert product == left * right and product.args == (left * right).args
+        assert hash(product) == hash(left * right)
+    assert times(w, w) == w ** 2
