@@ -170,6 +170,22 @@ def sample_point_batch(graph: Graph, groups: list[list[sp.Symbol]], generic: set
     return values, functions
 
 
+class _PointLeaves(dict):
+    """The leaves at one point of a float batch, as mpmath numbers made when first read (a claim's
+    instance reads a few of a network's thousands of parameters)."""
+
+    def __init__(self, batch: dict, index: int):
+        super().__init__()
+        self.batch, self.index = batch, index
+
+    def __contains__(self, symbol) -> bool:
+        return dict.__contains__(self, symbol) or symbol in self.batch
+
+    def __missing__(self, symbol):
+        value = self[symbol] = mpmath.mpf(float(self.batch[symbol][self.index]))
+        return value
+
+
 class Evaluator:
     """Values of expressions over a graph at fixed leaf values (arrays, or mpmath scalars)."""
 
@@ -190,7 +206,7 @@ class Evaluator:
         (kept with the batch: its values are reused)."""
         key = (index, digits)
         if key not in self._at_points:
-            leaves = {symbol: mpmath.mpf(float(values[index])) for symbol, values in self.leaves.items()}
+            leaves = _PointLeaves(self.leaves, index)
             functions = {name: tuple(mpmath.mpf(float(c[index])) for c in coefficients)
                          for name, coefficients in self.functions.items()}
             precise = Evaluator(self.graph, leaves, functions, digits)
@@ -321,6 +337,17 @@ def disagree(lhs, rhs) -> np.ndarray:
     lhs, rhs, scale, far = _compared(lhs, rhs)
     unresolved = (scale < TINY) | np.isinf(scale)
     return (far | unresolved) & ~np.isnan(lhs) & ~np.isnan(rhs)
+
+
+def agree_everywhere(pairs: list[tuple], points: int) -> np.ndarray:
+    """For each (lhs, rhs) pair of float batches, whether the two agree at every point (no point where
+    ``disagree`` doubts them, none NaN): the instances of a claim compared all at once, each row as
+    ``disagree`` compares one pair."""
+    lhs, rhs = np.empty((len(pairs), points)), np.empty((len(pairs), points))
+    for row, (left, right) in enumerate(pairs):
+        lhs[row] = np.asarray(left, dtype=float)
+        rhs[row] = np.asarray(right, dtype=float)
+    return ~(disagree(lhs, rhs) | np.isnan(lhs) | np.isnan(rhs)).any(axis=1)
 
 
 def certified_difference(low: tuple, high: tuple) -> bool:
