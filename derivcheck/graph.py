@@ -85,14 +85,18 @@ def local_derivative(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
     if expr == symbol:
         return sp.S.One
     if expr.is_Add:
-        return sp.Add(*[local_derivative(arg, symbol) for arg in expr.args])
+        return _sum([local_derivative(arg, symbol) for arg in expr.args])
     if expr.is_Mul:
         terms = []
         for position, arg in enumerate(expr.args):
             inner = local_derivative(arg, symbol)
             if inner != 0:
-                terms.append(sp.Mul(*expr.args[:position], inner, *expr.args[position + 1:]))
-        return sp.Add(*terms)
+                rest = expr.args[:position] + expr.args[position + 1:]
+                if inner is sp.S.One and len(rest) == 1:  # d(w*a)/dw = a, the term of every weight
+                    terms.append(rest[0])
+                else:
+                    terms.append(sp.Mul(*rest[:position], inner, *rest[position:]))
+        return _sum(terms)
     if expr.is_Pow and symbol not in expr.exp.free_symbols:
         return expr.exp * expr.base ** (expr.exp - 1) * local_derivative(expr.base, symbol)
     if isinstance(expr, sp.Heaviside):  # a step ([u > 0], relu'): flat away from its jump, never sampled
@@ -103,8 +107,14 @@ def local_derivative(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
             inner = local_derivative(arg, symbol)
             if inner != 0:
                 terms.append(expr.fdiff(position) * inner)
-        return sp.Add(*terms)
+        return _sum(terms)
     return sp.diff(expr, symbol)
+
+
+def _sum(terms: list[sp.Expr]) -> sp.Expr:
+    """sp.Add(*terms), without building a sum of one term (the derivative of most definitions by one
+    of their symbols, and most adjoints, have a single term)."""
+    return terms[0] if len(terms) == 1 else sp.Add(*terms)
 
 
 class Graph:
@@ -187,7 +197,7 @@ class Graph:
                 self._partials[key] = self._rules[node](symbol)
             elif definition.is_Add:  # a wide sum (z of a big layer): only the terms with the symbol
                 terms = self._terms_with(node).get(symbol, ())
-                self._partials[key] = sp.Add(*[local_derivative(term, symbol) for term in terms])
+                self._partials[key] = _sum([local_derivative(term, symbol) for term in terms])
             else:
                 self._partials[key] = local_derivative(definition, symbol)
         return self._partials[key]
@@ -277,7 +287,7 @@ class _Sweep:
                     partial = graph.partial(consumer, var)
                     if partial != 0:
                         terms.append(partial if total is sp.S.One else times(total, partial))
-        total = sp.Add(*terms)
+        total = _sum(terms)
         if var in graph.definitions and not (total.is_Number or total.is_Symbol):
             quantity = graph.quantities[var]
             total = graph.define(sp.Symbol(f"∂{self.label}/∂{quantity.label()}"), total,
