@@ -13,10 +13,12 @@ from .indexing import match_pattern
 from .limits import over_limit
 from .roles import Role
 from .spec import LetSpec
+from .tensors import grouped
 
 
 class LetEvaluation:
-    """The lets of a Model (which gives ``lets``, ``evaluate``, ``index``, ``graph`` and the counters)."""
+    """The lets of a Model (which gives ``lets``, ``evaluate``, ``index``, ``is_pattern_letter``, ``graph``,
+    ``tensors`` and the counters)."""
 
     def let_instance(self, name: str, groups, bindings, node) -> sp.Expr:
         indices = tuple(tuple(self.index(item, bindings) for item in group) for group in groups or ())
@@ -104,6 +106,63 @@ class LetEvaluation:
         dummy = sp.Dummy(params[0], real=True)
         body = self.evaluate(let.body, {}, {params[0]: dummy})
         return sp.diff(self.graph.unfold(body), dummy, primes).xreplace({dummy: args[0]})
+
+
+    # -- views of lets in a forward file: a let written with fewer indices than it has -----------------
+
+    def let_structure(self, name: str) -> tuple[int, ...]:
+        """The index groups of a let (of its most general definition); () for a scalar let."""
+        heads = [let.head for let in self.lets[name] if isinstance(let.head, sx.Indexed)]
+        return max((let_shape(head) for head in heads), key=sum, default=())
+
+    def is_let_view(self, name: str, groups) -> bool:
+        structure = self.let_structure(name)
+        given = sum(len(group) for group in groups)
+        return 0 < given < sum(structure) and all(len(g) == size for g, size in zip(groups[:-1], structure))
+
+    def let_view(self, name: str, given: tuple[int, ...], node) -> sp.Expr:
+        """The column or matrix of a let's trailing slots."""
+        structure = self.let_structure(name)
+        rest = range(len(given), sum(structure))
+        if len(rest) > 2:
+            raise InputError(f"'{sx.to_text(node)}' has {len(rest)} indices left: a view is a column or a matrix",
+                             node.loc)
+        spans = [self._let_slot_range(name, slot, node) for slot in rest]
+
+        def entry(*values):
+            groups = grouped((*given, *values), structure)
+            return self.let_instance(name, tuple(tuple(sx.Num(str(v), node.loc) for v in group)
+                                                 for group in groups), {}, node)
+
+        if len(spans) == 1:
+            return sp.ImmutableMatrix([[entry(i)] for i in spans[0]])
+        return sp.ImmutableMatrix([[entry(i, k) for k in spans[1]] for i in spans[0]])
+
+    def _let_slot_range(self, name: str, slot: int, node) -> range:
+        """The values of a let's slot: where its letter first indexes a tensor alone in the body, or else
+        the range that letter has in the declarations (c in W[i,c]: D, K is a class, 1..K)."""
+        low, high = None, None
+        for let in self.lets[name]:
+            items = [item for group in _head_groups(let.head) for item in group]
+            if slot >= len(items) or let.body is None:
+                continue
+            item = items[slot]
+            if isinstance(item, sx.Name) and self.is_pattern_letter(item.id):
+                span = self.tensors.first_range(item.id, [let.body]) or self.tensors.declared_range(item.id)
+            else:
+                value = self.index(item, {})
+                span = range(value, value + 1)
+            if span is not None and len(span):
+                low = span.start if low is None else min(low, span.start)
+                high = span.stop if high is None else max(high, span.stop)
+        if low is None:
+            raise InputError(f"cannot tell the range of index {slot + 1} of '{name}' for its view "
+                             f"'{sx.to_text(node)}'", node.loc, "index it, or use its letters in the body")
+        return range(low, high)
+
+
+def _head_groups(head) -> tuple[tuple[sx.Expr, ...], ...]:
+    return head.groups if isinstance(head, sx.Indexed) else ()
 
 
 def let_shape(head) -> tuple[int, ...]:

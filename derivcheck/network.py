@@ -33,7 +33,6 @@ class Network:
         self.spec = spec
         self.L = spec.last
         self.sizes = spec.sizes
-        self.folded = spec.bias == "folded"
         self.graph = model.graph
         self.notation = spec.notation
         self.examples = range(1, spec.batch + 1)

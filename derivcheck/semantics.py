@@ -186,8 +186,8 @@ class Model(LetEvaluation, IndexValues):
         if name in values:
             return values[name]
         if name in self.lets:
-            if self.tensors is not None and self.tensors.let_structure(name):
-                return simplest(self.tensors.let_view(name, (), node))
+            if self.tensors is not None and self.let_structure(name):
+                return simplest(self.let_view(name, (), node))
             return self.let_instance(name, None, bindings, node)
         if self.tensors is not None and self.tensors.knows(name):
             return simplest(self.tensors.name_value(node))
@@ -220,9 +220,9 @@ class Model(LetEvaluation, IndexValues):
         if name in self.lets:
             if self._is_let_vector(name, node.groups):
                 return simplest(self._let_matrix(name, node, bindings))
-            if self.tensors is not None and self.tensors.is_let_view(name, node.groups):
+            if self.tensors is not None and self.is_let_view(name, node.groups):
                 given = tuple(self.index(item, bindings) for group in node.groups for item in group)
-                return simplest(self.tensors.let_view(name, given, node))
+                return simplest(self.let_view(name, given, node))
             return self.let_instance(name, node.groups, bindings, node)
         if self.tensors is not None and self.tensors.knows(name):
             return simplest(self.tensors.indexed(node, bindings))

@@ -1,4 +1,5 @@
-"""A forward file's table of quantities, and its forward definitions as nodes of the graph.
+"""The table of quantities of a forward file (or of a network, compiled into one by ``network_table``),
+and its definitions as nodes of the graph.
 
 Every declared name has a role (``roles.Role``); a tensor is one or more
 pieces — heads such as ``h[0][j]`` (an input) and ``h[t][j]`` (a definition) —
@@ -7,7 +8,9 @@ its body (the slot the letter first fills alone in another tensor). Every
 instance of a definition is built once, in file order, as a node of the graph,
 so a derivative is the chain rule over the file's own equations and a
 recurrence over t costs one node per step. A tensor written with fewer indices
-than it has is the matrix (or column) of its trailing slots.
+than it has is the matrix (or column) of its trailing slots. What a definition
+knows of itself lives with it: one that applies a non-rational function is an
+atom of proofs, and a softmax group knows its Jacobian.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ _CONSTANT_KINDS = {"positive": "positive", "negative": "negative", "unit": "unit
 
 
 class Tensors:
-    """The quantities of a forward file: look-ups by name and index values, views, index ranges."""
+    """The table of a forward file's quantities (or a network's, compiled into one): look-ups by name and
+    index values, views, index ranges."""
 
     def __init__(self, forward: ForwardSpec, model, shown: dict[Role, str] | None = None):
         self.spec = forward
@@ -107,7 +111,7 @@ class Tensors:
             raise InputError(f"'{name}' is indexed as {_shape_text(node.groups)}", node.loc,
                              f"declared as {_head_text(self.pieces[name][0].head)}")
         if len(given) == flat:  # grouped as declared (w^{(f)}_{c,k} is w[f][c][k])
-            return self.instance(name, _grouped(given, structure), node)
+            return self.instance(name, grouped(given, structure), node)
         return self.view(name, given, node)
 
     def instance(self, name: str, groups: tuple[tuple[int, ...], ...], node) -> sp.Expr:
@@ -213,12 +217,12 @@ class Tensors:
                              node.loc, f"give the first {len(rest) - 2} of {_head_text(self.pieces[name][0].head)}")
         spans = [self.slot_range(name, slot, given) for slot in rest]
         if any(not span for span in spans):  # no piece holds these first indices
-            self._piece_at(name, _grouped((*given, *(1 for _ in rest)), structure), node)
+            self._piece_at(name, grouped((*given, *(1 for _ in rest)), structure), node)
             raise IndexRangeError(f"{name}[{','.join(map(str, given))}] is out of range")
         if len(spans) == 1:
-            return sp.ImmutableMatrix([[self.instance(name, _grouped((*given, i), structure), node)]
+            return sp.ImmutableMatrix([[self.instance(name, grouped((*given, i), structure), node)]
                                        for i in spans[0]])
-        return sp.ImmutableMatrix([[self.instance(name, _grouped((*given, i, k), structure), node) for k in spans[1]]
+        return sp.ImmutableMatrix([[self.instance(name, grouped((*given, i, k), structure), node) for k in spans[1]]
                                    for i in spans[0]])
 
     def structure(self, name: str) -> tuple[int, ...]:
@@ -264,59 +268,10 @@ class Tensors:
                     groups.append([self._instances[key] for key in self._group(piece, dict(zip(rest, values)))])
         return groups
 
-    # -- views of lets ---------------------------------------------------------------------------
+    # -- declarations -------------------------------------------------------------------------
 
-    def let_structure(self, name: str) -> tuple[int, ...]:
-        """The index groups of a let (of its most general definition); () for a scalar let."""
-        heads = [let.head for let in self.model.lets[name] if isinstance(let.head, sx.Indexed)]
-        return max((_structure(head) for head in heads), key=sum, default=())
-
-    def is_let_view(self, name: str, groups) -> bool:
-        structure = self.let_structure(name)
-        given = sum(len(group) for group in groups)
-        return 0 < given < sum(structure) and all(len(g) == size for g, size in zip(groups[:-1], structure))
-
-    def let_view(self, name: str, given: tuple[int, ...], node) -> sp.Expr:
-        """A let written with fewer indices than it has: the column or matrix of its trailing slots."""
-        structure = self.let_structure(name)
-        rest = range(len(given), sum(structure))
-        if len(rest) > 2:
-            raise InputError(f"'{sx.to_text(node)}' has {len(rest)} indices left: a view is a column or a matrix",
-                             node.loc)
-        spans = [self._let_slot_range(name, slot, node) for slot in rest]
-
-        def entry(*values):
-            groups = _grouped((*given, *values), structure)
-            return self.model.let_instance(name, tuple(tuple(sx.Num(str(v), node.loc) for v in group)
-                                                       for group in groups), {}, node)
-
-        if len(spans) == 1:
-            return sp.ImmutableMatrix([[entry(i)] for i in spans[0]])
-        return sp.ImmutableMatrix([[entry(i, k) for k in spans[1]] for i in spans[0]])
-
-    def _let_slot_range(self, name: str, slot: int, node) -> range:
-        """The values of a let's slot: where its letter first indexes a tensor alone in the body, or else
-        the range that letter has in the declarations (c in W[i,c]: D, K is a class, 1..K)."""
-        low, high = None, None
-        for let in self.model.lets[name]:
-            items = [item for group in _groups(let.head) for item in group]
-            if slot >= len(items) or let.body is None:
-                continue
-            item = items[slot]
-            if isinstance(item, sx.Name) and self.model.is_pattern_letter(item.id):
-                span = self.first_range(item.id, [let.body]) or self._declared_range(item.id)
-            else:
-                value = self.model.index(item, {})
-                span = range(value, value + 1)
-            if span is not None and len(span):
-                low = span.start if low is None else min(low, span.start)
-                high = span.stop if high is None else max(high, span.stop)
-        if low is None:
-            raise InputError(f"cannot tell the range of index {slot + 1} of '{name}' for its view "
-                             f"'{sx.to_text(node)}'", node.loc, "index it, or use its letters in the body")
-        return range(low, high)
-
-    def _declared_range(self, letter: str) -> range | None:
+    def declared_range(self, letter: str) -> range | None:
+        """The range a letter has in the declarations, when it has one (c in W[i,c]: D, K is 1..K)."""
         spans = {self.piece_ranges(piece)[letter] for pieces in self.pieces.values() for piece in pieces
                  if piece.role in (Role.INPUT, Role.PARAM) and letter in piece.letters}
         return spans.pop() if len(spans) == 1 else None
@@ -498,7 +453,8 @@ def _structure(head) -> tuple[int, ...]:
     return tuple(len(group) for group in _groups(head))
 
 
-def _grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+def grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """Index values in their groups: (2, 1, 3) with structure (1, 2) is ((2,), (1, 3))."""
     groups, start = [], 0
     for size in structure:
         groups.append(tuple(flat[start:start + size]))
