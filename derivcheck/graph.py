@@ -273,20 +273,32 @@ class _Sweep:
         self.result: dict[sp.Symbol, sp.Expr] = {}
 
     def down_to(self, var: sp.Symbol) -> sp.Expr:
-        if var not in self.result:
-            self.result[var] = self._adjoint(var)
+        """The adjoint of var, after those of the definitions above it, depth first in the order of their
+        use (a stack, not recursion: a network's depth is not the interpreter's)."""
+        stack = [(var, iter(self._consumers(var)))]
+        while stack and var not in self.result:
+            node, consumers = stack[-1]
+            below = next((c for c in consumers if c not in self.result), None)
+            if below is not None:
+                stack.append((below, iter(self._consumers(below))))
+            else:
+                stack.pop()
+                self.result[node] = self._adjoint(node)
         return self.result[var]
 
+    def _consumers(self, var: sp.Symbol) -> list[sp.Symbol]:
+        return [consumer for consumer in self.graph.consumers.get(var, ()) if consumer in self.upstream]
+
     def _adjoint(self, var: sp.Symbol) -> sp.Expr:
+        """Once the adjoints of the definitions that use var are known."""
         graph = self.graph
         terms = [self.seeds[var]] if var in self.seeds else []
-        for consumer in graph.consumers.get(var, ()):
-            if consumer in self.upstream:
-                total = self.down_to(consumer)
-                if total != 0:
-                    partial = graph.partial(consumer, var)
-                    if partial != 0:
-                        terms.append(partial if total is sp.S.One else times(total, partial))
+        for consumer in self._consumers(var):
+            total = self.result[consumer]
+            if total != 0:
+                partial = graph.partial(consumer, var)
+                if partial != 0:
+                    terms.append(partial if total is sp.S.One else times(total, partial))
         total = _sum(terms)
         if var in graph.definitions and not (total.is_Number or total.is_Symbol):
             quantity = graph.quantities[var]

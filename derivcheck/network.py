@@ -111,14 +111,7 @@ class Network:
         key = (role, layer, neurons, example)
         if key in self._found:
             return self._found[key]
-        if layer not in self.layer_range(role):
-            raise UndefinedError(self.missing_layer(role, layer))
-        for slot, index in enumerate(neurons):
-            valid = self.neuron_range(role, layer, slot)
-            if index not in valid:
-                raise IndexRangeError(self.describe_range(role, layer, neurons, example))
-        if example is not None and example not in self.examples:
-            raise IndexRangeError(f"example index {example} is out of range 1..{self.spec.batch}")
+        self.check_indices(role, layer, neurons, example)
         if role in (Role.X, Role.A) and neurons[0] == 0:
             return sp.S.One  # the unit of a folded bias
         if role is Role.YHAT:
@@ -131,6 +124,16 @@ class Network:
         groups = ((layer,), indices) if role in LAYERED else (indices,)
         self._found[key] = found = self.table.instance(table_name(role), groups, None)
         return found
+
+    def check_indices(self, role: Role, layer: int, neurons: tuple[int, ...], example: int | None) -> None:
+        """UndefinedError or IndexRangeError, saying which ranges hold, unless the quantity exists."""
+        if layer not in self.layer_range(role):
+            raise UndefinedError(self.missing_layer(role, layer))
+        for slot, index in enumerate(neurons):
+            if index not in self.neuron_range(role, layer, slot):
+                raise IndexRangeError(self.describe_range(role, layer, neurons, example))
+        if example is not None and example not in self.examples:
+            raise IndexRangeError(f"example index {example} is out of range 1..{self.spec.batch}")
 
     def missing_layer(self, role: Role, layer: int) -> str:
         name = self.notation.name_of(role)

@@ -61,6 +61,7 @@ class Tensors:
                                      for p in self.pieces[quantity] if p.role is Role.FORWARD]
         for piece in forward.pieces:
             self._check_structure(piece)
+        self._by_first = {name: _by_first_index(pieces) for name, pieces in self.pieces.items()}
 
     def rebound(self, model) -> "Tensors":
         """The same table read by another model of the file, whose lets differ: the instances, built
@@ -188,7 +189,8 @@ class Tensors:
     def _piece_at(self, name: str, groups, node) -> tuple[Piece, dict[str, int]]:
         """The most specific piece whose head and ranges hold these index values."""
         candidates = []
-        for piece in self.pieces[name]:
+        generic, numbered = self._by_first.get(name, (self.pieces[name], {}))
+        for piece in numbered.get(groups[0][0], generic) if groups and groups[0] else self.pieces[name]:
             matched = match_pattern(piece.head, groups, lambda letter, p=piece: letter in p.letters,
                                     lambda number: int(number.text))
             if matched is None:
@@ -426,6 +428,27 @@ def _non_rational(value: sp.Expr) -> bool:
     if isinstance(value, sp.Function):
         return True
     return value.is_Pow and not value.exp.is_Integer
+
+
+def _by_first_index(pieces: list[Piece]) -> tuple[list[Piece], dict[int, list[Piece]]]:
+    """A tensor's pieces that can hold an instance, by its first index value: those whose head starts
+    with a letter, and with each number the heads that start with it, in file order (a network has a
+    piece per layer: w[1][j,k], w[2][j,k], … and an instance needs only its layer's)."""
+    def first(piece):
+        groups = _groups(piece.head)
+        item = groups[0][0] if groups and groups[0] else None
+        return int(item.text) if isinstance(item, sx.Num) else None
+    generic: list[Piece] = []
+    numbered: dict[int, list[Piece]] = {}
+    for piece in pieces:
+        number = first(piece)
+        if number is None:
+            generic.append(piece)
+            for held in numbered.values():
+                held.append(piece)
+        else:
+            numbered.setdefault(number, list(generic)).append(piece)
+    return generic, numbered
 
 
 def _count(ranges: dict[str, range]) -> int:

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivcheck.errors import IndexRangeError, UndefinedError
 from derivcheck.functions import ACTIVATIONS, LOSSES, apply_activation, softmax
 from derivcheck.graph import Graph, Quantity
+from derivcheck.network import Network
 from derivcheck.network_spec import NetworkSpec
-from derivcheck.roles import EXAMPLES, Role
-
-# role → (first layer, last layer or None for L) of the layers where it exists
-LAYERS = {Role.X: (0, 0), Role.A: (0, None), Role.Z: (1, None), Role.W: (1, None), Role.B: (1, None),
-          Role.Y: (None, None), Role.YHAT: (None, None)}
+from derivcheck.roles import Role
 
 
-class LegacyNetwork:
-    """Symbols and definitions of one network; ``quantity`` looks them up by role and indices."""
+class LegacyNetwork(Network):
+    """Symbols and definitions of one network; ``quantity`` looks them up by role and indices. The look-ups
+    the table left as they were (layer ranges, messages, the loss's definition) are the Network's."""
 
     def __init__(self, spec: NetworkSpec):
         self.spec = spec
@@ -107,24 +104,7 @@ class LegacyNetwork:
             self.graph.set_partial_rule(
                 output, lambda z, i=i, output=output: output * (int(i == position[z]) - outputs[position[z]]))
 
-    def define_loss(self, per_example: list[sp.Expr], penalty: sp.Expr = sp.S.Zero) -> None:
-        """C from the per-example losses (a loss given as an expression is built by the caller) and the
-        penalty, which is added after the batch reduction."""
-        total = sp.Add(*per_example)
-        if self.spec.reduction == "mean":
-            total = total / self.spec.batch
-        total += penalty
-        self.C = self.graph.define(sp.Symbol(self.notation.name_of(Role.C)), total,
-                                   Quantity(Role.C, self.notation.name_of(Role.C)))
-
     # -- lookup -------------------------------------------------------------------------
-
-    def layer_range(self, role: Role) -> range:
-        if role is Role.B and self.spec.bias != "true":
-            return range(0)
-        first, last = LAYERS[role]
-        first = self.L if first is None else first
-        return range(first, (self.L if last is None else last) + 1)
 
     def neuron_range(self, role: Role, layer: int, slot: int) -> range:
         """Valid values of neuron slot ``slot`` (0 = to, 1 = from for w) at ``layer``."""
@@ -133,55 +113,13 @@ class LegacyNetwork:
         zero = self.folded and role in (Role.A, Role.X) and layer < self.L
         return range(0 if zero else 1, self.sizes[layer] + 1)
 
-    def is_single(self, role: Role, layer: int) -> bool:
-        """Whether role[layer] has one neuron, so that its neuron indices may be dropped."""
-        if role is Role.W:
-            return 1 <= layer <= self.L and self.sizes[layer] == 1 and self.sizes[layer - 1] == 1
-        if role in (Role.Y, Role.YHAT):
-            layer = self.L
-        return 0 <= layer <= self.L and self.sizes[layer] == 1
-
-    def neuron_slots(self, role: Role) -> int:
-        return 2 if role is Role.W else 1
-
-    def has_example_slot(self, role: Role) -> bool:
-        return self.spec.batch > 1 and role not in (Role.W, Role.B)
-
     def quantity(self, role: Role, layer: int, neurons: tuple[int, ...], example: int | None) -> sp.Expr:
         """The symbol for role[layer][neurons, example] (layer ignored for x, y, yhat)."""
-        if layer not in self.layer_range(role):
-            raise UndefinedError(self.missing_layer(role, layer))
-        for slot, index in enumerate(neurons):
-            valid = self.neuron_range(role, layer, slot)
-            if index not in valid:
-                raise IndexRangeError(self.describe_range(role, layer, neurons, example))
-        if example is not None and example not in self.examples:
-            raise IndexRangeError(f"example index {example} is out of range 1..{self.spec.batch}")
+        self.check_indices(role, layer, neurons, example)
         key_role = {Role.X: Role.A, Role.YHAT: Role.A, Role.Y: Role.Y}.get(role, role)
         s = example or 1
         key = (key_role, layer) + tuple(neurons) + ((s,) if role not in (Role.W, Role.B) else ())
         return self._symbols[key]
-
-    def missing_layer(self, role: Role, layer: int) -> str:
-        name = self.notation.name_of(role)
-        if role is Role.B and self.spec.bias != "true":
-            return f"{name} does not exist: this network has no separate biases (bias: {self.spec.bias})"
-        return f"{name}[{layer}] does not exist: layers {span_text(self.layer_range(role))}"
-
-    def describe_range(self, role: Role, layer: int, neurons: tuple[int, ...], example: int | None) -> str:
-        name = self.notation.name_of(role)
-        layer_text = "" if role in EXAMPLES else f"[{layer}]"
-        letters = ("j", "k") if role is Role.W else ("j",)
-        if role is Role.W and self.notation.from_to:
-            shown_indices, shown_letters = tuple(reversed(neurons)), ("k", "j")
-            ranges = [self.neuron_range(role, layer, 1), self.neuron_range(role, layer, 0)]
-        else:
-            shown_indices, shown_letters = neurons, letters
-            ranges = [self.neuron_range(role, layer, slot) for slot in range(len(neurons))]
-        given = ",".join(str(i) for i in shown_indices)
-        valid = ", ".join(f"{letter} in {span_text(r)}" for letter, r in zip(shown_letters, ranges))
-        return (f"{name}{layer_text}[{given}] is out of range: {name}{layer_text}"
-                f"[{','.join(shown_letters)}] has {valid}")
 
     def proof_rewrites(self) -> dict[sp.Expr, sp.Expr]:
         """act(z) → a for elementwise layers (and a → z for identity): a proof keeps them as symbols."""
@@ -205,12 +143,3 @@ class LegacyNetwork:
             return []
         return [[self._symbols[(Role.A, self.L, j, s)] for j in range(1, self.sizes[self.L] + 1)]
                 for s in self.examples]
-
-    def generic_functions(self) -> set[str]:
-        return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}
-
-
-def span_text(values: range) -> str:
-    """A range as the user writes it: 1..3."""
-    return f"{values.start}..{values.stop - 1}" if len(values) else "none"
-

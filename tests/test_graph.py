@@ -85,3 +85,12 @@ def test_times_builds_the_product_sympy_builds():
         assert product == left * right and product.args == (left * right).args
         assert hash(product) == hash(left * right)
     assert times(w, w) == w ** 2
+
+
+def test_a_sweep_down_a_chain_deeper_than_the_interpreter_recurses():
+    graph = Graph()
+    chain = [graph.leaf(sp.Symbol("u0"), "symbol", Quantity(Role.SYMBOL, "u0"))]
+    for i in range(1, 3001):  # three times Python's default recursion limit
+        chain.append(graph.define(sp.Symbol(f"u{i}"), 2 * chain[-1], Quantity(Role.LET, f"u{i}")))
+    assert graph.derivative(chain[-1], chain[0]) == sp.Integer(2) ** 3000
+    assert graph.derivative(chain[-1], chain[1500]) == sp.Integer(2) ** 1500
