@@ -127,6 +127,7 @@ class Graph:
         self.quantities: dict[sp.Symbol, Quantity] = {}
         self._sweeps: dict[sp.Expr, _Sweep] = {}
         self.consumers: dict[sp.Symbol, list[sp.Symbol]] = defaultdict(list)  # the definitions using each
+        self.uses: dict[sp.Symbol, frozenset[sp.Symbol]] = {}  # the symbols each definition uses
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self._rules: dict[sp.Symbol, Callable[[sp.Symbol], sp.Expr]] = {}
         self._terms: dict[sp.Symbol, dict[sp.Symbol, list[sp.Expr]]] = {}
@@ -139,6 +140,7 @@ class Graph:
         twin.definitions, twin.rank = dict(self.definitions), dict(self.rank)
         twin.leaves, twin.quantities = dict(self.leaves), dict(self.quantities)
         twin.consumers = defaultdict(list, {symbol: list(users) for symbol, users in self.consumers.items()})
+        twin.uses = dict(self.uses)
         twin._partials, twin._rules, twin._terms = dict(self._partials), dict(self._rules), dict(self._terms)
         twin._labels = self._labels
         return twin
@@ -152,7 +154,8 @@ class Graph:
         self.definitions[symbol] = as_expr(expr)
         self.rank[symbol] = len(self.rank)
         self.quantities[symbol] = quantity
-        for used in self.definitions[symbol].free_symbols:
+        self.uses[symbol] = uses = frozenset(self.definitions[symbol].free_symbols)
+        for used in uses:
             self.consumers[used].append(symbol)
         return symbol
 
@@ -214,14 +217,17 @@ class Graph:
 
     def _upstream(self, *exprs: sp.Expr) -> set[sp.Symbol]:
         """The defined nodes the expressions depend on (one walk for all of them)."""
+        return self._above(set().union(*(as_expr(expr).free_symbols for expr in exprs)))
+
+    def _above(self, symbols: set[sp.Symbol]) -> set[sp.Symbol]:
         seen: set[sp.Symbol] = set()
-        stack = [s for expr in exprs for s in as_expr(expr).free_symbols if s in self.definitions]
+        stack = [s for s in symbols if s in self.definitions]
         while stack:
             node = stack.pop()
             if node in seen:
                 continue
             seen.add(node)
-            stack.extend(s for s in self.definitions[node].free_symbols if s in self.definitions)
+            stack.extend(s for s in self.uses[node] if s in self.definitions)
         return seen
 
     def _label(self, expr: sp.Expr) -> str:
@@ -251,10 +257,10 @@ class Graph:
 
     def upstream_leaves(self, *exprs: sp.Expr) -> set[sp.Symbol]:
         """The leaves (parameters, inputs, targets, symbols) the expressions depend on."""
-        nodes = self._upstream(*exprs)
-        found = {s for expr in exprs for s in as_expr(expr).free_symbols if s in self.leaves}
-        for node in nodes:
-            found.update(s for s in self.definitions[node].free_symbols if s in self.leaves)
+        symbols = set().union(*(as_expr(expr).free_symbols for expr in exprs))
+        found = {s for s in symbols if s in self.leaves}
+        for node in self._above(symbols):
+            found.update(s for s in self.uses[node] if s in self.leaves)
         return found
 
 
