@@ -28,6 +28,7 @@ from .graph import Quantity, exact
 from .indexing import match_pattern
 from .limits import over_limit
 from .roles import EXAMPLES, LAYERED, Role
+from .table_ranges import TableRanges, head_groups, renamed
 
 # how each sampled role's leaves are drawn (numeric.SAMPLING's kinds)
 _LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input", Role.W: "weight",
@@ -37,7 +38,7 @@ _ATOMS = frozenset({Role.ATOM, Role.A})  # definitions a proof keeps as symbols
 _CONSTANT_KINDS = {"positive": "positive", "negative": "negative", "unit": "unit", "real": "symbol"}
 
 
-class Tensors:
+class Tensors(TableRanges):
     """The table of a forward file's quantities (or a network's, compiled into one): look-ups by name and
     index values, views, index ranges."""
 
@@ -57,7 +58,7 @@ class Tensors:
         self.constants = {name: constant_value(self.graph, c) for name, c in forward.constants.items()}
         self.loss: sp.Symbol | None = None
         for quantity, gradient in forward.upstream:
-            self.pieces[gradient] = [Piece(Role.UPSTREAM, _renamed(p.head, gradient), None, None, p.loc)
+            self.pieces[gradient] = [Piece(Role.UPSTREAM, renamed(p.head, gradient), None, None, p.loc)
                                      for p in self.pieces[quantity] if p.role is Role.FORWARD]
         for piece in forward.pieces:
             self._check_structure(piece)
@@ -166,7 +167,7 @@ class Tensors:
 
     def _group(self, piece: Piece, bindings: dict[str, int]) -> list[tuple]:
         letter = piece.letters[0]
-        return [(piece.name, _head_groups(piece, {**bindings, letter: value}))
+        return [(piece.name, _instance_groups(piece, {**bindings, letter: value}))
                 for value in self.piece_ranges(piece)[letter]]
 
     def _softmax_value(self, piece: Piece, bindings: dict[str, int]) -> sp.Expr:
@@ -228,7 +229,7 @@ class Tensors:
                                    for i in spans[0]])
 
     def structure(self, name: str) -> tuple[int, ...]:
-        return tuple(len(group) for group in _groups(self.pieces[name][0].head))
+        return tuple(len(group) for group in head_groups(self.pieces[name][0].head))
 
     def data_value(self, name: str, values: tuple[int, ...], node) -> sp.Expr:
         array = self.spec.data[name]
@@ -270,90 +271,6 @@ class Tensors:
                     groups.append([self._instances[key] for key in self._group(piece, dict(zip(rest, values)))])
         return groups
 
-    # -- declarations -------------------------------------------------------------------------
-
-    def declared_range(self, letter: str) -> range | None:
-        """The range a letter has in the declarations, when it has one (c in W[i,c]: D, K is 1..K)."""
-        spans = {self.piece_ranges(piece)[letter] for pieces in self.pieces.values() for piece in pieces
-                 if piece.role in (Role.INPUT, Role.PARAM) and letter in piece.letters}
-        return spans.pop() if len(spans) == 1 else None
-
-    # -- ranges -------------------------------------------------------------------------------
-
-    def piece_ranges(self, piece: Piece) -> dict[str, range]:
-        """The values of each letter of a piece: from its shape, the tensor it receives (upstream), or
-        inferred from its body."""
-        known = self._ranges.get(id(piece))
-        if known is not None:
-            return known
-        if piece.role is Role.UPSTREAM:
-            source = next(p for p in self.pieces[self._upstream_of(piece.name)] if p.head == _renamed(
-                piece.head, p.name) and p.role is Role.FORWARD)
-            found = self._ranges[id(piece)] = dict(zip(piece.letters, self.piece_ranges(source).values()))
-            return found
-        if piece.extents is not None:
-            found = self._ranges[id(piece)] = {letter: self._extent(extent)
-                                               for letter, extent in zip(piece.letters, piece.extents)}
-            return found
-        self._resolving.add(id(piece))
-        try:
-            found = {}
-            for letter in piece.letters:
-                span = self.first_range(letter, [piece.body])
-                if span is None:
-                    raise InputError(f"cannot tell the range of '{letter}' in {_head_text(piece.head)}", piece.loc,
-                                     f"'{letter}' never indexes a tensor alone in the body; give `shape:`")
-                found[letter] = span
-        finally:
-            self._resolving.discard(id(piece))
-        self._ranges[id(piece)] = found
-        return found
-
-    def first_range(self, letter: str, bodies) -> range | None:
-        """The range of the slot ``letter`` first fills alone, reading the bodies in order."""
-        for body in bodies:
-            for node in sx.walk(body, unbound=letter):
-                if not isinstance(node, sx.Indexed) or not (node.id in self.pieces or node.id in self.spec.data):
-                    continue
-                items = [item for group in node.groups for item in group]
-                for slot, item in enumerate(items):
-                    if isinstance(item, sx.Name) and item.id == letter:
-                        span = self.slot_range(node.id, slot, ())
-                        if span is not None:
-                            return span
-        return None
-
-    def slot_range(self, name: str, slot: int, given: tuple[int, ...]) -> range | None:
-        """The values slot ``slot`` of a tensor takes over all its pieces (that fit ``given``), as one span;
-        None while the tensor's ranges are being inferred."""
-        if name in self.spec.data:
-            shape = self.spec.data[name].shape
-            return range(1, shape[slot] + 1) if slot < len(shape) else range(0)
-        low, high = None, None
-        for piece in self.pieces.get(name, ()):
-            if id(piece) in self._resolving:
-                continue
-            items = [item for group in _groups(piece.head) for item in group]
-            if slot >= len(items):
-                return range(0)
-            ranges = self.piece_ranges(piece)
-            if not all(_fits(item, value, ranges) for item, value in zip(items, given)):
-                continue
-            item = items[slot]
-            span = range(int(item.text), int(item.text) + 1) if isinstance(item, sx.Num) else ranges[item.id]
-            if len(span):
-                low = span.start if low is None else min(low, span.start)
-                high = span.stop if high is None else max(high, span.stop)
-        return None if low is None else range(low, high)
-
-    def _extent(self, extent) -> range:
-        lo = self.model.index(extent.lo, dict(self.spec.dims))
-        hi = self.model.index(extent.hi, dict(self.spec.dims))
-        return range(lo, hi + 1)
-
-    def _upstream_of(self, gradient: str) -> str:
-        return next(quantity for quantity, name in self.spec.upstream if name == gradient)
-
     # -- building -------------------------------------------------------------------------------
 
     def _check_structure(self, piece: Piece) -> None:
@@ -393,7 +310,7 @@ class Tensors:
         letters = piece.letters
         found = []
         for values in itertools.product(*(ranges[letter] for letter in letters)):
-            groups = _head_groups(piece, dict(zip(letters, values)))
+            groups = _instance_groups(piece, dict(zip(letters, values)))
             if self._piece_at(piece.name, groups, piece.head)[0] is piece:  # a more specific head wins
                 found.append(self.instance(piece.name, groups, piece.head))
         return found
@@ -406,7 +323,7 @@ class Tensors:
                     continue
                 outputs = self._instances_of(piece)
                 upstream = self._instances_of(next(p for p in self.pieces[gradient]
-                                                   if p.head == _renamed(piece.head, gradient)))
+                                                   if p.head == renamed(piece.head, gradient)))
                 terms.extend(g * o for g, o in zip(upstream, outputs))
         name = self.spec.loss
         self.loss = self.graph.define(sp.Symbol(name), sp.Add(*terms), Quantity(Role.FORWARD, name))
@@ -435,7 +352,7 @@ def _by_first_index(pieces: list[Piece]) -> tuple[list[Piece], dict[int, list[Pi
     with a letter, and with each number the heads that start with it, in file order (a network has a
     piece per layer: w[1][j,k], w[2][j,k], … and an instance needs only its layer's)."""
     def first(piece):
-        groups = _groups(piece.head)
+        groups = head_groups(piece.head)
         item = groups[0][0] if groups and groups[0] else None
         return int(item.text) if isinstance(item, sx.Num) else None
     generic: list[Piece] = []
@@ -458,22 +375,14 @@ def _count(ranges: dict[str, range]) -> int:
     return count
 
 
-def _fits(item, value: int, ranges: dict[str, range]) -> bool:
-    return int(item.text) == value if isinstance(item, sx.Num) else value in ranges[item.id]
-
-
-def _groups(head) -> tuple[tuple[sx.Expr, ...], ...]:
-    return head.groups if isinstance(head, sx.Indexed) else ()
-
-
-def _head_groups(piece: Piece, bound: dict[str, int]) -> tuple[tuple[int, ...], ...]:
+def _instance_groups(piece: Piece, bound: dict[str, int]) -> tuple[tuple[int, ...], ...]:
     """The index values of the instance of a piece where its letters have these values."""
     return tuple(tuple(bound[item.id] if isinstance(item, sx.Name) else int(item.text) for item in group)
-                 for group in _groups(piece.head))
+                 for group in head_groups(piece.head))
 
 
 def _structure(head) -> tuple[int, ...]:
-    return tuple(len(group) for group in _groups(head))
+    return tuple(len(group) for group in head_groups(head))
 
 
 def grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
@@ -483,10 +392,6 @@ def grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[in
         groups.append(tuple(flat[start:start + size]))
         start += size
     return tuple(groups)
-
-
-def _renamed(head, name: str):
-    return sx.Indexed(name, head.groups, head.loc) if isinstance(head, sx.Indexed) else sx.Name(name, head.loc)
 
 
 def _label(name: str, groups) -> str:
