@@ -281,25 +281,27 @@ class _Sweep:
     def down_to(self, var: sp.Symbol) -> sp.Expr:
         """The adjoint of var, after those of the definitions above it, depth first in the order of their
         use (a stack, not recursion: a network's depth is not the interpreter's)."""
-        stack = [(var, iter(self._consumers(var)))]
+        users = self._consumers(var)
+        stack = [(var, users, iter(users))]
         while stack and var not in self.result:
-            node, consumers = stack[-1]
-            below = next((c for c in consumers if c not in self.result), None)
+            node, users, pending = stack[-1]
+            below = next((c for c in pending if c not in self.result), None)
             if below is not None:
-                stack.append((below, iter(self._consumers(below))))
+                above = self._consumers(below)
+                stack.append((below, above, iter(above)))
             else:
                 stack.pop()
-                self.result[node] = self._adjoint(node)
+                self.result[node] = self._adjoint(node, users)
         return self.result[var]
 
     def _consumers(self, var: sp.Symbol) -> list[sp.Symbol]:
         return [consumer for consumer in self.graph.consumers.get(var, ()) if consumer in self.upstream]
 
-    def _adjoint(self, var: sp.Symbol) -> sp.Expr:
-        """Once the adjoints of the definitions that use var are known."""
+    def _adjoint(self, var: sp.Symbol, users: list[sp.Symbol]) -> sp.Expr:
+        """Once the adjoints of the definitions that use var (``users``) are known."""
         graph = self.graph
         terms = [self.seeds[var]] if var in self.seeds else []
-        for consumer in self._consumers(var):
+        for consumer in users:
             total = self.result[consumer]
             if total != 0:
                 partial = graph.partial(consumer, var)

@@ -13,6 +13,7 @@ from .indexing import match_pattern
 from .limits import over_limit
 from .roles import Role
 from .spec import LetSpec
+from .table_ranges import head_groups, head_shape
 from .tensors import grouped
 
 
@@ -69,7 +70,7 @@ class LetEvaluation:
             shown = name + "".join("[" + ",".join(str(i) for i in g) + "]" for g in indices)
             forms = ", ".join(_head_text(let.head) for let in self.lets[name])
             shape = tuple(len(g) for g in indices)
-            if any(let_shape(let.head) == shape for let in self.lets[name]):
+            if any(head_shape(let.head) == shape for let in self.lets[name]):
                 raise UndefinedError(f"{shown} is not defined (defined: {forms})")
             raise InputError(f"'{name}' is used with the wrong number of indices", node.loc, f"defined as {forms}")
         candidates.sort(key=lambda c: c[0])
@@ -113,7 +114,7 @@ class LetEvaluation:
     def let_structure(self, name: str) -> tuple[int, ...]:
         """The index groups of a let (of its most general definition); () for a scalar let."""
         heads = [let.head for let in self.lets[name] if isinstance(let.head, sx.Indexed)]
-        return max((let_shape(head) for head in heads), key=sum, default=())
+        return max((head_shape(head) for head in heads), key=sum, default=())
 
     def is_let_view(self, name: str, groups) -> bool:
         structure = self.let_structure(name)
@@ -143,7 +144,7 @@ class LetEvaluation:
         the range that letter has in the declarations (c in W[i,c]: D, K is a class, 1..K)."""
         low, high = None, None
         for let in self.lets[name]:
-            items = [item for group in _head_groups(let.head) for item in group]
+            items = [item for group in head_groups(let.head) for item in group]
             if slot >= len(items) or let.body is None:
                 continue
             item = items[slot]
@@ -159,14 +160,6 @@ class LetEvaluation:
             raise InputError(f"cannot tell the range of index {slot + 1} of '{name}' for its view "
                              f"'{sx.to_text(node)}'", node.loc, "index it, or use its letters in the body")
         return range(low, high)
-
-
-def _head_groups(head) -> tuple[tuple[sx.Expr, ...], ...]:
-    return head.groups if isinstance(head, sx.Indexed) else ()
-
-
-def let_shape(head) -> tuple[int, ...]:
-    return tuple(len(group) for group in head.groups) if isinstance(head, sx.Indexed) else ()
 
 
 def _head_text(head) -> str:

@@ -24,7 +24,8 @@ from .network import Network
 from .roles import EXAMPLES, LAYERED, Role
 from .spec import LetSpec, Spec
 from .index_values import IndexValues
-from .lets import LetEvaluation, let_shape
+from .lets import LetEvaluation
+from .table_ranges import head_shape
 from .tensors import Tensors, constant_value
 
 class Model(LetEvaluation, IndexValues):
@@ -287,7 +288,7 @@ class Model(LetEvaluation, IndexValues):
 
     def _is_let_vector(self, name: str, groups) -> bool:
         """delta[l] for a let defined as delta[l][j] (or delta[l][j,s] in a batch)."""
-        shapes = {let_shape(let.head) for let in self.lets[name]}
+        shapes = {head_shape(let.head) for let in self.lets[name]}
         given = tuple(len(group) for group in groups)
         return self.network is not None and given == (1,) and given not in shapes and \
             any(len(shape) == 2 and shape[0] == 1 for shape in shapes)
@@ -296,7 +297,7 @@ class Model(LetEvaluation, IndexValues):
         layer = self.index(node.groups[0][0], bindings)
         if not 0 <= layer <= self.network.L:
             raise UndefinedError(f"{name}[{layer}] does not exist: layers 0..{self.network.L}")
-        width = max(let_shape(let.head)[1] for let in self.lets[name] if len(let_shape(let.head)) == 2)
+        width = max(head_shape(let.head)[1] for let in self.lets[name] if len(head_shape(let.head)) == 2)
         if width == 2 and self.spec.network.batch == 1:  # delta[l][j,s] is a batch's; v[l][j,k] has no view
             raise InputError(f"'{name}' has two indices after its layer: as a matrix it is read only in a batch "
                              "(its second index the example)", node.loc, f"write it entry by entry: {name}[l][j,k]")

@@ -100,7 +100,13 @@ def _fits(item, value: int, ranges: dict[str, range]) -> bool:
 
 
 def head_groups(head) -> tuple[tuple[sx.Expr, ...], ...]:
+    """The index groups of a head (a piece's or a let's): h[t][j] has ((t,), (j,)), a name none."""
     return head.groups if isinstance(head, sx.Indexed) else ()
+
+
+def head_shape(head) -> tuple[int, ...]:
+    """How many indices each group of a head holds: w[l][j,k] is (1, 2)."""
+    return tuple(len(group) for group in head_groups(head))
 
 
 def renamed(head, name: str):

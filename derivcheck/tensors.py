@@ -28,7 +28,7 @@ from .graph import Quantity, exact
 from .indexing import match_pattern
 from .limits import over_limit
 from .roles import EXAMPLES, LAYERED, Role
-from .table_ranges import TableRanges, head_groups, renamed
+from .table_ranges import TableRanges, head_groups, head_shape, renamed
 
 # how each sampled role's leaves are drawn (numeric.SAMPLING's kinds)
 _LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input", Role.W: "weight",
@@ -229,7 +229,7 @@ class Tensors(TableRanges):
                                    for i in spans[0]])
 
     def structure(self, name: str) -> tuple[int, ...]:
-        return tuple(len(group) for group in head_groups(self.pieces[name][0].head))
+        return head_shape(self.pieces[name][0].head)
 
     def data_value(self, name: str, values: tuple[int, ...], node) -> sp.Expr:
         array = self.spec.data[name]
@@ -275,7 +275,7 @@ class Tensors(TableRanges):
 
     def _check_structure(self, piece: Piece) -> None:
         first = self.pieces[piece.name][0]
-        if _structure(piece.head) != _structure(first.head):
+        if head_shape(piece.head) != head_shape(first.head):
             raise InputError(f"{_head_text(piece.head)} does not have the index groups of {_head_text(first.head)}",
                              piece.loc, "every head of one tensor has the same brackets")
 
@@ -379,10 +379,6 @@ def _instance_groups(piece: Piece, bound: dict[str, int]) -> tuple[tuple[int, ..
     """The index values of the instance of a piece where its letters have these values."""
     return tuple(tuple(bound[item.id] if isinstance(item, sx.Name) else int(item.text) for item in group)
                  for group in head_groups(piece.head))
-
-
-def _structure(head) -> tuple[int, ...]:
-    return tuple(len(group) for group in head_groups(head))
 
 
 def grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
