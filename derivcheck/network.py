@@ -18,7 +18,7 @@ from .functions import ACTIVATIONS, LOSSES
 from .graph import Quantity
 from .network_spec import NetworkSpec
 from .network_table import compile_network, neuron_span, table_name
-from .roles import EXAMPLES, LAYERED, Role
+from .roles import EXAMPLES, LAYERED, PARAMETERS, Role
 from .tensors import Tensors
 
 # role → (first layer, last layer or None for L) of the layers where it exists
@@ -104,7 +104,7 @@ class Network:
         return 2 if role is Role.W else 1
 
     def has_example_slot(self, role: Role) -> bool:
-        return self.spec.batch > 1 and role not in (Role.W, Role.B)
+        return self.spec.batch > 1 and role not in PARAMETERS
 
     def quantity(self, role: Role, layer: int, neurons: tuple[int, ...], example: int | None) -> sp.Expr:
         """The symbol for role[layer][neurons, example] (layer ignored for x, y, yhat)."""
@@ -120,7 +120,7 @@ class Network:
             role = Role.X
         if role is Role.W and self.notation.from_to:
             neurons = tuple(reversed(neurons))  # the table's weights are as the file writes them: from, to
-        indices = neurons + ((example or 1,) if self.spec.batch > 1 and role not in (Role.W, Role.B) else ())
+        indices = neurons + ((example or 1,) if self.has_example_slot(role) else ())
         groups = ((layer,), indices) if role in LAYERED else (indices,)
         self._found[key] = found = self.table.instance(table_name(role), groups, None)
         return found

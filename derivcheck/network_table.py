@@ -18,7 +18,7 @@ from __future__ import annotations
 from . import syntax as sx
 from .forward_spec import SOFTMAX_GROUP, Extent, ForwardSpec, Piece
 from .network_spec import NetworkSpec
-from .roles import Role
+from .roles import PARAMETERS, Role
 
 
 def table_name(role: Role) -> str:
@@ -71,11 +71,7 @@ class _Compiler:
 
     def _head(self, role: Role, layer: int | None, letters: tuple[str, ...]) -> sx.Indexed:
         """The head in the table's own name (the table key): w[2][j,k], x[k,s]."""
-        items = tuple(sx.Name(letter, self.loc) for letter in letters)
-        if role not in (Role.W, Role.B):
-            items += self._example()
-        layer_group = () if layer is None else ((self._num(layer),),)
-        return sx.Indexed(table_name(role), layer_group + (items,), self.loc)
+        return self._indexed(table_name(role), role, layer, tuple(sx.Name(letter, self.loc) for letter in letters))
 
     def _letters(self, role: Role) -> tuple[str, ...]:
         if role is Role.W:
@@ -86,7 +82,7 @@ class _Compiler:
         slots = {"j": 0, "k": 1 if role is Role.W else 0}
         spans = [neuron_span(self.spec, role, layer, slots[letter]) for letter in letters]
         spans = [range(max(span.start, 1), span.stop) if role in (Role.X, Role.A) else span for span in spans]
-        if self.batch and role not in (Role.W, Role.B):
+        if self.batch and role not in PARAMETERS:
             spans.append(range(1, self.spec.batch + 1))
         return tuple(Extent(self._num(span.start), self._num(span.stop - 1)) for span in spans)
 
@@ -111,8 +107,7 @@ class _Compiler:
         if spec.bias == "folded":
             total = sx.BinOp("+", self._weight(l, self._num(0)), total, loc)
         if spec.bias == "true":
-            total = sx.BinOp("+", total, sx.Indexed(self._name(Role.B), ((self._num(l),), (sx.Name("j", loc),)),
-                                                    loc), loc)
+            total = sx.BinOp("+", total, self._neuron(Role.B, l, "j"), loc)
         return total
 
     def _weight(self, l: int, source: sx.Expr) -> sx.Indexed:
@@ -121,12 +116,14 @@ class _Compiler:
         return sx.Indexed(self._name(Role.W), ((self._num(l),), pair), self.loc)
 
     def _neuron(self, role: Role, layer: int | None, letter: str) -> sx.Indexed:
-        items = (sx.Name(letter, self.loc),) + self._example()
-        layer_group = () if layer is None else ((self._num(layer),),)
-        return sx.Indexed(self._name(role), layer_group + (items,), self.loc)
+        """role[layer][letter] in the file's name for it, with the example index in a batch."""
+        return self._indexed(self._name(role), role, layer, (sx.Name(letter, self.loc),))
 
-    def _example(self) -> tuple[sx.Expr, ...]:
-        return (sx.Name("s", self.loc),) if self.batch else ()
+    def _indexed(self, name: str, role: Role, layer: int | None, items: tuple[sx.Expr, ...]) -> sx.Indexed:
+        if self.batch and role not in PARAMETERS:
+            items += (sx.Name("s", self.loc),)
+        layer_group = () if layer is None else ((self._num(layer),),)
+        return sx.Indexed(name, layer_group + (items,), self.loc)
 
     def _name(self, role: Role) -> str:
         return self.spec.notation.name_of(role)

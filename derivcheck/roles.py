@@ -36,6 +36,7 @@ NOTATION_ROLES = {"input": Role.X, "weight": Role.W, "bias": Role.B, "preact": R
                   "output": Role.YHAT, "target": Role.Y, "loss": Role.C}
 LAYERED = frozenset({Role.A, Role.Z, Role.W, Role.B})  # a network's quantities with a layer group
 EXAMPLES = frozenset({Role.X, Role.Y, Role.YHAT})  # a network's quantities without one (one per example)
+PARAMETERS = frozenset({Role.W, Role.B})  # a network's quantities shared by its examples (no example index)
 # what a proof or a printed gradient keeps as symbols: parameters, inputs, targets, symbols, the forward
 # pass's z and a, and a forward file's definitions that apply a non-rational function (h = tanh(a));
 # everything else (let instances, adjoints, the loss, rational forward definitions) is unfolded into them
