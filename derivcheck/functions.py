@@ -1,4 +1,4 @@
-"""The mathematical primitives: SymPy functions, activations and losses, as tables.
+"""The mathematical primitives: SymPy functions and activations, and the built-in losses, as tables.
 
 Each activation is one row: the SymPy function applied to a pre-activation.
 Derivatives come from each function's ``fdiff``; ``sigmoid`` and ``relu`` are
@@ -115,28 +115,13 @@ class softmax(sp.Function):
         return sp.exp(arguments[int(index) - 1]) / sp.Add(*[sp.exp(argument) for argument in arguments])
 
 
-# Per-example losses: name → builder(outputs, targets) → SymPy expression.
-def _half_sse(yhat, y):
-    return sp.Rational(1, 2) * sp.Add(*[(t - o) ** 2 for o, t in zip(yhat, y)])
-
-
-def _sse(yhat, y):
-    return sp.Add(*[(t - o) ** 2 for o, t in zip(yhat, y)])
-
-
-def _cross_entropy(yhat, y):
-    return -sp.Add(*[t * sp.log(o) for o, t in zip(yhat, y)])
-
-
-def _binary_cross_entropy(yhat, y):
-    return -sp.Add(*[t * sp.log(o) + (1 - t) * sp.log(1 - o) for o, t in zip(yhat, y)])
-
-
+# Per-example losses: name → the loss as a file writes it, over the output {yhat}[j] and the target {y}[j]
+# of one example (in the file's names for them) and the number of outputs {n}; a network's table defines C from it.
 LOSSES = {
-    "half_sse": _half_sse,
-    "sse": _sse,
-    "cross_entropy": _cross_entropy,
-    "binary_cross_entropy": _binary_cross_entropy,
+    "half_sse": "1/2 * sum(j in 1..{n}, ({y}[j] - {yhat}[j])**2)",
+    "sse": "sum(j in 1..{n}, ({y}[j] - {yhat}[j])**2)",
+    "cross_entropy": "-sum(j in 1..{n}, {y}[j] * log({yhat}[j]))",
+    "binary_cross_entropy": "-sum(j in 1..{n}, {y}[j] * log({yhat}[j]) + (1 - {y}[j]) * log(1 - {yhat}[j]))",
 }
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import sympy as sp
 
 from .errors import IndexRangeError, UndefinedError
-from .functions import ACTIVATIONS, LOSSES
-from .graph import Quantity
+from .functions import ACTIVATIONS
 from .network_spec import NetworkSpec
-from .network_table import compile_network, neuron_span, table_name
+from .network_table import PENALTY, compile_network, neuron_span, table_name
 from .roles import EXAMPLES, LAYERED, PARAMETERS, Role
 from .tensors import Tensors
 
@@ -36,16 +35,16 @@ class Network:
         self.graph = model.graph
         self.notation = spec.notation
         self.examples = range(1, spec.batch + 1)
-        self.table = Tensors(compile_network(spec), model,
-                             {role: spec.notation.name_of(role) for role in LAYERED | EXAMPLES})
+        self.table = Tensors(compile_network(spec, model.spec.scope, model.spec.limits), model,
+                             {role: spec.notation.name_of(role) for role in LAYERED | EXAMPLES | {Role.C}})
         self.target_groups: list[list[sp.Symbol]] = []
         self.C: sp.Symbol | None = None
-        self.per_example: list[sp.Expr] = []
         self._found: dict[tuple, sp.Expr] = {}  # quantity()'s answers, by its arguments
 
     def build(self) -> None:
-        """Every instance of the table, in the order of the leaves' random draws: the parameters, then per
-        example the input, the forward pass layer by layer, and the targets; then the loss C."""
+        """The leaves and the forward pass, in the order of the leaves' random draws: the parameters, then
+        per example the input, the forward pass layer by layer, and the targets (the loss comes after the
+        file's symbols and constants: ``define_loss``)."""
         L, sizes = self.L, self.sizes
         for l in range(1, L + 1):
             for j in range(1, sizes[l] + 1):
@@ -61,23 +60,15 @@ class Network:
                 for role in (Role.Z, Role.A):
                     for j in range(1, sizes[l] + 1):
                         self.quantity(role, l, (j,), example)
-            outputs = [self.quantity(Role.A, L, (j,), example) for j in range(1, sizes[L] + 1)]
-            targets = [self.quantity(Role.Y, L, (j,), example) for j in range(1, sizes[L] + 1)]
-            self.target_groups.append(targets)
-            if isinstance(self.spec.loss, str):
-                self.per_example.append(LOSSES[self.spec.loss](outputs, targets))
-        if self.per_example and self.spec.penalty is None:  # with a penalty, C is defined once it is built
-            self.define_loss(self.per_example)
+            self.target_groups.append([self.quantity(Role.Y, L, (j,), example) for j in range(1, sizes[L] + 1)])
 
-    def define_loss(self, per_example: list[sp.Expr], penalty: sp.Expr = sp.S.Zero) -> None:
-        """C from the per-example losses (a loss given as an expression is built by the caller) and the
-        penalty, which is added after the batch reduction."""
-        total = sp.Add(*per_example)
-        if self.spec.reduction == "mean":
-            total = total / self.spec.batch
-        total += penalty
-        self.C = self.graph.define(sp.Symbol(self.notation.name_of(Role.C)), total,
-                                   Quantity(Role.C, self.notation.name_of(Role.C)))
+    def define_loss(self) -> None:
+        """C (and the penalty it adds) as the table defines them, once the file's constants are known."""
+        self.C = self.table.instance(table_name(Role.C), (), None)
+
+    def penalty(self) -> sp.Expr | None:
+        """The penalty's instance, when the file has one (for the definition of C that reads it)."""
+        return self.table.instance(PENALTY, (), None) if self.spec.penalty is not None else None
 
     # -- lookup -------------------------------------------------------------------------
 

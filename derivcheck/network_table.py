@@ -9,16 +9,27 @@ forward file's definitions::
     a[l][j] = act(z[l][j])                                             (a softmax: a group over j)
 
 With ``bias: folded`` the bias is ``w[l][j,0]`` and the unit a[l][0] = 1 is the network's constant, not a
-piece; with a batch every per-example quantity has the example index last. The table's keys are the
-roles' own names (``w``, ``a``), so that the input and the activation may share the file's name.
+piece; with a batch every per-example quantity has the example index last. The loss is a definition too:
+C is the sum (or mean) over the examples of the loss as the file writes it (a built-in loss is written the
+same way, ``functions.LOSSES``), its free indices summed over the outputs, plus the penalty, which is a
+definition of its own. The table's keys are the roles' own names (``w``, ``a``, ``C``), so that the input
+and the activation may share the file's name.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import reduce
+
+from . import expressions as ex
 from . import syntax as sx
 from .forward_spec import SOFTMAX_GROUP, Extent, ForwardSpec, Piece
+from .functions import BUILTIN_FUNCTIONS, LOSSES
+from .limits import Limits, over_limit
 from .network_spec import NetworkSpec
-from .roles import PARAMETERS, Role
+from .roles import LAYERED, PARAMETERS, Role
+
+PENALTY = "the penalty"  # the table key of the penalty's definition: no name a file can write
 
 
 def table_name(role: Role) -> str:
@@ -35,11 +46,12 @@ def neuron_span(spec: NetworkSpec, role: Role, layer: int, slot: int) -> range:
     return range(0 if zero else 1, spec.sizes[layer] + 1)
 
 
-def compile_network(spec: NetworkSpec) -> ForwardSpec:
-    """The table of a network: x, y, and per layer w, b, z and a, in that order (the loss is not a piece:
-    the model defines it from the outputs and the targets)."""
-    return ForwardSpec(dims={}, pieces=tuple(_Compiler(spec).pieces()), constants={}, data={}, upstream=(),
-                       loss=None)
+def compile_network(spec: NetworkSpec, scope: sx.Scope, limits: Limits) -> ForwardSpec:
+    """The table of a network: x, y, per layer w, b, z and a, in that order, then the penalty and C (the
+    file's ``scope`` tells a loss expression's free indices from its values)."""
+    compiler = _Compiler(spec)
+    return ForwardSpec(dims={}, pieces=tuple(compiler.pieces() + compiler.loss(scope, limits)),
+                       constants=dict(spec.constants), data={}, upstream=(), loss=None)
 
 
 class _Compiler:
@@ -95,6 +107,57 @@ class _Compiler:
         letters = self._letters(role)
         return Piece(role, self._head(role, layer, letters), self._extents(role, layer, letters), body, self.loc,
                      group)
+
+    # -- the loss ---------------------------------------------------------------------------------
+
+    def loss(self, scope: sx.Scope, limits: Limits) -> list[Piece]:
+        """The penalty (when there is one) and C = sum or mean over the examples of the per-example loss,
+        plus the penalty."""
+        spec, loc = self.spec, self.loc
+        per_example = self._per_example(scope, limits)
+        examples = [self._at_example(per_example, s) for s in range(1, spec.batch + 1)] if self.batch else \
+            [per_example]
+        total = reduce(lambda left, right: sx.BinOp("+", left, right, loc), examples)
+        if self.batch and spec.reduction == "mean":
+            total = sx.BinOp("/", total, self._num(spec.batch), loc)
+        found = []
+        if spec.penalty is not None:
+            found.append(Piece(Role.FORWARD, sx.Name(PENALTY, spec.penalty.loc), (), spec.penalty, spec.penalty.loc))
+            total = sx.BinOp("+", total, sx.Name(PENALTY, loc), loc)
+        where = loc if isinstance(spec.loss, str) else spec.loss.loc
+        return found + [Piece(Role.C, sx.Name(table_name(Role.C), where), (), total, where)]
+
+    def _per_example(self, scope: sx.Scope, limits: Limits) -> sx.Expr:
+        """The loss of one example as the file writes it (or the built-in one, written the same way), its
+        free indices summed over the outputs."""
+        spec, names = self.spec, self.spec.notation.names
+        outputs = spec.sizes[spec.last]
+        if isinstance(spec.loss, str):
+            text = LOSSES[spec.loss].format(yhat=names["output"], y=names["target"], n=outputs)
+            loss = ex.parse_expression(text, self.loc, sx.Scope(frozenset({names["output"], names["target"]}),
+                                                                frozenset(BUILTIN_FUNCTIONS)), limits)
+        else:
+            loss = spec.loss
+        free = sx.free_indices(loss, scope)
+        if outputs ** len(free) > limits.sum_terms:
+            raise over_limit(f"the loss sums too many terms ({outputs ** len(free):,}: {outputs} outputs for each "
+                             f"of the free indices {', '.join(free)})", "sum_terms", limits, loss.loc)
+        for letter in reversed(free):
+            loss = sx.Sum(letter, self._num(1), self._num(outputs), loss, loss.loc)
+        return loss
+
+    def _at_example(self, loss: sx.Expr, example: int) -> sx.Expr:
+        """The loss of one example of the batch: each per-example quantity written without its example
+        index (yhat[j]) gets it (yhat[j,2])."""
+        notation = self.spec.notation
+
+        def with_example(node: sx.Indexed) -> sx.Indexed:
+            role = notation.role_for(node.id, len(node.groups))
+            neurons = node.groups[1:] if role in LAYERED else node.groups
+            if role is None or role in PARAMETERS or role is Role.C or sum(map(len, neurons)) != 1:
+                return node
+            return replace(node, groups=node.groups[:-1] + (node.groups[-1] + (self._num(example),),))
+        return sx.map_indexed(loss, with_example)
 
     # -- bodies, in the file's notation ---------------------------------------------------------
 

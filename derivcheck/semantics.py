@@ -9,7 +9,6 @@ integers bound per claim instance.
 
 from __future__ import annotations
 
-import itertools
 
 import sympy as sp
 
@@ -21,12 +20,13 @@ from .indexing import IndexRanges
 from .limits import over_limit
 from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
+from .network_table import PENALTY
 from .roles import EXAMPLES, LAYERED, Role
 from .spec import LetSpec, Spec
 from .index_values import IndexValues
 from .lets import LetEvaluation
 from .table_ranges import head_shape
-from .tensors import Tensors, constant_value
+from .tensors import Tensors
 
 class Model(LetEvaluation, IndexValues):
     """The quantities of one file and the evaluation of expressions over them."""
@@ -41,7 +41,6 @@ class Model(LetEvaluation, IndexValues):
         self._sum_terms = 1  # terms of the sums enclosing the expression being evaluated
         self._built_terms = 0  # terms of sums and calls of let functions built since start_claim
         self._calls: dict[tuple, sp.Expr] = {}  # let function calls already expanded
-        self._loss_example: int | None = None  # while building a loss expression: its example
         self.ranges = IndexRanges(self)
         if problem is None:
             self.graph = Graph()
@@ -71,14 +70,8 @@ class Model(LetEvaluation, IndexValues):
                 "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
             self.symbols[name] = self.graph.leaf(symbol, kind, Quantity(Role.SYMBOL, name))
         if self.network is not None:
-            for name, constant in spec.network.constants.items():
-                self.symbols[name] = constant_value(self.graph, constant)
-            per_example = self.network.per_example if isinstance(spec.network.loss, str) else \
-                self._expression_loss(spec.network.loss)
-            if spec.network.penalty is not None:
-                self.network.define_loss(per_example, self._penalty(spec.network.penalty))
-            elif not isinstance(spec.network.loss, str):
-                self.network.define_loss(per_example)
+            self.symbols.update(self.network.table.define_constants())
+            self.network.define_loss()
         if spec.forward is not None:
             self.tensors = Tensors(spec.forward, self)
             self.tensors.build()
@@ -200,6 +193,8 @@ class Model(LetEvaluation, IndexValues):
             return sp.Integer(bindings[name])
         network = self.network
         if network is not None:
+            if name == PENALTY:  # in the definition of C
+                return network.penalty()
             role = self.role(name, 0)
             if role is Role.C:
                 if network.C is None:
@@ -256,8 +251,6 @@ class Model(LetEvaluation, IndexValues):
         slots = network.neuron_slots(role)
         example_slot = network.has_example_slot(role)
         expected = slots + (1 if example_slot else 0)
-        if example_slot and self._loss_example is not None and len(indices) == expected - 1:
-            indices.append(self._loss_example)  # in the per-example loss, yhat[j] is yhat[j, s]
         if len(indices) == expected - slots and network.is_single(role, layer):
             indices = [1] * slots + indices  # one-neuron shorthand: a[1] is a[1][1]
         elif not indices and expected:
@@ -378,38 +371,6 @@ class Model(LetEvaluation, IndexValues):
     def is_pattern_letter(self, name: str) -> bool:
         """Whether a letter in a let key (delta[l][j]) is a pattern letter rather than a name."""
         return self.spec.scope.is_index(name)
-
-    # -- loss given as an expression ----------------------------------------------------------
-
-    def _penalty(self, penalty: sx.Expr) -> sp.Expr:
-        try:
-            value = self.evaluate(penalty, {})
-        except (IndexRangeError, ShapeError, UndefinedError) as error:  # the file's error, at the penalty
-            raise InputError(f"in the penalty, {error.message}", penalty.loc) from None
-        if is_matrix(value):
-            raise InputError("the penalty is a matrix; it must be a number", penalty.loc,
-                             "sum its entries, e.g. lam/2 * sum(l, sum(j, sum(k, w[l][j,k]^2)))")
-        return value
-
-    def _expression_loss(self, loss: sx.Expr) -> list[sp.Expr]:
-        """The per-example losses of a loss expression: its free indices summed over the outputs."""
-        network = self.network
-        free = sx.free_indices(loss, self.spec.scope)
-        outputs = range(1, network.sizes[network.L] + 1)
-        terms = len(outputs) ** len(free)
-        if terms > self.spec.limits.sum_terms:
-            raise over_limit(f"the loss sums too many terms ({terms:,}: {len(outputs)} outputs for each of the "
-                             f"free indices {', '.join(free)})", "sum_terms", self.spec.limits, loss.loc)
-        per_example = []
-        for s in network.examples:
-            self._loss_example = s if network.spec.batch > 1 else None
-            try:
-                per_example.append(sp.Add(*[self.evaluate(loss, dict(zip(free, values)))
-                                            for values in itertools.product(outputs, repeat=len(free))]))
-            finally:
-                self._loss_example = None
-        return per_example
-
 
 _PRIMES = "'" * 100  # primes as written, to name a function's derivative
 

@@ -304,6 +304,21 @@ def _text(node, context: int) -> str:
     return f"({text})" if precedence < context else text
 
 
+def map_indexed(node, change):
+    """The tree with every indexed name replaced by ``change(it)`` (its own indices changed first)."""
+    changes = {}
+    for item in fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, tuple):
+            changes[item.name] = tuple(tuple(map_indexed(v, change) for v in group) if isinstance(group, tuple)
+                                       else map_indexed(group, change) if isinstance(group, _NODES) else group
+                                       for group in value)
+        elif isinstance(value, (*_NODES, Equation)):
+            changes[item.name] = map_indexed(value, change)
+    mapped = replace(node, **changes) if changes else node
+    return change(mapped) if isinstance(mapped, Indexed) else mapped
+
+
 def bind(node, bindings: dict[str, int]):
     """The tree with free index letters replaced by their values (w[l][j,k] at l=2, j=1, k=3 → w[2][1,3])."""
     if isinstance(node, Name):

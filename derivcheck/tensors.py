@@ -33,7 +33,7 @@ from .table_ranges import TableRanges, head_groups, head_shape, renamed
 # how each sampled role's leaves are drawn (numeric.SAMPLING's kinds)
 _LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input", Role.W: "weight",
                Role.B: "bias", Role.X: "input", Role.Y: "target"}
-_NETWORK_DEFINITIONS = frozenset({Role.Z, Role.A})  # a network's definitions keep their role
+_NETWORK_DEFINITIONS = frozenset({Role.Z, Role.A, Role.C})  # a network's definitions keep their role
 _ATOMS = frozenset({Role.ATOM, Role.A})  # definitions a proof keeps as symbols
 _CONSTANT_KINDS = {"positive": "positive", "negative": "negative", "unit": "unit", "real": "symbol"}
 
@@ -55,7 +55,7 @@ class Tensors(TableRanges):
         self._resolving: set[int] = set()
         self._instances: dict[tuple, sp.Expr] = {}
         self._building: list[tuple] = []
-        self.constants = {name: constant_value(self.graph, c) for name, c in forward.constants.items()}
+        self.constants: dict[str, sp.Expr] = {}  # defined by define_constants, in their order among the leaves
         self.loss: sp.Symbol | None = None
         for quantity, gradient in forward.upstream:
             self.pieces[gradient] = [Piece(Role.UPSTREAM, renamed(p.head, gradient), None, None, p.loc)
@@ -142,22 +142,25 @@ class Tensors(TableRanges):
             return Quantity(role, self.shown[role], groups[0][0], groups[1])
         if role in EXAMPLES:
             return Quantity(role, self.shown[role], None, groups[0])
+        if role is Role.C:
+            return Quantity(role, self.shown[role])
         return Quantity(role, name, groups=groups)
 
     def _define(self, piece: Piece, bindings: dict[str, int], key: tuple) -> sp.Symbol:
-        label = _label(*key)
+        label = self._quantity(piece.role, piece.name, key[1]).label() if piece.role in _NETWORK_DEFINITIONS \
+            else _label(*key)  # as the file names it (theta, e), not by the table's key
         self._building.append(key)  # (their number was checked against forward_instances before building)
         try:
             self.model.start_claim()  # each instance pays for its own sums (build_terms)
             value = self._softmax_value(piece, bindings) if piece.group == SOFTMAX_GROUP else \
                 self.model.evaluate(piece.body, bindings)
-        except (ShapeError, UndefinedError) as error:  # the file's error, at the definition
+        except (IndexRangeError, ShapeError, UndefinedError) as error:  # the file's error, at the definition
             raise InputError(f"in {label}, {error.message}", piece.loc) from None
         finally:
             self._building.pop()
         if isinstance(value, sp.MatrixBase):
             raise InputError(f"{label} is a matrix ({value.shape[0]}×{value.shape[1]}); a definition gives one "
-                             "number per instance", piece.loc, "index the matrices in its body")
+                             "number per instance", piece.loc, "index the matrices in its body, or sum their entries")
         role = piece.role if piece.role in _NETWORK_DEFINITIONS else Role.ATOM if _non_rational(value) else \
             Role.FORWARD
         quantity = self._quantity(role, piece.name, key[1])
@@ -279,8 +282,15 @@ class Tensors(TableRanges):
             raise InputError(f"{_head_text(piece.head)} does not have the index groups of {_head_text(first.head)}",
                              piece.loc, "every head of one tensor has the same brackets")
 
+    def define_constants(self) -> dict[str, sp.Expr]:
+        """The constants, as numbers or as leaves sampled in their domains (a forward file's come first among
+        the leaves, a network's after its inputs and targets)."""
+        self.constants = {name: constant_value(self.graph, c) for name, c in self.spec.constants.items()}
+        return self.constants
+
     def build(self) -> None:
-        """Every declared and defined instance, in file order, then the upstream sum."""
+        """The constants, every declared and defined instance, in file order, then the upstream sum."""
+        self.define_constants()
         for name, pieces in self.pieces.items():
             elements = 0
             for piece in pieces:

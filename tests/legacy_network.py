@@ -12,16 +12,27 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivcheck.functions import ACTIVATIONS, LOSSES, apply_activation, softmax
+from derivcheck.functions import ACTIVATIONS, apply_activation, softmax
 from derivcheck.graph import Graph, Quantity
 from derivcheck.network import Network
 from derivcheck.network_spec import NetworkSpec
 from derivcheck.roles import Role
 
 
+# the built-in per-example losses, as the old path built them: name → builder(outputs, targets)
+LOSSES = {
+    "half_sse": lambda yhat, y: sp.Rational(1, 2) * sp.Add(*[(t - o) ** 2 for o, t in zip(yhat, y)]),
+    "sse": lambda yhat, y: sp.Add(*[(t - o) ** 2 for o, t in zip(yhat, y)]),
+    "cross_entropy": lambda yhat, y: -sp.Add(*[t * sp.log(o) for o, t in zip(yhat, y)]),
+    "binary_cross_entropy": lambda yhat, y: -sp.Add(*[t * sp.log(o) + (1 - t) * sp.log(1 - o)
+                                                      for o, t in zip(yhat, y)]),
+}
+
+
 class LegacyNetwork(Network):
     """Symbols and definitions of one network; ``quantity`` looks them up by role and indices. The look-ups
-    the table left as they were (layer ranges, messages, the loss's definition) are the Network's."""
+    the table left as they were (layer ranges, messages) are the Network's. ``loss`` is C of a built-in loss
+    before the penalty (None for a loss expression)."""
 
     def __init__(self, spec: NetworkSpec):
         self.spec = spec
@@ -92,9 +103,9 @@ class LegacyNetwork(Network):
             self.target_groups.append(targets)
             if isinstance(self.spec.loss, str):
                 per_example.append(LOSSES[self.spec.loss](outputs, targets))
-        self.per_example = per_example  # with a penalty, C is defined once the penalty is built
-        if per_example and self.spec.penalty is None:
-            self.define_loss(per_example)
+        self.loss = None
+        if per_example:
+            self.loss = sp.Add(*per_example) / (self.spec.batch if self.spec.reduction == "mean" else 1)
 
     def _softmax_jacobian(self, outputs: list[sp.Symbol], preacts: list[sp.Symbol]) -> None:
         """d(yhat[i])/d(z[j]) = yhat[i]([i == j] - yhat[j]) over the outputs' own symbols: each

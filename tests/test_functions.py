@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 
 from derivcheck.functions import LOSSES, generic_function, prime, relu, sigmoid, softmax, softplus
+from derivcheck.roles import Role
+from derivcheck.semantics import Model
+from derivcheck.spec import parse_spec
 
 x = sp.Symbol("x")
 
@@ -42,10 +46,24 @@ def test_prime_of_a_builtin():
     assert prime(sigmoid, 1, 2 * x) == sigmoid(2 * x) * (1 - sigmoid(2 * x))
 
 
-def test_losses():
-    o, t = sp.symbols("o1:3"), sp.symbols("t1:3")
-    assert LOSSES["sse"](o, t) == (t[0] - o[0]) ** 2 + (t[1] - o[1]) ** 2
-    assert LOSSES["half_sse"](o, t) == LOSSES["sse"](o, t) / 2
-    assert LOSSES["cross_entropy"](o, t) == -(t[0] * sp.log(o[0]) + t[1] * sp.log(o[1]))
-    assert sp.expand(LOSSES["binary_cross_entropy"](o[:1], t[:1]) + t[0] * sp.log(o[0])
-                     + (1 - t[0]) * sp.log(1 - o[0])) == 0
+LOSS_FORMULAS = {  # of two outputs o and targets t
+    "sse": lambda o, t: (t[0] - o[0]) ** 2 + (t[1] - o[1]) ** 2,
+    "half_sse": lambda o, t: ((t[0] - o[0]) ** 2 + (t[1] - o[1]) ** 2) / 2,
+    "cross_entropy": lambda o, t: -(t[0] * sp.log(o[0]) + t[1] * sp.log(o[1])),
+    "binary_cross_entropy": lambda o, t: -(t[0] * sp.log(o[0]) + (1 - t[0]) * sp.log(1 - o[0])
+                                           + t[1] * sp.log(o[1]) + (1 - t[1]) * sp.log(1 - o[1])),
+}
+
+
+def test_every_built_in_loss_has_its_formula_here():
+    assert set(LOSS_FORMULAS) == set(LOSSES)
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_FORMULAS))
+def test_a_built_in_loss_is_the_formula_its_name_says(name):
+    """The loss a network's table defines from LOSSES' text, in a file's own names, against the formula."""
+    model = Model(parse_spec(f"network:\n  sizes: [2, 2]\n  loss: {name}\n"
+                             "notation: {output: p, target: t}\nclaims: []\n", "n.yaml"))
+    outputs = [model.network.quantity(Role.YHAT, 1, (j,), None) for j in (1, 2)]
+    targets = [model.network.quantity(Role.Y, 1, (j,), None) for j in (1, 2)]
+    assert sp.expand(model.graph.definitions[model.network.C] - LOSS_FORMULAS[name](outputs, targets)) == 0
