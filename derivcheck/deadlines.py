@@ -5,12 +5,15 @@ system without timers) there is no in-process deadline, and the runner's worker
 processes still enforce theirs by killing. Blocks nest: the earliest deadline
 is the one armed, and an outer deadline that passed while an inner block
 caught its interruption fires again as soon as the inner block ends; a passed
-deadline keeps firing until its block ends.
+deadline keeps firing until its block ends. An interruption that lands where
+Python cannot raise it (a garbage-collector callback, a ``__del__``) is
+dropped without a word, not printed: it comes again until its block ends.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -38,6 +41,9 @@ def time_limit(seconds: float | None, error: type[DerivcheckError], message: str
         raise error(message)
 
     previous = signal.signal(signal.SIGALRM, expire)
+    outermost, hook = not _ACTIVE, sys.unraisablehook
+    if outermost:
+        sys.unraisablehook = _dropping_interruptions(hook)
     _ACTIVE.append(time.monotonic() + seconds)
     try:
         _arm()
@@ -47,7 +53,18 @@ def time_limit(seconds: float | None, error: type[DerivcheckError], message: str
         signal.setitimer(signal.ITIMER_REAL, 0)
         _ACTIVE.pop()
         signal.signal(signal.SIGALRM, previous)
+        if outermost:
+            sys.unraisablehook = hook
         _arm()
+
+
+def _dropping_interruptions(hook):
+    """``hook`` for every unraisable exception but a deadline's interruption, which is dropped (it repeats
+    every _REPEAT seconds, so it lands in the block's own code soon)."""
+    def unraisable(arguments) -> None:
+        if not isinstance(arguments.exc_value, DerivcheckError):
+            hook(arguments)
+    return unraisable
 
 
 def _quiet() -> None:

@@ -23,7 +23,9 @@ from .roles import Role
 
 FORWARD_KEYS = ("dims", "inputs", "params", "constants", "data", "forward", "loss", "upstream")
 DOMAINS = ("positive", "negative", "real", "unit")
-SOFTMAX_GROUP = "softmax"  # a piece whose instances over its first letter form one softmax (Piece.group)
+# what a piece's instances over its first letter form (Piece.group): one softmax; one example's targets;
+# one example's targets, which are one-hot labels (they sum to 1)
+SOFTMAX_GROUP, TARGETS_GROUP, ONE_HOT_GROUP = "softmax", "targets", "one_hot"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Piece:
     extents: tuple[Extent, ...] | None
     body: sx.Expr | None
     loc: Location = field(compare=False)
-    group: str | None = None  # SOFTMAX_GROUP: the body is the argument of one softmax over the first letter
+    group: str | None = None  # SOFTMAX_GROUP (the body is the argument of the softmax), TARGETS_GROUP, ONE_HOT_GROUP
 
     @property
     def name(self) -> str:

@@ -119,8 +119,8 @@ def gradient_lines(text: str, path: str, limits: Limits, parameter: str | None, 
 def _sample_evaluator(model: Model) -> Evaluator:
     network = model.network
     leaves, functions = sample_point_batch(
-        model.graph, network.target_groups if network else [], network.generic_functions() if network else set(),
-        SAMPLE_POINTS, np.random.default_rng(7), bool(network and network.spec.targets == "one_hot"))
+        model.graph, model.target_groups(), network.generic_functions() if network else set(),
+        SAMPLE_POINTS, np.random.default_rng(7), model.one_hot)
     return Evaluator(model.graph, leaves, functions)
 
 

@@ -37,7 +37,6 @@ class Network:
         self.examples = range(1, spec.batch + 1)
         self.table = Tensors(compile_network(spec, model.spec.scope, model.spec.limits), model,
                              {role: spec.notation.name_of(role) for role in LAYERED | EXAMPLES | {Role.C}})
-        self.target_groups: list[list[sp.Symbol]] = []
         self.C: sp.Symbol | None = None
         self._found: dict[tuple, sp.Expr] = {}  # quantity()'s answers, by its arguments
 
@@ -60,7 +59,8 @@ class Network:
                 for role in (Role.Z, Role.A):
                     for j in range(1, sizes[l] + 1):
                         self.quantity(role, l, (j,), example)
-            self.target_groups.append([self.quantity(Role.Y, L, (j,), example) for j in range(1, sizes[L] + 1)])
+            for j in range(1, sizes[L] + 1):
+                self.quantity(Role.Y, L, (j,), example)
 
     def define_loss(self) -> None:
         """C (and the penalty it adds) as the table defines them, once the file's constants are known."""

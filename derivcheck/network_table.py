@@ -23,7 +23,7 @@ from functools import reduce
 
 from . import expressions as ex
 from . import syntax as sx
-from .forward_spec import SOFTMAX_GROUP, Extent, ForwardSpec, Piece
+from .forward_spec import ONE_HOT_GROUP, SOFTMAX_GROUP, TARGETS_GROUP, Extent, ForwardSpec, Piece
 from .functions import BUILTIN_FUNCTIONS, LOSSES
 from .limits import Limits, over_limit
 from .network_spec import NetworkSpec
@@ -62,7 +62,8 @@ class _Compiler:
 
     def pieces(self) -> list[Piece]:
         spec, L = self.spec, self.spec.last
-        found = [self._declared(Role.X, None), self._declared(Role.Y, None)]
+        targets = ONE_HOT_GROUP if spec.targets == "one_hot" else TARGETS_GROUP
+        found = [self._declared(Role.X, None), self._declared(Role.Y, None, targets)]
         for l in range(1, L + 1):
             found.append(self._declared(Role.W, l))
             if spec.bias == "true":
@@ -98,10 +99,10 @@ class _Compiler:
             spans.append(range(1, self.spec.batch + 1))
         return tuple(Extent(self._num(span.start), self._num(span.stop - 1)) for span in spans)
 
-    def _declared(self, role: Role, layer: int | None) -> Piece:
+    def _declared(self, role: Role, layer: int | None, group: str | None = None) -> Piece:
         letters = self._letters(role)
         at = {Role.X: 0, Role.Y: self.spec.last}.get(role, layer)
-        return Piece(role, self._head(role, layer, letters), self._extents(role, at, letters), None, self.loc)
+        return Piece(role, self._head(role, layer, letters), self._extents(role, at, letters), None, self.loc, group)
 
     def _defined(self, role: Role, layer: int, body: sx.Expr, group: str | None = None) -> Piece:
         letters = self._letters(role)

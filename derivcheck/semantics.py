@@ -89,6 +89,14 @@ class Model(LetEvaluation, IndexValues):
     def softmax_groups(self) -> list[list[sp.Symbol]]:
         return self.table.softmax_groups() if self.table is not None else []
 
+    def target_groups(self) -> list[list[sp.Symbol]]:
+        """A network's targets per example (none in other files)."""
+        return self.table.target_groups() if self.table is not None else []
+
+    @property
+    def one_hot(self) -> bool:
+        return self.table is not None and self.table.one_hot
+
     def start_claim(self) -> None:
         """Start counting what the next claim builds (limit build_terms): each claim pays for itself."""
         self._built_terms = 0

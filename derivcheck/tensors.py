@@ -22,7 +22,7 @@ import sympy as sp
 
 from . import syntax as sx
 from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
-from .forward_spec import SOFTMAX_GROUP, ForwardSpec, Piece
+from .forward_spec import ONE_HOT_GROUP, SOFTMAX_GROUP, TARGETS_GROUP, ForwardSpec, Piece
 from .functions import softmax
 from .graph import Quantity, exact
 from .indexing import match_pattern
@@ -264,10 +264,23 @@ class Tensors(TableRanges):
         return rewrites
 
     def softmax_groups(self) -> list[list[sp.Symbol]]:
-        """The instances of each softmax group (a network's outputs, one group per example)."""
+        """The instances of each softmax (a network's outputs, one group per example)."""
+        return self._groups(SOFTMAX_GROUP)
+
+    def target_groups(self) -> list[list[sp.Symbol]]:
+        """A network's targets, one group per example (they sum to 1 with one-hot labels)."""
+        return self._groups(TARGETS_GROUP, ONE_HOT_GROUP)
+
+    @property
+    def one_hot(self) -> bool:
+        """Whether the targets are one-hot labels (``targets: one_hot``): points are drawn with each group
+        summing to 1, and a proof may use that."""
+        return any(piece.group == ONE_HOT_GROUP for piece in self.spec.pieces)
+
+    def _groups(self, *kinds: str) -> list[list[sp.Symbol]]:
         groups = []
         for piece in self.spec.pieces:
-            if piece.group == SOFTMAX_GROUP:
+            if piece.group in kinds:
                 ranges = self.piece_ranges(piece)
                 rest = piece.letters[1:]
                 for values in itertools.product(*(ranges[letter] for letter in rest)):

@@ -62,11 +62,10 @@ class FileChecker:
         self.options = options
         self.model = Model(spec, problem)
         self.instances = Instances(self.model, spec)
-        network = self.model.network
-        self.one_hot = bool(network and network.spec.targets == "one_hot")
+        self.one_hot = self.model.one_hot
         rewrites = self.model.proof_rewrites()
-        self.prover = Prover(self.model.graph, rewrites, self.model.softmax_groups(),
-                             network.target_groups if network else [], self.one_hot)
+        self.prover = Prover(self.model.graph, rewrites, self.model.softmax_groups(), self.model.target_groups(),
+                             self.one_hot)
         self._evaluator: Evaluator | None = None
         self._other_targets: Evaluator | None = None
         self._holding: dict[tuple, tuple[list[Instance], dict]] = {}  # (number, equation) → instances to prove
@@ -78,7 +77,7 @@ class FileChecker:
         network = self.model.network
         rng = np.random.default_rng([self.options.seed, int(one_hot)])
         leaves, functions = sample_point_batch(
-            self.model.graph, network.target_groups if network else [],
+            self.model.graph, self.model.target_groups(),
             network.generic_functions() if network else set(), self.options.points, rng, one_hot)
         for symbol, value in (fixed or {}).items():
             leaves[symbol] = np.full(self.options.points, float(value))
@@ -341,8 +340,7 @@ class FileChecker:
         """Which common mistake makes the claim false (see ``diagnose``), within a budget of work: each
         edit tried and each instance it is checked at count, so the answer is the same on every machine."""
         budget = Budget(self.spec.limits.diagnosis_work)
-        network = self.model.network
-        if network is not None and not self.one_hot and not point and network.target_groups \
+        if not self.one_hot and not point and self.model.target_groups() \
                 and self._holds_everywhere(holding + failing, self.other_targets):
             return Diagnosis("needs_one_hot", "holds only when the targets sum to 1 (one-hot labels): "
                                               "add `targets: one_hot` to the network if that is meant")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import time
 
 import pytest
@@ -74,3 +75,21 @@ def test_a_deadline_that_was_swallowed_comes_again():
                 pass
             time.sleep(1)
     assert time.perf_counter() - start < 0.9
+
+
+def test_an_interruption_python_cannot_raise_is_dropped_and_other_unraisables_are_not(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", seen.append)
+
+    class Unraisable:  # what Python hands the hook for an exception in a gc callback or a __del__
+        def __init__(self, error):
+            self.exc_type, self.exc_value, self.exc_traceback = type(error), error, None
+            self.err_msg, self.object = None, None
+
+    interruption, other = Unraisable(OutOfTime("late")), Unraisable(ValueError("a real one"))
+    with time_limit(5, OutOfTime, "late"):
+        with time_limit(5, ProofTimeout, "later"):
+            sys.unraisablehook(interruption)
+            sys.unraisablehook(other)
+    assert seen == [other]
+    assert sys.unraisablehook == seen.append  # the file's hook again, once the outermost block ended

@@ -64,7 +64,7 @@ def test_true_gradients_match_complex_step_and_central_differences(write, name):
     spec = load_spec(write(f"network:\n{body}\nclaims: []\n"))
     model = Model(spec)
     graph, network = model.graph, model.network
-    leaves, functions = sample_point_batch(graph, network.target_groups, set(), 1, np.random.default_rng(7), False)
+    leaves, functions = sample_point_batch(graph, model.target_groups(), set(), 1, np.random.default_rng(7), False)
     evaluator = Evaluator(graph, leaves, functions)
     values = {graph.quantities[s].label(): float(v[0]) for s, v in leaves.items()}
     parameters = [s for s, kind in graph.leaves.items() if kind in ("weight", "bias", "input")]
@@ -89,7 +89,7 @@ def test_loss_value_matches_the_reference(write):
     spec = load_spec(write("network:\n  sizes: [2, 3, 3]\n  output: softmax\n  batch: 2\nclaims: []\n"))
     model = Model(spec)
     graph = model.graph
-    leaves, _ = sample_point_batch(graph, model.network.target_groups, set(), 1, np.random.default_rng(3), True)
+    leaves, _ = sample_point_batch(graph, model.target_groups(), set(), 1, np.random.default_rng(3), True)
     values = {graph.quantities[s].label(): float(v[0]) for s, v in leaves.items()}
     assert float(Evaluator(graph, leaves, {}).value(model.network.C)[0]) == pytest.approx(
         float(reference_loss(values, spec)), rel=1e-12)
@@ -98,8 +98,8 @@ def test_loss_value_matches_the_reference(write):
 def test_one_hot_targets_lie_on_the_simplex(write):
     spec = load_spec(write("network:\n  sizes: [2, 4]\n  output: softmax\n  targets: one_hot\n  batch: 2\nclaims: []\n"))
     model = Model(spec)
-    leaves, _ = sample_point_batch(model.graph, model.network.target_groups, set(), 5, np.random.default_rng(1), True)
-    for group in model.network.target_groups:
+    leaves, _ = sample_point_batch(model.graph, model.target_groups(), set(), 5, np.random.default_rng(1), True)
+    for group in model.target_groups():
         assert np.allclose(sum(leaves[s] for s in group), 1.0)
         assert all((leaves[s] > 0).all() for s in group)
 

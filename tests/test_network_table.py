@@ -41,6 +41,7 @@ def _grid() -> list[str]:
             lines += ["notation:", "  input: x", "  act: x", "  preact: s"]
         texts.append("\n".join(lines) + "\nclaims: []\n")
     texts.append("network:\n  sizes: [2, 2]\n  loss: 'sum(j, (yhat[j] - y[j])^4)'\n  batch: 2\nclaims: []\n")
+    texts.append("network:\n  sizes: [2, 3]\n  activation: softmax\n  targets: one_hot\n  batch: 3\nclaims: []\n")
     texts.append("network:\n  sizes: [2, 3, 2]\n  penalty: lam/2 * sum(l, sum(j, sum(k, w[l][j,k]^2)))\n"
                  "constants:\n  lam: positive\nclaims: []\n")
     return texts
@@ -75,7 +76,7 @@ def test_the_table_builds_the_graph_the_old_path_built(source):
     assert _loss_unfolded(new) == _old_loss(spec, new, old)
     assert new.proof_rewrites() == old.proof_rewrites()
     assert new.softmax_groups() == old.softmax_outputs()
-    assert network.target_groups == old.target_groups
+    assert new.target_groups() == old.target_groups and new.one_hot == (spec.network.targets == "one_hot")
     for role in (Role.X, Role.W, Role.B, Role.Z, Role.A, Role.YHAT, Role.Y):
         for layer in range(-1, network.L + 2):
             for neurons in itertools.product(range(-1, max(network.sizes) + 2), repeat=network.neuron_slots(role)):
