@@ -306,16 +306,7 @@ def _text(node, context: int) -> str:
 
 def map_indexed(node, change):
     """The tree with every indexed name replaced by ``change(it)`` (its own indices changed first)."""
-    changes = {}
-    for item in fields(node):
-        value = getattr(node, item.name)
-        if isinstance(value, tuple):
-            changes[item.name] = tuple(tuple(map_indexed(v, change) for v in group) if isinstance(group, tuple)
-                                       else map_indexed(group, change) if isinstance(group, _NODES) else group
-                                       for group in value)
-        elif isinstance(value, (*_NODES, Equation)):
-            changes[item.name] = map_indexed(value, change)
-    mapped = replace(node, **changes) if changes else node
+    mapped = _map_children(node, lambda child: map_indexed(child, change))
     return change(mapped) if isinstance(mapped, Indexed) else mapped
 
 
@@ -327,18 +318,23 @@ def bind(node, bindings: dict[str, int]):
         inner = {k: v for k, v in bindings.items() if k != node.var}
         return replace(node, lo=None if node.lo is None else bind(node.lo, inner),
                        hi=None if node.hi is None else bind(node.hi, inner), body=bind(node.body, inner))
-    changes = {}
-    for item in fields(node):
-        value = getattr(node, item.name)
-        if isinstance(value, tuple):
-            changes[item.name] = tuple(tuple(bind(v, bindings) for v in group) if isinstance(group, tuple)
-                                       else bind(group, bindings) if isinstance(group, _NODES) else group
-                                       for group in value)
-        elif isinstance(value, (*_NODES, Equation)):
-            changes[item.name] = bind(value, bindings)
-    bound = replace(node, **changes) if changes else node
+    bound = _map_children(node, lambda child: bind(child, bindings))
     if isinstance(bound, BinOp) and bound.op in "+-" and all(isinstance(side, Num) and side.text.isdigit()
                                                               for side in (bound.left, bound.right)):
         value = int(bound.left.text) + (1 if bound.op == "+" else -1) * int(bound.right.text)
         return Num(str(value), bound.loc) if value >= 0 else bound  # l+1 at l=1 is 2
     return bound
+
+
+def _map_children(node, visit):
+    """The node with each child tree (an operand, a body, every index of its groups) replaced by visit(it)."""
+    changes = {}
+    for item in fields(node):
+        value = getattr(node, item.name)
+        if isinstance(value, tuple):
+            changes[item.name] = tuple(tuple(visit(v) for v in group) if isinstance(group, tuple)
+                                       else visit(group) if isinstance(group, _NODES) else group
+                                       for group in value)
+        elif isinstance(value, (*_NODES, Equation)):
+            changes[item.name] = visit(value)
+    return replace(node, **changes) if changes else node

@@ -235,3 +235,14 @@ def test_typographic_primes_are_primes():
 ])
 def test_latex_gets_a_hint(text, hint):
     assert hint in str(error(text))
+
+
+def test_bind_puts_values_in_free_letters_only_and_folds_layer_arithmetic():
+    tree = parse("w[l+1][j,k] * sum(k, a[l][k]) + delta[l][j]")
+    assert sx.to_text(sx.bind(tree, {"l": 1, "j": 2, "k": 3})) == "w[2][2,3] * sum(k, a[1][k]) + delta[1][2]"
+
+
+def test_map_indexed_changes_every_indexed_name_inside_out():
+    tree = parse("sum(j, y[j] * log(yhat[j])) + w[2][j, z[1][j]]")
+    renamed = sx.map_indexed(tree, lambda node: sx.Indexed(node.id.upper(), node.groups, node.loc))
+    assert sx.to_text(renamed) == "sum(j, Y[j] * log(YHAT[j])) + W[2][j,Z[1][j]]"
