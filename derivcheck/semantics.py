@@ -9,7 +9,6 @@ integers bound per claim instance.
 
 from __future__ import annotations
 
-
 import sympy as sp
 
 from . import syntax as sx
