@@ -83,9 +83,11 @@ class ForwardSpec:
     data: dict[str, DataArray]
     upstream: tuple[tuple[str, str], ...]  # (forward quantity, the name of the gradient it receives)
     loss: str | None  # the scalar `grad` differentiates (the upstream sum L when there is one)
+    symbols: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plain calculus's, and a key's questions'
 
     def names(self) -> set[str]:
-        return set(self.dims) | {p.name for p in self.pieces} | set(self.constants) | set(self.data) | {
+        return set(self.dims) | {p.name for p in self.pieces} | set(self.constants) | set(self.data) | set(
+            self.symbols) | {
             gradient for _, gradient in self.upstream} | ({self.loss} if self.loss else set())
 
 

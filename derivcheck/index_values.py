@@ -11,7 +11,7 @@ from .errors import InputError
 
 
 class IndexValues:
-    """The indices of a Model (which gives ``spec``, ``network``, ``tensors``, ``lets``, ``graph`` and
+    """The indices of a Model (which gives ``spec``, ``network``, ``table``, ``lets``, ``graph`` and
     ``let_instance``)."""
 
     def not_the_layer_index(self, node: sx.Expr) -> None:
@@ -39,9 +39,9 @@ class IndexValues:
         if isinstance(node, sx.Name):
             if node.id in bindings:
                 return bindings[node.id]
-            if self.tensors is not None and self.tensors.dim(node.id) is not None:
-                return self.tensors.dim(node.id)
-            if self.tensors is not None and node.id in self.tensors.spec.data:
+            if self.table.dim(node.id) is not None:
+                return self.table.dim(node.id)
+            if node.id in self.table.spec.data:
                 return self._data_index(sx.Indexed(node.id, (), node.loc), bindings)
             if self.network is not None and node.id == "L":
                 return self.network.L
@@ -55,7 +55,7 @@ class IndexValues:
                              "an index is a free letter, a number, or L")
         if isinstance(node, sx.Neg):
             return -self.index(node.operand, bindings)
-        if isinstance(node, sx.Indexed) and self.tensors is not None and node.id in self.tensors.spec.data:
+        if isinstance(node, sx.Indexed) and node.id in self.table.spec.data:
             return self._data_index(node, bindings)
         if isinstance(node, sx.BinOp) and node.op in "+-*":
             left, right = self.index(node.left, bindings), self.index(node.right, bindings)
@@ -64,7 +64,7 @@ class IndexValues:
 
     def _data_index(self, node: sx.Indexed, bindings: dict[str, int]) -> int:
         """Whole-number data used as an index: p[n, y[n]], theta[neg[k]], yhat[o]."""
-        value = self.tensors.indexed(node, bindings)
+        value = self.table.indexed(node, bindings)
         if not value.is_Integer:
             raise InputError(f"{sx.to_text(sx.bind(node, bindings))} = {value} is not a whole number, so it cannot "
                              "be an index", node.loc)

@@ -100,9 +100,7 @@ class IndexRanges:
         model = self.model
         hits = [(g, i) for g, group in enumerate(node.groups) for i, item in enumerate(group)
                 if isinstance(item, sx.Name) and item.id == var]
-        tensors = model.tensors
-        if tensors is not None and hits and node.id not in model.lets and (node.id in tensors.pieces
-                                                                            or node.id in tensors.spec.data):
+        if hits and node.id not in model.lets and model.table.named(node.id):
             return self._in_tensor(var, node, hits, bindings)
         role = model.role(node.id, len(node.groups))
         if role in LAYERED and not hits and any(isinstance(n, sx.Name) and n.id == var
@@ -110,8 +108,6 @@ class IndexRanges:
             return [Occurrence(model.network.layer_range(role), f"{node.id}[…{var}…]", True)]
         if not hits:
             return []
-        if node.id in model.spec.data:
-            return [Occurrence(range(1, len(model.spec.data[node.id]) + 1), f"{node.id}[{var}]", False)]
         if node.id in model.lets:
             return self._in_let(var, node, hits, bindings, depth)
         if role is None or role is Role.C:
@@ -120,7 +116,7 @@ class IndexRanges:
         return [occurrence for occurrence in found if occurrence is not None]
 
     def _in_tensor(self, var: str, node: sx.Indexed, hits, bindings) -> list[Occurrence]:
-        """An index of a forward file's tensor or data: the values of its slot (given the slots before it)."""
+        """An index of a table's tensor or data: the values of its slot (given the slots before it)."""
         items = [item for group in node.groups for item in group]
         found = []
         for g, i in hits:
@@ -131,7 +127,7 @@ class IndexRanges:
                 if value is None:
                     break
                 given.append(value)
-            span = self.model.tensors.slot_range(node.id, slot, tuple(given))
+            span = self.model.table.slot_range(node.id, slot, tuple(given))
             if span is not None:
                 found.append(Occurrence(span, f"{node.id}[…{var}…]", False))
         return found

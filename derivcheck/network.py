@@ -35,15 +35,15 @@ class Network:
         self.graph = model.graph
         self.notation = spec.notation
         self.examples = range(1, spec.batch + 1)
-        self.table = Tensors(compile_network(spec, model.spec.scope, model.spec.limits), model,
+        self.table = Tensors(compile_network(spec, model.spec.scope, model.spec.limits, model.spec.symbols), model,
                              {role: spec.notation.name_of(role) for role in LAYERED | EXAMPLES | {Role.C}})
         self.C: sp.Symbol | None = None
         self._found: dict[tuple, sp.Expr] = {}  # quantity()'s answers, by its arguments
 
     def build(self) -> None:
-        """The leaves and the forward pass, in the order of the leaves' random draws: the parameters, then
-        per example the input, the forward pass layer by layer, and the targets (the loss comes after the
-        file's symbols and constants: ``define_loss``)."""
+        """The table's instances, in the order of the leaves' random draws: the parameters, then per example
+        the input, the forward pass layer by layer, and the targets; then the symbols and constants, and C
+        (with the penalty it adds)."""
         L, sizes = self.L, self.sizes
         for l in range(1, L + 1):
             for j in range(1, sizes[l] + 1):
@@ -61,13 +61,11 @@ class Network:
                         self.quantity(role, l, (j,), example)
             for j in range(1, sizes[L] + 1):
                 self.quantity(Role.Y, L, (j,), example)
-
-    def define_loss(self) -> None:
-        """C (and the penalty it adds) as the table defines them, once the file's constants are known."""
+        self.table.define_leaves()
         self.C = self.table.instance(table_name(Role.C), (), None)
 
     def penalty(self) -> sp.Expr | None:
-        """The penalty's instance, when the file has one (for the definition of C that reads it)."""
+        """The penalty's instance, when the file has one."""
         return self.table.instance(PENALTY, (), None) if self.spec.penalty is not None else None
 
     # -- lookup -------------------------------------------------------------------------

@@ -46,12 +46,14 @@ def neuron_span(spec: NetworkSpec, role: Role, layer: int, slot: int) -> range:
     return range(0 if zero else 1, spec.sizes[layer] + 1)
 
 
-def compile_network(spec: NetworkSpec, scope: sx.Scope, limits: Limits) -> ForwardSpec:
-    """The table of a network: x, y, per layer w, b, z and a, in that order, then the penalty and C (the
-    file's ``scope`` tells a loss expression's free indices from its values)."""
+def compile_network(spec: NetworkSpec, scope: sx.Scope, limits: Limits,
+                    symbols: dict[str, tuple[str, ...]] | None = None) -> ForwardSpec:
+    """The table of a network: x, y, per layer w, b, z and a, in that order, then the penalty and C, with
+    the file's constants and any symbols (a key's questions may add some); the file's ``scope`` tells a loss
+    expression's free indices from its values."""
     compiler = _Compiler(spec)
     return ForwardSpec(dims={}, pieces=tuple(compiler.pieces() + compiler.loss(scope, limits)),
-                       constants=dict(spec.constants), data={}, upstream=(), loss=None)
+                       constants=dict(spec.constants), data={}, upstream=(), loss=None, symbols=dict(symbols or {}))
 
 
 class _Compiler:

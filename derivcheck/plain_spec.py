@@ -1,5 +1,5 @@
 """A plain-calculus file's declarations: `symbols:` (with SymPy assumptions) and `data:` (fixed lists of
-numbers, indexed from 1)."""
+numbers, indexed from 1), and the table they make: a forward table with symbols and data only."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Callable
 import yaml
 
 from .errors import InputError
+from .forward_spec import DataArray, ForwardSpec
 from .source import Source
 from .syntax import declared_name
 
@@ -41,13 +42,19 @@ class PlainReader:
             result[name] = assumptions
         return result
 
-    def data(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
-        result: dict[str, tuple[str, ...]] = {}
+    def data(self, node: yaml.Node) -> dict[str, DataArray]:
+        result: dict[str, DataArray] = {}
         for key, key_node, value in self.src.mapping(node, "data"):
             name = declared_name(key)
             self.check_new_name(name, key_node, result)
             items = self.src.sequence(value, f"data {name}")
             if not items:
                 raise InputError(f"data {name} is empty", self.src.where(value))
-            result[name] = tuple(self.src.number(item, f"a value of {name}") for item in items)
+            values = tuple(self.src.number(item, f"a value of {name}") for item in items)
+            result[name] = DataArray(name, (len(values),), values, self.src.where(key_node))
         return result
+
+
+def plain_table(symbols: dict[str, tuple[str, ...]], data: dict[str, DataArray]) -> ForwardSpec:
+    """The table of a plain-calculus file: its symbols and its data, nothing declared or defined."""
+    return ForwardSpec(dims={}, pieces=(), constants={}, data=data, upstream=(), loss=None, symbols=symbols)

@@ -9,17 +9,19 @@ integers bound per claim instance.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from . import syntax as sx
-from .errors import IndexRangeError, InputError, ShapeError, UndefinedError
+from .errors import InputError, ShapeError, UndefinedError
 from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, has_derivative, prime
-from .graph import Graph, Quantity, exact, times
+from .graph import Graph, exact, times
 from .indexing import IndexRanges
 from .limits import over_limit
 from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
 from .network import Network
-from .network_table import PENALTY
+from .plain_spec import plain_table
 from .roles import EXAMPLES, LAYERED, Role
 from .spec import LetSpec, Spec
 from .index_values import IndexValues
@@ -43,8 +45,6 @@ class Model(LetEvaluation, IndexValues):
         self.ranges = IndexRanges(self)
         if problem is None:
             self.graph = Graph()
-            self.symbols: dict[str, sp.Symbol] = {}
-            self.tensors: Tensors | None = None
             self._build_problem(spec)
             self._problem_graph = self.graph.fork()  # the file's own model, before any let is read
         else:
@@ -53,48 +53,43 @@ class Model(LetEvaluation, IndexValues):
                 raise ValueError("a model shares the quantities of a model of the same file only")
             self._problem_graph = problem._problem_graph
             self.graph = self._problem_graph.fork()
-            self.network, self.symbols = problem.network, problem.symbols
-            self.tensors = problem.tensors.rebound(self) if problem.tensors is not None else None
+            self.network = problem.network
+            self.table = problem.table.rebound(self)
+            self.tensors = self.table if problem.tensors is not None else None
         for let in spec.lets:  # the user's definitions come last: the file's own model never reads them
             self.lets.setdefault(let.name, []).append(let)
 
     def _build_problem(self, spec: Spec) -> None:
-        """The file's own quantities: the network (or the forward definitions), symbols, constants, loss."""
+        """The table of the file's own quantities: a network's (compiled from it), a forward file's, or a
+        plain-calculus file's (its symbols and data), each with the symbols a key's questions add. ``tensors``
+        is the table of a forward file (None in the others: their names are not all its keys)."""
         self.network = Network(spec.network, self) if spec.network else None
+        self.tensors: Tensors | None = None
         if self.network is not None:
+            self.table = self.network.table
             self.network.build()
-        for name, assumptions in spec.symbols.items():  # a key's question may add symbols to any model
-            symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
-            kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
-                "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
-            self.symbols[name] = self.graph.leaf(symbol, kind, Quantity(Role.SYMBOL, name))
-        if self.network is not None:
-            self.symbols.update(self.network.table.define_constants())
-            self.network.define_loss()
+            return
         if spec.forward is not None:
-            self.tensors = Tensors(spec.forward, self)
-            self.tensors.build()
-
-    @property
-    def table(self) -> Tensors | None:
-        """The table of the file's quantities: a network's (compiled from it) or a forward file's."""
-        return self.network.table if self.network is not None else self.tensors
+            self.table = self.tensors = Tensors(replace(spec.forward, symbols=spec.symbols), self)
+        else:
+            self.table = Tensors(plain_table(spec.symbols, spec.data), self)
+        self.table.build()
 
     def proof_rewrites(self) -> dict[sp.Expr, sp.Symbol]:
         """The function applications a proof (and a printed gradient) writes as the quantity they define:
         sigmoid(z) → a in a network, tanh(a) → h in a forward file."""
-        return self.table.proof_rewrites() if self.table is not None else {}
+        return self.table.proof_rewrites()
 
     def softmax_groups(self) -> list[list[sp.Symbol]]:
-        return self.table.softmax_groups() if self.table is not None else []
+        return self.table.softmax_groups()
 
     def target_groups(self) -> list[list[sp.Symbol]]:
         """A network's targets per example (none in other files)."""
-        return self.table.target_groups() if self.table is not None else []
+        return self.table.target_groups()
 
     @property
     def one_hot(self) -> bool:
-        return self.table is not None and self.table.one_hot
+        return self.table.one_hot
 
     def start_claim(self) -> None:
         """Start counting what the next claim builds (limit build_terms): each claim pays for itself."""
@@ -190,18 +185,12 @@ class Model(LetEvaluation, IndexValues):
             if self.tensors is not None and self.let_structure(name):
                 return simplest(self.let_view(name, (), node))
             return self.let_instance(name, None, bindings, node)
-        if self.tensors is not None and self.tensors.knows(name):
-            return simplest(self.tensors.name_value(node))
-        if name in self.symbols:
-            return self.symbols[name]
-        if name in self.spec.data:
-            raise InputError(f"'{name}' is a list of data", node.loc, f"index it, e.g. {name}[i]")
+        if self.table.knows(name):
+            return simplest(self.table.name_value(node))
         if name in bindings:
             return sp.Integer(bindings[name])
         network = self.network
         if network is not None:
-            if name == PENALTY:  # in the definition of C
-                return network.penalty()
             role = self.role(name, 0)
             if role is Role.C:
                 if network.C is None:
@@ -227,16 +216,8 @@ class Model(LetEvaluation, IndexValues):
                 given = tuple(self.index(item, bindings) for group in node.groups for item in group)
                 return simplest(self.let_view(name, given, node))
             return self.let_instance(name, node.groups, bindings, node)
-        if self.tensors is not None and self.tensors.knows(name):
-            return simplest(self.tensors.indexed(node, bindings))
-        if name in self.spec.data:
-            if len(node.groups) != 1 or len(node.groups[0]) != 1:
-                raise InputError(f"'{name}' takes one index", node.loc, f"{name}[i]")
-            i = self.index(node.groups[0][0], bindings)
-            column = self.spec.data[name]
-            if not 1 <= i <= len(column):
-                raise IndexRangeError(f"{name}[{i}] is out of range: {name}[i] has i in 1..{len(column)}")
-            return exact(column[i - 1])
+        if self.table.knows(name):
+            return simplest(self.table.indexed(node, bindings))
         role = self.role(name, len(node.groups))
         if role is None or role is Role.C:
             raise InputError(f"'{name}' takes no indices", node.loc)

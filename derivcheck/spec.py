@@ -14,7 +14,7 @@ import yaml
 from . import expressions as ex
 from . import syntax as sx
 from .errors import InputError, Location
-from .forward_spec import FORWARD_KEYS, ForwardReader, ForwardSpec
+from .forward_spec import FORWARD_KEYS, DataArray, ForwardReader, ForwardSpec
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, OUTPUT_ONLY
 from .limits import DEFAULT_LIMITS, Limits, over_limit
 from .network_spec import IDENTIFIER, NetworkReader, NetworkSpec, unknown_key
@@ -66,7 +66,7 @@ class Spec:
     title: str
     network: NetworkSpec | None
     symbols: dict[str, tuple[str, ...]]
-    data: dict[str, tuple[str, ...]]
+    data: dict[str, DataArray]  # plain calculus's lists of numbers
     lets: tuple[LetSpec, ...]
     claims: tuple[ClaimSpec, ...]
     scope: sx.Scope

@@ -56,6 +56,7 @@ class Tensors(TableRanges):
         self._instances: dict[tuple, sp.Expr] = {}
         self._building: list[tuple] = []
         self.constants: dict[str, sp.Expr] = {}  # defined by define_constants, in their order among the leaves
+        self.symbols: dict[str, sp.Symbol] = {}  # defined by define_symbols
         self.loss: sp.Symbol | None = None
         for quantity, gradient in forward.upstream:
             self.pieces[gradient] = [Piece(Role.UPSTREAM, renamed(p.head, gradient), None, None, p.loc)
@@ -74,12 +75,20 @@ class Tensors(TableRanges):
     # -- names -----------------------------------------------------------------------------
 
     def knows(self, name: str) -> bool:
-        return name in self.pieces or name in self.spec.dims or name in self.constants or name in self.spec.data \
+        """Whether the file reaches ``name`` through the table by its name (a network's roles are reached
+        through the network's view, ``network.Network``)."""
+        return self.named(name) or name in self.spec.dims or name in self.constants or name in self.symbols \
             or name == self.spec.loss and self.loss is not None
 
+    def named(self, name: str) -> bool:
+        """Whether ``name`` is data or a tensor that the file indexes by its name."""
+        return name in self.spec.data or name in self.pieces and self.pieces[name][0].role not in self.shown
+
     def name_value(self, node: sx.Name) -> sp.Expr:
-        """A name without indices: a dim, a constant, a number of data, a scalar, or a whole tensor."""
+        """A name without indices: a symbol, a dim, a constant, a number of data, a scalar, or a whole tensor."""
         name = node.id
+        if name in self.symbols:
+            return self.symbols[name]
         if name in self.spec.dims:
             return sp.Integer(self.spec.dims[name])
         if name in self.constants:
@@ -106,6 +115,8 @@ class Tensors(TableRanges):
                 return sp.ImmutableMatrix([[self.data_value(name, (*values, i, k), node) for k in spans[1]]
                                            for i in spans[0]])
             return self.data_value(name, values, node)
+        if name not in self.pieces:
+            raise InputError(f"'{name}' takes no indices", node.loc)
         structure = self.structure(name)
         given = tuple(self.model.index(item, bindings) for group in node.groups for item in group)
         flat = sum(structure)
@@ -295,15 +306,17 @@ class Tensors(TableRanges):
             raise InputError(f"{_head_text(piece.head)} does not have the index groups of {_head_text(first.head)}",
                              piece.loc, "every head of one tensor has the same brackets")
 
-    def define_constants(self) -> dict[str, sp.Expr]:
-        """The constants, as numbers or as leaves sampled in their domains (a forward file's come first among
-        the leaves, a network's after its inputs and targets)."""
+    def define_leaves(self) -> None:
+        """The symbols, then the constants (numbers, or leaves sampled in their domains): a forward file's
+        first among the leaves, a network's after its inputs and targets."""
+        self.symbols = {name: symbol_value(self.graph, name, assumptions)
+                        for name, assumptions in self.spec.symbols.items()}
         self.constants = {name: constant_value(self.graph, c) for name, c in self.spec.constants.items()}
-        return self.constants
 
     def build(self) -> None:
-        """The constants, every declared and defined instance, in file order, then the upstream sum."""
-        self.define_constants()
+        """The symbols and constants, every declared and defined instance, in file order, then the upstream
+        sum."""
+        self.define_leaves()
         for name, pieces in self.pieces.items():
             elements = 0
             for piece in pieces:
@@ -350,6 +363,14 @@ class Tensors(TableRanges):
                 terms.extend(g * o for g, o in zip(upstream, outputs))
         name = self.spec.loss
         self.loss = self.graph.define(sp.Symbol(name), sp.Add(*terms), Quantity(Role.FORWARD, name))
+
+
+def symbol_value(graph, name: str, assumptions: tuple[str, ...]) -> sp.Symbol:
+    """A symbol of plain calculus: real, with its SymPy assumptions, sampled by its sign."""
+    symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
+    kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
+        "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
+    return graph.leaf(symbol, kind, Quantity(Role.SYMBOL, name))
 
 
 def constant_value(graph, constant) -> sp.Expr:

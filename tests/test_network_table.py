@@ -150,7 +150,7 @@ def test_the_loss_and_the_penalty_are_definitions_of_the_table():
     assert sx.to_text(pieces["the penalty"].body) == "lam * w[1][1,1]^2"
     model = Model(spec)
     assert model.graph.quantities[model.network.C].label() == "e"
-    assert model.graph.definitions[model.network.penalty()] == model.symbols["lam"] * sp.Symbol("w[1][1,1]") ** 2
+    assert model.graph.definitions[model.network.penalty()] == model.table.constants["lam"] * sp.Symbol("w[1][1,1]") ** 2
 
 
 @pytest.mark.parametrize("penalty, message", [

@@ -168,3 +168,27 @@ def test_a_forward_files_let_views_read_the_twins_lets(model):
     x1 = value(base, "x[1]")
     assert twin.graph.unfold(value(twin, "g")[0]) == 3 * x1  # the column g over n, with the edited body
     assert base.graph.unfold(value(base, "g")[0]) == 2 * x1
+
+
+def test_a_plain_calculus_file_is_a_table_of_its_symbols_and_data(model):
+    plain = model("symbols: {w: positive, b: real}\ndata: {x: [1, 2, 3], k: [2, 1]}\n"
+                  "let:\n  E: sum(i, (w*x[i] + b)^2)\nclaims: []\n")
+    table = plain.table
+    assert set(table.symbols) == {"w", "b"} and table.symbols["w"].is_positive
+    assert table.pieces == {} and set(table.spec.data) == {"x", "k"}
+    assert value(plain, "x[k[1]]") == 2  # whole-number data as an index, as in a forward file
+    assert value(plain, "x").shape == (3, 1)  # a list of data is its column
+    assert plain.graph.unfold(value(plain, "E")) == sum((table.symbols["w"] * i + table.symbols["b"]) ** 2
+                                                        for i in (1, 2, 3))
+    with pytest.raises(IndexRangeError, match=r"x\[4\] is out of range: data x has indices in 1..3"):
+        value(plain, "x[4]")
+    with pytest.raises(InputError, match="'w' takes no indices"):
+        value(plain, "w[1]")
+
+
+def test_a_keys_symbols_join_the_table_of_any_file(model):
+    network = Model(replace(model("network: {sizes: [1, 1]}\nclaims: []\n").spec, symbols={"c": ("positive",)}))
+    forward = Model(replace(model("inputs: {x: scalar}\nforward: {J: x^2}\nclaims: []\n").spec, symbols={"c": ()}))
+    for built in (network, forward):
+        assert built.table.knows("c") and value(built, "c") == built.table.symbols["c"]
+    assert not network.table.knows("w")  # a network's own quantities are reached through its roles

@@ -147,7 +147,7 @@ def test_plain_calculus_file(write):
             at: {x: 3, y: 2}
     """))
     assert spec.network is None and spec.symbols == {"x": ("positive",), "y": ("real", "nonzero")}
-    assert spec.data == {"t": ("1", "2.5", "3")}
+    assert spec.data["t"].shape == (3,) and spec.data["t"].values == ("1", "2.5", "3")
     assert spec.claims[0].at is not None
 
 
