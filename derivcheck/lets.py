@@ -14,7 +14,7 @@ from .limits import over_limit
 from .roles import Role
 from .spec import LetSpec
 from .table_ranges import head_groups, head_shape
-from .tensors import grouped
+from .table_ranges import grouped
 
 
 class LetEvaluation:

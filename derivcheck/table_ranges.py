@@ -1,6 +1,6 @@
 """The values each index letter of a table's pieces takes: from a piece's shape, from the tensor an
 ``upstream:`` gradient belongs to, or inferred from its body (the slot the letter first fills alone in
-another tensor), and the span of a tensor's slot over its pieces."""
+another tensor), and the span of a tensor's slot over its pieces; and the index groups of an instance."""
 
 from __future__ import annotations
 
@@ -111,3 +111,47 @@ def head_shape(head) -> tuple[int, ...]:
 
 def renamed(head, name: str):
     return sx.Indexed(name, head.groups, head.loc) if isinstance(head, sx.Indexed) else sx.Name(name, head.loc)
+
+
+def by_first_index(pieces: list[Piece]) -> tuple[list[Piece], dict[int, list[Piece]]]:
+    """A tensor's pieces that can hold an instance, by its first index value: those whose head starts
+    with a letter, and with each number the heads that start with it, in file order (a network has a
+    piece per layer: w[1][j,k], w[2][j,k], … and an instance needs only its layer's)."""
+    def first(piece):
+        groups = head_groups(piece.head)
+        item = groups[0][0] if groups and groups[0] else None
+        return int(item.text) if isinstance(item, sx.Num) else None
+    generic: list[Piece] = []
+    numbered: dict[int, list[Piece]] = {}
+    for piece in pieces:
+        number = first(piece)
+        if number is None:
+            generic.append(piece)
+            for held in numbered.values():
+                held.append(piece)
+        else:
+            numbered.setdefault(number, list(generic)).append(piece)
+    return generic, numbered
+
+
+def instance_count(ranges: dict[str, range]) -> int:
+    """The number of instances of a piece whose letters take these ranges."""
+    count = 1
+    for span in ranges.values():
+        count *= len(span)
+    return count
+
+
+def instance_groups(piece: Piece, bound: dict[str, int]) -> tuple[tuple[int, ...], ...]:
+    """The index values of the instance of a piece where its letters have these values."""
+    return tuple(tuple(bound[item.id] if isinstance(item, sx.Name) else int(item.text) for item in group)
+                 for group in head_groups(piece.head))
+
+
+def grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """Index values in their groups: (2, 1, 3) with structure (1, 2) is ((2,), (1, 3))."""
+    groups, start = [], 0
+    for size in structure:
+        groups.append(tuple(flat[start:start + size]))
+        start += size
+    return tuple(groups)

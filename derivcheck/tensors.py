@@ -28,14 +28,11 @@ from .graph import Quantity, exact
 from .indexing import match_pattern
 from .limits import over_limit
 from .roles import EXAMPLES, LAYERED, Role
-from .table_ranges import TableRanges, head_groups, head_shape, renamed
+from .table_leaves import constant_value, declared_leaf, symbol_value
+from .table_ranges import TableRanges, by_first_index, grouped, head_shape, instance_count, instance_groups, renamed
 
-# how each sampled role's leaves are drawn (numeric.SAMPLING's kinds)
-_LEAF_KINDS = {Role.INPUT: "input", Role.PARAM: "param", Role.UPSTREAM: "input", Role.W: "weight",
-               Role.B: "bias", Role.X: "input", Role.Y: "target"}
 _NETWORK_DEFINITIONS = frozenset({Role.Z, Role.A, Role.C})  # a network's definitions keep their role
 _ATOMS = frozenset({Role.ATOM, Role.A})  # definitions a proof keeps as symbols
-_CONSTANT_KINDS = {"positive": "positive", "negative": "negative", "unit": "unit", "real": "symbol"}
 
 
 class Tensors(TableRanges):
@@ -63,7 +60,7 @@ class Tensors(TableRanges):
                                      for p in self.pieces[quantity] if p.role is Role.FORWARD]
         for piece in forward.pieces:
             self._check_structure(piece)
-        self._by_first = {name: _by_first_index(pieces) for name, pieces in self.pieces.items()}
+        self._by_first = {name: by_first_index(pieces) for name, pieces in self.pieces.items()}
 
     def rebound(self, model) -> "Tensors":
         """The same table read by another model of the file, whose lets differ: the instances, built
@@ -138,7 +135,7 @@ class Tensors(TableRanges):
                              "a recurrence needs a base case such as h[0][j], declared or defined")
         if piece.body is None:  # declared values: a leaf to sample
             quantity = self._quantity(piece.role, name, groups)
-            symbol = self.graph.leaf(sp.Symbol(quantity.label()), _LEAF_KINDS[piece.role], quantity)
+            symbol = declared_leaf(self.graph, quantity)
         else:
             symbol = self._define(piece, bindings, key)
         self._instances[key] = symbol
@@ -181,7 +178,7 @@ class Tensors(TableRanges):
 
     def _group(self, piece: Piece, bindings: dict[str, int]) -> list[tuple]:
         letter = piece.letters[0]
-        return [(piece.name, _instance_groups(piece, {**bindings, letter: value}))
+        return [(piece.name, instance_groups(piece, {**bindings, letter: value}))
                 for value in self.piece_ranges(piece)[letter]]
 
     def _softmax_value(self, piece: Piece, bindings: dict[str, int]) -> sp.Expr:
@@ -320,7 +317,7 @@ class Tensors(TableRanges):
         for name, pieces in self.pieces.items():
             elements = 0
             for piece in pieces:
-                elements += _count(self.piece_ranges(piece))
+                elements += instance_count(self.piece_ranges(piece))
                 if piece.body is None and elements > self.limits.tensor_elements:
                     raise over_limit(f"{name} has too many entries ({elements:,})", "tensor_elements", self.limits,
                                      piece.loc)
@@ -329,7 +326,7 @@ class Tensors(TableRanges):
         definitions = [piece for piece in self.spec.pieces if piece.body is not None]
         planned = 0
         for piece in definitions:  # refused before anything is built, where the count passes the limit
-            planned += _count(self.piece_ranges(piece))
+            planned += instance_count(self.piece_ranges(piece))
             if planned > self.limits.forward_instances:
                 raise over_limit(f"too many instances of forward definitions ({planned:,} up to here)",
                                  "forward_instances", self.limits, piece.loc)
@@ -346,7 +343,7 @@ class Tensors(TableRanges):
         letters = piece.letters
         found = []
         for values in itertools.product(*(ranges[letter] for letter in letters)):
-            groups = _instance_groups(piece, dict(zip(letters, values)))
+            groups = instance_groups(piece, dict(zip(letters, values)))
             if self._piece_at(piece.name, groups, piece.head)[0] is piece:  # a more specific head wins
                 found.append(self.instance(piece.name, groups, piece.head))
         return found
@@ -365,73 +362,12 @@ class Tensors(TableRanges):
         self.loss = self.graph.define(sp.Symbol(name), sp.Add(*terms), Quantity(Role.FORWARD, name))
 
 
-def symbol_value(graph, name: str, assumptions: tuple[str, ...]) -> sp.Symbol:
-    """A symbol of plain calculus: real, with its SymPy assumptions, sampled by its sign."""
-    symbol = sp.Symbol(name, **{**{a: True for a in assumptions}, "real": True})
-    kind = "positive" if {"positive", "nonnegative"} & set(assumptions) else (
-        "negative" if {"negative", "nonpositive"} & set(assumptions) else "symbol")
-    return graph.leaf(symbol, kind, Quantity(Role.SYMBOL, name))
-
-
-def constant_value(graph, constant) -> sp.Expr:
-    """A constant: its number, or a symbol with its domain, sampled there and never differentiated."""
-    if constant.value is not None:
-        return exact(constant.value)
-    assumptions = {"positive": {"positive": True}, "negative": {"negative": True},
-                   "unit": {"positive": True}, "real": {}}[constant.domain]
-    symbol = sp.Symbol(constant.name, real=True, **assumptions)
-    return graph.leaf(symbol, _CONSTANT_KINDS[constant.domain], Quantity(Role.CONSTANT, constant.name))
-
-
 def _non_rational(value: sp.Expr) -> bool:
     """A definition that applies one non-rational function (tanh(a), exp(s), sqrt(v + eps)): kept as an
     atom of proofs."""
     if isinstance(value, sp.Function):
         return True
     return value.is_Pow and not value.exp.is_Integer
-
-
-def _by_first_index(pieces: list[Piece]) -> tuple[list[Piece], dict[int, list[Piece]]]:
-    """A tensor's pieces that can hold an instance, by its first index value: those whose head starts
-    with a letter, and with each number the heads that start with it, in file order (a network has a
-    piece per layer: w[1][j,k], w[2][j,k], … and an instance needs only its layer's)."""
-    def first(piece):
-        groups = head_groups(piece.head)
-        item = groups[0][0] if groups and groups[0] else None
-        return int(item.text) if isinstance(item, sx.Num) else None
-    generic: list[Piece] = []
-    numbered: dict[int, list[Piece]] = {}
-    for piece in pieces:
-        number = first(piece)
-        if number is None:
-            generic.append(piece)
-            for held in numbered.values():
-                held.append(piece)
-        else:
-            numbered.setdefault(number, list(generic)).append(piece)
-    return generic, numbered
-
-
-def _count(ranges: dict[str, range]) -> int:
-    count = 1
-    for span in ranges.values():
-        count *= len(span)
-    return count
-
-
-def _instance_groups(piece: Piece, bound: dict[str, int]) -> tuple[tuple[int, ...], ...]:
-    """The index values of the instance of a piece where its letters have these values."""
-    return tuple(tuple(bound[item.id] if isinstance(item, sx.Name) else int(item.text) for item in group)
-                 for group in head_groups(piece.head))
-
-
-def grouped(flat: tuple[int, ...], structure: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
-    """Index values in their groups: (2, 1, 3) with structure (1, 2) is ((2,), (1, 3))."""
-    groups, start = [], 0
-    for size in structure:
-        groups.append(tuple(flat[start:start + size]))
-        start += size
-    return tuple(groups)
 
 
 def _label(name: str, groups) -> str:
