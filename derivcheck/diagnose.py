@@ -19,7 +19,7 @@ from fractions import Fraction
 from . import syntax as sx
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
 from .results import Diagnosis
-from .network_spec import NetworkSpec
+from .network import Network
 from .roles import EXAMPLES, LAYERED, Role
 
 # the functions whose derivative a backprop formula multiplies by
@@ -59,7 +59,7 @@ def _plain(node: sx.Expr) -> sx.Expr:
 class Diagnoser:
     """Edits of one false claim, tried in order until one holds."""
 
-    def __init__(self, equation: sx.Equation, scope: sx.Scope, network: NetworkSpec | None,
+    def __init__(self, equation: sx.Equation, scope: sx.Scope, network: Network | None,
                  holds: Callable[[sx.Equation], bool], right_only: bool = False):
         self.equation = equation
         self.scope = scope
@@ -82,8 +82,8 @@ class Diagnoser:
         edited = _scaled(self.side, factor)
         if factor == -1:
             return self._confirmed(Edit("sign", "the sign is wrong", self.side, edited))
-        batch = self.network.batch if self.network else 1
-        mean = batch > 1 and self.network.reduction == "mean"
+        batch = self.network.mean_over if self.network else None
+        mean = batch is not None
         if mean and factor == Fraction(1, batch):
             code, message = "mean", f"the factor 1/S = 1/{batch} of the mean over the batch is missing"
         elif mean and factor == batch:
@@ -243,7 +243,7 @@ class Diagnoser:
             if layer is not None:
                 for candidate in (layer, _plus(layer, -1), _plus(layer, 1)):
                     layers.setdefault(sx.to_text(candidate), candidate)
-        z_name = network.notation.names["preact"]
+        z_name = network.notation.name_of(Role.Z)
         for place in places:
             letters = sx.free_indices(self.equation, self.scope) + [node.var for node in _nodes(self.side, sx.Sum)
                                                                      if any(p is place for p in sx.walk(node))]
@@ -261,10 +261,10 @@ class Diagnoser:
     def _neuron_indices(self, letters: list[str]) -> list[tuple[str, ...]]:
         """The index tuples of a z: none for single neurons, then (j) or, in a batch, (j, s)."""
         network = self.network
-        single = all(size == 1 for size in network.sizes) and network.batch == 1
-        if single:
+        batch = len(network.examples) > 1
+        if all(size == 1 for size in network.sizes) and not batch:
             return [()]
-        if network.batch > 1:
+        if batch:
             return [(first, second) for first in letters for second in letters if first != second]
         return [(letter,) for letter in letters]
 

@@ -11,9 +11,14 @@ shorthand, the from-to order of a weight's indices.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import sympy as sp
 
+from . import syntax as sx
+
 from .errors import IndexRangeError, UndefinedError
+from .forward_spec import SOFTMAX_GROUP
 from .functions import ACTIVATIONS
 from .network_spec import NetworkSpec
 from .network_table import PENALTY, compile_network, neuron_span, table_name
@@ -144,6 +149,21 @@ class Network:
         valid = ", ".join(f"{letter} in {span_text(r)}" for letter, r in zip(shown_letters, ranges))
         return (f"{name}{layer_text}[{given}] is out of range: {name}{layer_text}"
                 f"[{','.join(shown_letters)}] has {valid}")
+
+    @cached_property
+    def activations(self) -> tuple[str, ...]:
+        """The function each layer's definition a[l] applies, as the table defines it: its name, softmax
+        for a softmax group, identity where a[l] is z[l]."""
+        def applied(piece) -> str:
+            if piece.group == SOFTMAX_GROUP:
+                return "softmax"
+            return piece.body.func if isinstance(piece.body, sx.Call) else "identity"
+        return tuple(applied(piece) for piece in self.table.pieces[table_name(Role.A)])
+
+    @property
+    def mean_over(self) -> int | None:
+        """S when C is the mean over a batch of S > 1 examples."""
+        return self.spec.batch if self.spec.batch > 1 and self.spec.reduction == "mean" else None
 
     def generic_functions(self) -> set[str]:
         return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}

@@ -344,7 +344,7 @@ class FileChecker:
                 and self._holds_everywhere(holding + failing, self.other_targets):
             return Diagnosis("needs_one_hot", "holds only when the targets sum to 1 (one-hot labels): "
                                               "add `targets: one_hot` to the network if that is meant")
-        diagnoser = Diagnoser(claim.equation, self.spec.scope, self.spec.network,
+        diagnoser = Diagnoser(claim.equation, self.spec.scope, self.model.network,
                               lambda equation: self._edit_holds(claim, equation, failing, evaluator, budget))
         found, stopped = None, False
         try:
@@ -397,7 +397,7 @@ class FileChecker:
             if let.name not in used or let.body is None or isinstance(let.head, sx.Call):
                 continue
             definition = sx.Equation(let.head, let.body, let.loc)
-            diagnoser = Diagnoser(definition, self.spec.scope, self.spec.network, right_only=True,
+            diagnoser = Diagnoser(definition, self.spec.scope, self.model.network, right_only=True,
                                   holds=lambda edited, let=let: self._holds_with(claim, let, edited.rhs, failing,
                                                                                   budget))
             found = diagnoser.search()

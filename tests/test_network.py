@@ -14,6 +14,7 @@ from derivcheck.roles import Role
 ACTIVATIONS = {
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
     "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
     "identity": lambda z: z,
     "softplus": lambda z: np.log(1 + np.exp(z)),
 }

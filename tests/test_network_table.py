@@ -1,118 +1,62 @@
 """A network compiled into its table (network_table) and built as a forward file is: the table's pieces,
-and parity with the old path (legacy_network), which wrote the network straight into a graph — the same
-leaves in the same order (so the same random points), the same definitions, quantities, softmax Jacobian
-rules, proof rewrites and look-ups, for every network file of derivations/ and a grid of networks."""
+its loss and penalty, its view's answers, and its loss against an independent numpy forward pass over a
+grid of networks."""
 
 from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import sympy as sp
 
-from conftest import ROOT
 from derivcheck import syntax as sx
-from derivcheck.errors import DerivcheckError, InputError
+from derivcheck.errors import InputError
 from derivcheck.network_table import compile_network
+from derivcheck.numeric import Evaluator, sample_point_batch
 from derivcheck.roles import Role
 from derivcheck.semantics import Model
-from derivcheck.spec import load_spec, parse_spec
-from legacy_network import LegacyNetwork
-
-NETWORK_FILES = sorted(path for path in (ROOT / "derivations").glob("*.yaml") if "network:" in path.read_text())
+from derivcheck.spec import parse_spec
+from test_network import reference_loss
 
 
 def _grid() -> list[str]:
+    """Networks over sizes, activations, biases, batches and notations whose loss the numpy reference
+    computes (built-in losses, weights to-from as it reads them)."""
     texts = []
-    for sizes, activation, bias, batch, notation in itertools.product(
-            ("[2, 3, 1]", "[3, 2, 4]", "[1, 1]"), ("sigmoid", "[tanh, softmax]", "[relu, identity]", "f"),
-            ("true", "false", "folded"), (1, 3), ("", "from_to", "shared")):
-        layers = sizes.count(",")
-        if activation.startswith("[") and layers != 2:
+    for sizes, activation, bias, batch, shared in itertools.product(
+            ("[2, 3, 1]", "[3, 2, 4]", "[1, 1]"), ("sigmoid", "[tanh, softmax]", "[relu, identity]"),
+            ("true", "false", "folded"), (1, 3), (False, True)):
+        if activation.startswith("[") and sizes.count(",") != 2:
             continue
         loss = "cross_entropy" if "softmax" in activation else "half_sse"
         lines = ["network:", f"  sizes: {sizes}", f"  activation: {activation}", f"  bias: {bias}",
                  f"  batch: {batch}", f"  loss: {loss}", "  reduction: mean" if batch > 1 else ""]
-        if activation == "f":
-            lines.append("  generic: [f]")
-        if notation == "from_to":
-            lines += ["notation:", "  order: from_to", "  weight: theta"]
-        elif notation == "shared":
+        if shared:
             lines += ["notation:", "  input: x", "  act: x", "  preact: s"]
         texts.append("\n".join(lines) + "\nclaims: []\n")
-    texts.append("network:\n  sizes: [2, 2]\n  loss: 'sum(j, (yhat[j] - y[j])^4)'\n  batch: 2\nclaims: []\n")
-    texts.append("network:\n  sizes: [2, 3]\n  activation: softmax\n  targets: one_hot\n  batch: 3\nclaims: []\n")
-    texts.append("network:\n  sizes: [2, 3, 2]\n  penalty: lam/2 * sum(l, sum(j, sum(k, w[l][j,k]^2)))\n"
-                 "constants:\n  lam: positive\nclaims: []\n")
     return texts
 
 
-SPECS = [pytest.param(path, id=path.name) for path in NETWORK_FILES] + [
-    pytest.param(text, id=f"grid{number}") for number, text in enumerate(_grid())]
+@pytest.mark.parametrize("text", _grid())
+def test_the_tables_loss_is_the_reference_forward_pass_over_a_grid_of_networks(text):
+    spec = parse_spec(text, "grid.yaml")
+    model = Model(spec)
+    graph = model.graph
+    leaves, _ = sample_point_batch(graph, model.target_groups(), set(), 3, np.random.default_rng(5), False)
+    computed = Evaluator(graph, leaves, {}).value(model.network.C)
+    for point in range(3):
+        values = {graph.quantities[s].label(): float(v[point]) for s, v in leaves.items()}
+        assert float(computed[point]) == pytest.approx(float(reference_loss(values, spec)), rel=1e-12)
 
 
-def _spec(source):
-    return load_spec(str(source)) if not isinstance(source, str) else parse_spec(source, "grid.yaml")
-
-
-@pytest.mark.parametrize("source", SPECS)
-def test_the_table_builds_the_graph_the_old_path_built(source):
-    spec = _spec(source)
-    new, old = Model(spec), LegacyNetwork(spec.network)
-    new_graph, old_graph = new.graph, old.graph
-    assert list(new_graph.leaves.items())[:len(old_graph.leaves)] == list(old_graph.leaves.items())
-    forward = [symbol for symbol in old_graph.definitions if symbol != old.C]
-    assert list(new_graph.definitions)[:len(forward)] == forward
-    for symbol in old_graph.definitions:
-        assert new_graph.definitions[symbol] == old_graph.definitions[symbol], symbol
-        assert new_graph.quantities[symbol] == old_graph.quantities[symbol], symbol
-    for symbol in old_graph.leaves:
-        assert new_graph.quantities[symbol] == old_graph.quantities[symbol], symbol
-    assert new_graph._rules.keys() == old_graph._rules.keys()
-    for output, rule in old_graph._rules.items():
-        for argument in old_graph.definitions[output].args[1:]:
-            assert new_graph._rules[output](argument) == rule(argument)
-    network = new.network
-    assert _loss_unfolded(new) == _old_loss(spec, new, old)
-    assert new.proof_rewrites() == old.proof_rewrites()
-    assert new.softmax_groups() == old.softmax_outputs()
-    assert new.target_groups() == old.target_groups and new.one_hot == (spec.network.targets == "one_hot")
-    for role in (Role.X, Role.W, Role.B, Role.Z, Role.A, Role.YHAT, Role.Y):
-        for layer in range(-1, network.L + 2):
-            for neurons in itertools.product(range(-1, max(network.sizes) + 2), repeat=network.neuron_slots(role)):
-                for example in ([None] if spec.network.batch == 1 or role in (Role.W, Role.B)
-                                else range(0, spec.network.batch + 2)):
-                    assert _looked_up(network, role, layer, neurons, example) == \
-                        _looked_up(old, role, layer, neurons, example)
-
-
-def _loss_unfolded(model):
-    """C's definition in the table, with the penalty's definition put in its place."""
-    graph, network = model.graph, model.network
-    penalty = network.penalty()
-    value = graph.definitions[network.C]
-    return value.xreplace({penalty: graph.definitions[penalty]}) if penalty is not None else value
-
-
-def _old_loss(spec, new, old):
-    """C by the old route: the per-example losses of the old build (a loss expression written out here, for
-    the grid's), plus the penalty, which the old path evaluated as the file writes it."""
-    if old.loss is not None:
-        loss = old.loss
-    else:
-        assert sx.to_text(spec.network.loss) == "sum(j, (yhat[j] - y[j])^4)" and spec.network.batch == 2
-        loss = sp.Add(*[(old.quantity(Role.YHAT, old.L, (j,), s) - old.quantity(Role.Y, old.L, (j,), s)) ** 4
+def test_a_loss_expression_in_a_batch_is_summed_over_its_free_indices_for_each_example():
+    model = Model(parse_spec("network:\n  sizes: [2, 2]\n  loss: 'sum(j, (yhat[j] - y[j])^4)'\n  batch: 2\n"
+                             "claims: []\n", "n.yaml"))
+    network = model.network
+    expected = sp.Add(*[(network.quantity(Role.YHAT, 1, (j,), s) - network.quantity(Role.Y, 1, (j,), s)) ** 4
                         for s in (1, 2) for j in (1, 2)])
-    if spec.network.penalty is not None:
-        loss += new.evaluate(spec.network.penalty, {})
-    return loss
-
-
-def _looked_up(network, role, layer, neurons, example):
-    try:
-        return network.quantity(role, layer, neurons, example)
-    except DerivcheckError as error:
-        return type(error).__name__, error.message
+    assert model.graph.definitions[network.C] == expected
 
 
 def test_a_networks_table_states_its_forward_pass_in_the_files_notation():
@@ -167,3 +111,15 @@ def test_an_error_in_a_loss_expression_names_the_files_loss_where_it_is_written(
     text = ("network:\n  sizes: [2, 2]\n  loss: 'sum(j, (yhat[j] - y[j, 3])^2)'\n  batch: 2\nnotation: {loss: e}\n"
             "claims: []\n")
     assert _build_error(text) == "n.yaml:3:10: in e, example index 3 is out of range 1..2"
+
+
+@pytest.mark.parametrize("activation, applied", [
+    ("[tanh, softmax]", ("tanh", "softmax")), ("[f, linear]", ("f", "identity")), ("relu", ("relu", "relu"))])
+def test_the_networks_view_reads_each_layers_activation_from_its_definition(activation, applied):
+    generic = "  generic: [f]\n" if "f," in activation else ""
+    spec = parse_spec(f"network:\n  sizes: [2, 3, 2]\n  activation: {activation}\n{generic}  batch: 3\n"
+                      "  reduction: mean\nclaims: []\n", "n.yaml")
+    network = Model(spec).network
+    assert network.activations == applied and network.mean_over == 3
+    summed = parse_spec("network:\n  sizes: [2, 2]\n  batch: 3\nclaims: []\n", "n.yaml")
+    assert Model(summed).network.mean_over is None
