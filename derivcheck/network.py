@@ -16,7 +16,6 @@ from functools import cached_property
 import sympy as sp
 
 from . import syntax as sx
-
 from .errors import IndexRangeError, UndefinedError
 from .forward_spec import SOFTMAX_GROUP
 from .functions import ACTIVATIONS
