@@ -35,7 +35,7 @@ def combine(node: sx.BinOp, left: Value, right: Value) -> Value:
         left, right = (side if is_matrix(side) else sp.ImmutableMatrix([[side]]) for side in (left, right))
         if left.shape[1] != right.shape[0]:
             raise _mismatch(node, left, right)
-        return simplest(sp.ImmutableMatrix(left @ right))  # a 1×1 product is a number: alpha.T @ V @ g
+        return simplest(immutable(left @ right))  # a 1×1 product is a number: alpha.T @ V @ g
     if not (is_matrix(left) or is_matrix(right)):
         raise TypeError("combine is for matrices")
     if op in ("+", "-"):
@@ -45,20 +45,20 @@ def combine(node: sx.BinOp, left: Value, right: Value) -> Value:
         left, right = _broadcast(left, right)
         if left.shape != right.shape:
             raise _mismatch(node, left, right)
-        return sp.ImmutableMatrix(left + right if op == "+" else left - right)
+        return immutable(left + right if op == "+" else left - right)
     if op in ("*", "/") and is_matrix(left) and is_matrix(right):  # entry by entry
         if left.shape != right.shape:
             raise _mismatch(node, left, right, "for an entrywise product")
         entries = [a * b if op == "*" else a / b for a, b in zip(left, right)]
         return sp.ImmutableMatrix(left.shape[0], left.shape[1], entries)
     if op == "*":
-        return sp.ImmutableMatrix(left * right)
+        return immutable(left * right)
     if op == "/" and is_matrix(left):
-        return sp.ImmutableMatrix(left.applyfunc(lambda entry: entry / right))
+        return immutable(left.applyfunc(lambda entry: entry / right))
     if op == "/" and is_matrix(right):
-        return sp.ImmutableMatrix(right.applyfunc(lambda entry: left / entry))
+        return immutable(right.applyfunc(lambda entry: left / entry))
     if op == "**" and is_matrix(left) and not is_matrix(right):
-        return sp.ImmutableMatrix(left.applyfunc(lambda entry: entry ** right))
+        return immutable(left.applyfunc(lambda entry: entry ** right))
     raise InputError(f"{sx.to_text(node)}: {op} is not defined for these shapes", node.loc,
                      "a matrix can be divided by a number or raised to a number's power")
 
@@ -77,11 +77,17 @@ def simplest(value: Value) -> Value:
 
 
 def entrywise(function, value: Value) -> Value:
-    return sp.ImmutableMatrix(value.applyfunc(function)) if is_matrix(value) else function(value)
+    return immutable(value.applyfunc(function)) if is_matrix(value) else function(value)
 
 
 def transpose(value: Value) -> Value:
-    return sp.ImmutableMatrix(value.T) if is_matrix(value) else value
+    return immutable(value.T) if is_matrix(value) else value
+
+
+def immutable(matrix: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """The matrix as an immutable one; SymPy's operations on immutable matrices already give one, and
+    copying it again costs more than most of the arithmetic."""
+    return matrix if isinstance(matrix, sp.ImmutableDenseMatrix) else sp.ImmutableMatrix(matrix)
 
 
 def total(terms: list[Value], node: sx.Sum) -> Value:

@@ -19,7 +19,7 @@ from .functions import BUILTIN_FUNCTIONS, MATRIX_FUNCTIONS, generic_function, ha
 from .graph import Graph, exact, times
 from .indexing import IndexRanges
 from .limits import over_limit
-from .matrices import combine, diagonal, entrywise, is_matrix, simplest, total, transpose
+from .matrices import combine, diagonal, entrywise, immutable, is_matrix, simplest, total, transpose
 from .network import Network
 from .plain_spec import plain_table
 from .roles import EXAMPLES, LAYERED, Role
@@ -353,7 +353,7 @@ class Model(LetEvaluation, IndexValues):
             raise InputError(f"{sx.to_text(node.var)} is a constant: constants are never differentiated",
                              node.var.loc, "declare it under inputs or params to differentiate by it")
         if is_matrix(var):  # dC/dw[l]: the gradient, in the shape of w[l]
-            return sp.ImmutableMatrix(var.applyfunc(lambda v: self.graph.derivative(expr, v)))
+            return immutable(var.applyfunc(lambda v: self.graph.derivative(expr, v)))
         return entrywise(lambda entry: self.graph.derivative(entry, var), expr)
 
     def is_pattern_letter(self, name: str) -> bool:

@@ -51,6 +51,7 @@ class Tensors(TableRanges):
         self._ranges: dict[int, dict[str, range]] = {}  # by id(piece): a piece's hash walks its whole body
         self._resolving: set[int] = set()
         self._instances: dict[tuple, sp.Expr] = {}
+        self._views: dict[tuple, sp.ImmutableMatrix] = {}  # view()'s answers: built once, as instances are
         self._building: list[tuple] = []
         self.constants: dict[str, sp.Expr] = {}  # defined by define_constants, in their order among the leaves
         self.symbols: dict[str, sp.Symbol] = {}  # defined by define_symbols
@@ -229,15 +230,20 @@ class Tensors(TableRanges):
         if len(rest) > 2:
             raise InputError(f"'{sx.to_text(node)}' has {len(rest)} indices left: a view is a column or a matrix",
                              node.loc, f"give the first {len(rest) - 2} of {_head_text(self.pieces[name][0].head)}")
+        if (name, given) in self._views:
+            return self._views[name, given]
         spans = [self.slot_range(name, slot, given) for slot in rest]
         if any(not span for span in spans):  # no piece holds these first indices
             self._piece_at(name, grouped((*given, *(1 for _ in rest)), structure), node)
             raise IndexRangeError(f"{name}[{','.join(map(str, given))}] is out of range")
         if len(spans) == 1:
-            return sp.ImmutableMatrix([[self.instance(name, grouped((*given, i), structure), node)]
-                                       for i in spans[0]])
-        return sp.ImmutableMatrix([[self.instance(name, grouped((*given, i, k), structure), node) for k in spans[1]]
-                                   for i in spans[0]])
+            found = sp.ImmutableMatrix([[self.instance(name, grouped((*given, i), structure), node)]
+                                        for i in spans[0]])
+        else:
+            found = sp.ImmutableMatrix([[self.instance(name, grouped((*given, i, k), structure), node)
+                                         for k in spans[1]] for i in spans[0]])
+        self._views[name, given] = found
+        return found
 
     def structure(self, name: str) -> tuple[int, ...]:
         return head_shape(self.pieces[name][0].head)

@@ -9,7 +9,7 @@ from conftest import network_file, verdicts
 from derivcheck import expressions as ex
 from derivcheck import syntax as sx
 from derivcheck.errors import Location, ShapeError
-from derivcheck.matrices import combine
+from derivcheck.matrices import combine, immutable
 
 AT = Location("f.yaml", 1, 1)
 DELTAS = """
@@ -118,3 +118,10 @@ def test_the_dot_is_the_matrix_product_of_matrices_and_times_otherwise(check):
         - claim: a[1][1] · a[1][2] = a[1][1] * a[1][2]
     """, let="delta[L][j]: a[L][j] - y[j]"))
     assert [c.verdict.value for c in result.claims] == ["proved", "proved", "proved"]
+
+
+def test_immutable_keeps_an_immutable_matrix_and_freezes_a_mutable_one():
+    frozen = sp.ImmutableMatrix([[1, 2]])
+    assert immutable(frozen) is frozen
+    thawed = sp.Matrix([[1, 2]])
+    assert isinstance(immutable(thawed), sp.ImmutableMatrix) and immutable(thawed) == frozen

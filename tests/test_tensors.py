@@ -218,3 +218,14 @@ def test_a_definition_that_only_repeats_declared_instances_is_refused():
         claims:
           - dJ/dw[k] = 2*w[k]
     """)
+
+
+def test_a_view_is_built_once_and_its_matrix_arithmetic_is_not_copied_again():
+    m = model(RNN)
+    first = value(m, "W")
+    assert value(m, "W") is first and value(m, "h[1]") is value(m, "h[1]")
+    assert first.shape == (3, 3) and isinstance(first, sp.ImmutableMatrix)
+    product = value(m, "W @ h[1]")
+    assert product.shape == (3, 1) and isinstance(product, sp.ImmutableMatrix)
+    assert list(product) == [sum(value(m, f"W[{j},{i}]") * value(m, f"h[1][{i}]") for i in (1, 2, 3))
+                             for j in (1, 2, 3)]
