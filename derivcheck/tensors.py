@@ -53,8 +53,8 @@ class Tensors(TableRanges):
         self._instances: dict[tuple, sp.Expr] = {}
         self._views: dict[tuple, sp.ImmutableMatrix] = {}  # view()'s answers: built once, as instances are
         self._building: list[tuple] = []
-        self.constants: dict[str, sp.Expr] = {}  # defined by define_constants, in their order among the leaves
-        self.symbols: dict[str, sp.Symbol] = {}  # defined by define_symbols
+        self.constants: dict[str, sp.Expr] = {}  # with the symbols, by define_leaves (their place among the leaves)
+        self.symbols: dict[str, sp.Symbol] = {}
         self.loss: sp.Symbol | None = None
         for quantity, gradient in forward.upstream:
             self.pieces[gradient] = [Piece(Role.UPSTREAM, renamed(p.head, gradient), None, None, p.loc)
