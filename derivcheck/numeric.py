@@ -234,7 +234,8 @@ class Evaluator:
             if expr in self.leaves:
                 result = self.leaves[expr]
             elif expr in self.graph.definitions:
-                result = self._value(self.graph.definitions[expr])
+                self._definitions_below(expr)
+                return memo[expr]
             else:
                 raise EvaluationError(f"'{expr}' has no value")
         elif expr.is_Number or isinstance(expr, sp.NumberSymbol):
@@ -257,6 +258,20 @@ class Evaluator:
             raise EvaluationError(f"cannot evaluate {type(expr).__name__}: {expr}")
         memo[expr] = result
         return result
+
+    def _definitions_below(self, symbol: sp.Symbol) -> None:
+        """The values of a definition and of the definitions it reaches that are not known yet, in the
+        order they were defined: each body is evaluated once its own symbols are known, so the recursion
+        stays inside one body (a network's depth is not the interpreter's)."""
+        memo, graph, leaves = self._memo, self.graph, self.leaves
+        found, stack = {symbol}, [symbol]
+        while stack:
+            for used in graph.uses[stack.pop()]:
+                if used not in found and used not in memo and used in graph.definitions and used not in leaves:
+                    found.add(used)
+                    stack.append(used)
+        for node in sorted(found, key=graph.rank.__getitem__):
+            memo[node] = self._value(graph.definitions[node])
 
     def _number(self, expr):
         if self.precise:

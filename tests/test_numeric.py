@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import mpmath
 import numpy as np
+import pytest
 import sympy as sp
 
 from derivcheck.functions import generic_function, sigmoid, softmax
@@ -80,3 +83,19 @@ def test_certified_difference_is_stable_across_precisions():
     tiny = x ** 2 + sp.Rational(1, 10 ** 30)
     pairs = [(e.value(tiny), e.value(x ** 2)) for e in (low, high)]
     assert certified_difference(*pairs)
+
+
+def test_a_chain_of_definitions_far_deeper_than_the_interpreters_recursion_is_evaluated():
+    graph = Graph()
+    x = graph.leaf(sp.Symbol("x"), "input", Quantity(Role.INPUT, "x"))
+    previous = x
+    for step in range(1, 5001):  # h[t] = (h[t-1] + x) / 2, a recurrence of 5,000 steps
+        previous = graph.define(sp.Symbol(f"h[{step}]"), (previous + x) / 2,
+                                Quantity(Role.FORWARD, "h", groups=((step,),)))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)
+    try:
+        value = Evaluator(graph, {x: np.array([3.0])}, {}).value(previous)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert float(value[0]) == pytest.approx(3.0)
