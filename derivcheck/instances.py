@@ -152,7 +152,7 @@ class Instances:
                 return [Instance(dict(bindings), reason=error.message)]
             undefined.append(error.message)
             return []
-        if lhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or rhs.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        if _infinite(lhs) or _infinite(rhs):
             raise InputError("the claim is infinite or undefined (a division by zero?)", equation.loc)
         lhs, rhs = simplest(lhs), simplest(rhs)
         if not (is_matrix(lhs) or is_matrix(rhs)):
@@ -163,3 +163,15 @@ class Instances:
         rows, cols = lhs.shape
         return [Instance({**bindings, **({"row": r + 1, "col": c + 1} if cols > 1 else {"entry": r + 1})},
                           lhs[r, c], rhs[r, c]) for r in range(rows) for c in range(cols)]
+
+
+_INFINITIES = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def _infinite(side) -> bool:
+    """Whether a side holds an infinity or nan (1/0 written out); a symbol, or a sum or product of
+    symbols (most sides of a wide layer's claims: delta[2][j] * a[1][k]), holds none."""
+    if not is_matrix(side) and (side.is_Symbol or (side.is_Mul or side.is_Add)
+                                and all(arg.is_Symbol for arg in side.args)):
+        return False
+    return side.has(*_INFINITIES)

@@ -299,3 +299,16 @@ def test_biases_in_a_network_without_them(check):
     result = check(network_file("- claim: dC/db[l][j] = dC/dz[l][j]", "sizes: [2, 2]\nbias: folded"))
     assert verdicts(result) == ["error"]
     assert "b does not exist: this network has no separate biases (bias: folded)" in result.claims[0].error
+
+
+def test_a_side_that_is_infinite_is_an_error_and_a_product_of_symbols_is_not(check):
+    result = check("""
+        symbols: [x, y]
+        claims:
+          - d(x*y)/d(x) = y + log(x - x)
+          - d(x*y*x)/d(x) = 2*x*y
+          - d(x + y)/d(x) = x + y
+    """)
+    infinite, product, total = result.claims
+    assert "the claim is infinite or undefined (a division by zero?)" in infinite.error
+    assert product.verdict is Verdict.PROVED and total.verdict is Verdict.FALSE
