@@ -1,6 +1,7 @@
 """The `let` definitions of a file as the model evaluates them: each instance a node of the graph, built
 once; the most specific definition first (delta[L][j] before delta[l][j]); functions expanded once per
-distinct call; nesting within the limit let_depth."""
+distinct call; nesting within the limit let_depth, and never deeper in the interpreter than
+BUILT_FIRST_BELOW instances (a deeper one is built first, from the top)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,19 @@ from .table_ranges import head_groups, head_shape
 from .table_ranges import grouped
 
 
+# let instances nested this deep inside one another are built first, from the top of the stack (see
+# let_instance): a recursion over 600 layers needs no more of the interpreter's recursion than over 32
+BUILT_FIRST_BELOW = 32
+
+
+class _BuildFirst(Exception):
+    """A let instance nested BUILT_FIRST_BELOW deep, to be built before the ones waiting for it."""
+
+    def __init__(self, name: str, indices: tuple, node, depth: int):
+        super().__init__(name)
+        self.name, self.indices, self.node, self.depth = name, indices, node, depth
+
+
 class LetEvaluation:
     """The lets of a Model (which gives ``lets``, ``evaluate``, ``index``, ``is_pattern_letter``, ``graph``,
     ``tensors`` and the counters)."""
@@ -26,6 +40,28 @@ class LetEvaluation:
         key = (name, indices)
         if key in self._let_atoms:
             return self._let_atoms[key]
+        if self._in_progress and not isinstance(self._in_progress[-1][1], str):
+            return self._built(name, indices, node)  # inside another instance
+        return self._outermost(name, indices, node)
+
+    def _outermost(self, name: str, indices: tuple, node) -> sp.Expr:
+        """An instance built where no other instance is being built (in a claim, or in a let function's
+        body): one nested too deep inside it is built first, from here, then this one is tried again (the
+        instances it finished are kept)."""
+        while True:
+            try:
+                return self._built(name, indices, node)
+            except _BuildFirst as deeper:
+                outer, self._from_depth = self._from_depth, deeper.depth - len(self._in_progress)
+                try:
+                    if (deeper.name, deeper.indices) not in self._let_atoms:
+                        self._outermost(deeper.name, deeper.indices, deeper.node)
+                finally:
+                    self._from_depth = outer
+
+    def _built(self, name: str, indices: tuple, node) -> sp.Expr:
+        """A let instance, its definition evaluated (``let_instance`` looked it up first)."""
+        key = (name, indices)
         let, inner = self._match(name, indices, node)
         if let.error is not None:
             raise InputError(f"'{name}' is used here but its definition has an error ({let.error.location})",
@@ -34,6 +70,8 @@ class LetEvaluation:
             raise InputError(f"the definition of '{name}' never reaches a base case", let.loc,
                              "a recursive definition needs a specific instance such as delta[L][j]")
         self._check_depth(name, let.loc)
+        if len(self._in_progress) >= BUILT_FIRST_BELOW:
+            raise _BuildFirst(name, indices, node, self._from_depth + len(self._in_progress))
         label = name + "".join("[" + ",".join(str(i) for i in group) + "]" for group in indices)
         self._in_progress.append(key)
         enclosing, self._sum_terms = self._sum_terms, 1  # an instance is built once, on its own
@@ -53,9 +91,10 @@ class LetEvaluation:
         return symbol
 
     def _check_depth(self, name: str, where) -> None:
-        """One more definition inside the ones being built: within the limit let_depth."""
+        """One more definition inside the ones being built (counting those waiting for an instance built
+        first): within the limit let_depth."""
         limits = self.spec.limits
-        if len(self._in_progress) >= limits.let_depth:
+        if self._from_depth + len(self._in_progress) >= limits.let_depth:
             raise over_limit(f"definitions nested too deeply (more than {limits.let_depth} inside one another "
                              f"at '{name}')", "let_depth", limits, where)
 

@@ -38,7 +38,8 @@ class Model(LetEvaluation, IndexValues):
         self.spec = spec
         self.lets: dict[str, list[LetSpec]] = {}
         self._let_atoms: dict[tuple, sp.Expr] = {}
-        self._in_progress: list[tuple] = []
+        self._in_progress: list[tuple] = []  # the let instances and function calls being built, outermost first
+        self._from_depth = 0  # how deep the instance built first sits inside those waiting for it (lets.py)
         self._sum_terms = 1  # terms of the sums enclosing the expression being evaluated
         self._built_terms = 0  # terms of sums and calls of let functions built since start_claim
         self._calls: dict[tuple, sp.Expr] = {}  # let function calls already expanded

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from derivcheck import expressions as ex
 from derivcheck.errors import IndexRangeError, InputError, Location, UndefinedError
 from derivcheck.indexing import Occurrence, match_pattern, span_of
+from derivcheck.limits import Limits
+from derivcheck.numeric import Evaluator, sample_point_batch
 from derivcheck.results import ClaimResult, FileResult, Verdict
 from derivcheck.semantics import Model
 from derivcheck.spec import load_spec
@@ -192,3 +196,33 @@ def test_a_keys_symbols_join_the_table_of_any_file(model):
     for built in (network, forward):
         assert built.table.knows("c") and value(built, "c") == built.table.symbols["c"]
     assert not network.table.knows("w")  # a network's own quantities are reached through its roles
+
+
+DEEP = ("network:\n  sizes: [{sizes}]\n  activation: tanh\nlet:\n"
+        "  delta[L][j]: (a[L][j] - y[j]) * (1 - a[L][j]^2)\n"
+        "  delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * (1 - a[l][j]^2)\nclaims: []\n")
+
+
+def _deep_model(write, layers: int, let_depth: int) -> Model:
+    limits = Limits(layers=layers, let_depth=let_depth)
+    return Model(load_spec(write(DEEP.format(sizes=", ".join(["1"] * (layers + 1)))), limits))
+
+
+def test_a_recursion_of_lets_far_deeper_than_the_interpreters_is_built(write):
+    model = _deep_model(write, 300, 1_000)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000)  # the interpreter's default: 300 nested instances take some 3,000 frames
+    try:
+        delta = value(model, "delta[1][1]")
+    finally:
+        sys.setrecursionlimit(limit)
+    leaves, _ = sample_point_batch(model.graph, model.target_groups(), set(), 2, np.random.default_rng(3), False)
+    evaluator = Evaluator(model.graph, leaves, {})
+    truth = evaluator.value(model.graph.derivative(model.network.C, value(model, "b[1]")))
+    assert np.allclose(evaluator.value(delta), truth, rtol=1e-12, atol=0)
+
+
+def test_the_nesting_limit_counts_the_instances_built_first(write):
+    with pytest.raises(InputError, match=r"definitions nested too deeply \(more than 150 inside one another at "
+                                         r"'delta'\) \(limit let_depth = 150"):
+        value(_deep_model(write, 200, 150), "delta[1][1]")
