@@ -14,8 +14,7 @@ from .indexing import match_pattern
 from .limits import over_limit
 from .roles import Role
 from .spec import LetSpec
-from .table_ranges import head_groups, head_shape
-from .table_ranges import grouped
+from .table_ranges import grouped, head_groups, head_shape
 
 
 # let instances nested this deep inside one another are built first, from the top of the stack (see

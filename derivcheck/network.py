@@ -20,7 +20,7 @@ from .errors import IndexRangeError, UndefinedError
 from .forward_spec import SOFTMAX_GROUP
 from .functions import ACTIVATIONS
 from .network_spec import NetworkSpec
-from .network_table import PENALTY, compile_network, neuron_span, table_name
+from .network_table import compile_network, neuron_span, table_name
 from .roles import EXAMPLES, LAYERED, PARAMETERS, Role
 from .tensors import Tensors
 
@@ -67,10 +67,6 @@ class Network:
                 self.quantity(Role.Y, L, (j,), example)
         self.table.define_leaves()
         self.C = self.table.instance(table_name(Role.C), (), None)
-
-    def penalty(self) -> sp.Expr | None:
-        """The penalty's instance, when the file has one."""
-        return self.table.instance(PENALTY, (), None) if self.spec.penalty is not None else None
 
     # -- lookup -------------------------------------------------------------------------
 
@@ -165,7 +161,7 @@ class Network:
         return self.spec.batch if self.spec.batch > 1 and self.spec.reduction == "mean" else None
 
     def generic_functions(self) -> set[str]:
-        return {name for name in self.spec.activations if name not in ACTIVATIONS and name != "softmax"}
+        return {name for name in self.activations if name not in ACTIVATIONS and name != "softmax"}
 
 
 def span_text(values: range) -> str:

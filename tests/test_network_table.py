@@ -12,7 +12,7 @@ import sympy as sp
 
 from derivcheck import syntax as sx
 from derivcheck.errors import InputError
-from derivcheck.network_table import compile_network
+from derivcheck.network_table import PENALTY, compile_network
 from derivcheck.numeric import Evaluator, sample_point_batch
 from derivcheck.roles import Role
 from derivcheck.semantics import Model
@@ -94,7 +94,8 @@ def test_the_loss_and_the_penalty_are_definitions_of_the_table():
     assert sx.to_text(pieces["the penalty"].body) == "lam * w[1][1,1]^2"
     model = Model(spec)
     assert model.graph.quantities[model.network.C].label() == "e"
-    assert model.graph.definitions[model.network.penalty()] == model.table.constants["lam"] * sp.Symbol("w[1][1,1]") ** 2
+    penalty = model.table.instance(PENALTY, (), None)
+    assert model.graph.definitions[penalty] == model.table.constants["lam"] * sp.Symbol("w[1][1,1]") ** 2
 
 
 @pytest.mark.parametrize("penalty, message", [
