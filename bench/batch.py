@@ -25,7 +25,7 @@ from pathlib import Path
 
 from derivcheck.runner import check_files
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = [str(Path(sys.executable).parent / "derivcheck")]

@@ -29,7 +29,7 @@ from mutations import mutate  # noqa: E402
 
 from derivcheck.results import Verdict  # noqa: E402
 from derivcheck.runner import check_files  # noqa: E402
-from derivcheck.verify import Options  # noqa: E402
+from derivcheck.options import Options  # noqa: E402
 
 FINDINGS = ("internal error", "process ended", "time limit")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from derivcheck.results import Verdict
 from derivcheck.runner import check_files
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 SIGMOID_DELTAS = """
   delta[L][j]: (a[L][j] - y[j]) * sigmoid'(z[L][j])

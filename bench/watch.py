@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from derivcheck.runner import check_entries, warm_up
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = [str(Path(sys.executable).parent / "derivcheck"), "check", "--quiet"]

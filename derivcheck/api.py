@@ -25,7 +25,7 @@ from .results import FEEDBACK, FileResult
 from .runner import check_entries
 from .source import given_text, read_text
 from .spec import parse_spec
-from .verify import Options
+from .options import Options
 
 TEXT_NAME = "derivation.yaml"  # the name a derivation given as text is checked under (and shown with)
 

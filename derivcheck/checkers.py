@@ -11,7 +11,8 @@ from .errors import DerivcheckError, InputError, OutOfTime
 from .results import ClaimResult, FileResult
 from .source import one_line
 from .spec import ClaimSpec, Spec, load_spec
-from .verify import FileChecker, Options
+from .options import Options
+from .verify import Checked, FileChecker
 
 
 def check_file(path: str, options: Options = Options()) -> FileResult:
@@ -30,9 +31,9 @@ def check_spec(spec: Spec, options: Options, start: float | None = None) -> File
         checker = build_checker(spec, options)
     except DerivcheckError as error:
         return FileResult(spec.path, spec.title, error=str(error), seconds=time.perf_counter() - start)
-    results = [checker.numeric_safely(claim) for claim in spec.claims]
-    claims = tuple(checker.prove_safely(claim, result) if checker.needs_proof(result) else result
-                   for claim, result in zip(spec.claims, results))
+    checked = [checker.numeric_safely(claim) for claim in spec.claims]
+    claims = tuple(checker.prove_safely(claim, numeric) if checker.needs_proof(numeric.result) else numeric.result
+                   for claim, numeric in zip(spec.claims, checked))
     return FileResult(spec.path, spec.title, claims, seconds=time.perf_counter() - start, warnings=spec.warnings)
 
 
@@ -83,12 +84,12 @@ class SectionsChecker:
     def needs_proof(self, result: ClaimResult) -> bool:
         return self.first.needs_proof(result)
 
-    def numeric_safely(self, claim: ClaimSpec) -> ClaimResult:
+    def numeric_safely(self, claim: ClaimSpec) -> Checked:
         checker = self.first if claim.skip is not None else self._checker(claim)
         if isinstance(checker, DerivcheckError):  # an error, not skipped: the note's model is wrong
-            return self.pending(claim, f"the model of its section cannot be used: {checker}")
+            return Checked(self.pending(claim, f"the model of its section cannot be used: {checker}"))
         return checker.numeric_safely(claim)
 
-    def prove_safely(self, claim: ClaimSpec, result: ClaimResult) -> ClaimResult:
+    def prove_safely(self, claim: ClaimSpec, checked: Checked) -> ClaimResult:
         checker = self._checker(claim)
-        return result if isinstance(checker, DerivcheckError) else checker.prove_safely(claim, result)
+        return checked.result if isinstance(checker, DerivcheckError) else checker.prove_safely(claim, checked)

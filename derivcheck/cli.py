@@ -185,7 +185,7 @@ def _seconds(text: str) -> float:
 
 def run_check(args, console: Console) -> int:
     from .runner import check_entries
-    from .verify import Options
+    from .options import Options
 
     start = time.perf_counter()
     options = Options(seed=args.seed, points=args.points, timeout=args.timeout, prove=not args.no_proof,
@@ -271,7 +271,7 @@ def run_report(args, console: Console) -> int:
     from .document import render
     from .runner import check_files
     from .spec import load_spec
-    from .verify import Options
+    from .options import Options
 
     options = Options(timeout=args.timeout, file_timeout=args.file_timeout, limits=with_overrides(args.limit))
     spec = load_spec(args.path, options.limits)  # an unreadable file is one line on standard error

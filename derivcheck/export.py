@@ -12,7 +12,7 @@ from . import __version__
 from .report import counterexample_lines, diagnosis_lines
 from .results import ClaimResult, FileResult, Verdict
 from .source import visible
-from .verify import Options
+from .options import Options
 
 # The number changes only when a field is removed or changes meaning; new fields may appear in any version.
 JSON_SCHEMA_VERSION = 1

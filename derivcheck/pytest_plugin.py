@@ -49,7 +49,7 @@ class DerivationFile(pytest.File):
     def results(self):
         if not hasattr(self, "_result"):
             from .runner import check_files
-            from .verify import Options
+            from .options import Options
 
             (self._result,) = check_files([str(self.path)], Options(seed=self.config.getoption("derivcheck_seed")))
         return self._result

@@ -34,7 +34,8 @@ from .results import ClaimResult, FileResult, Verdict
 from .source import given_text, one_line, read_text
 from .spec import parse_spec
 from .checkers import build_checker, check_spec
-from .verify import Options
+from .options import Options
+from .verify import Checked
 
 # Python frames a worker may nest: deep definitions (a 64-layer recursion of delta) recurse in pure
 # Python, which takes no C stack on CPython ≥ 3.11 (before, each frame takes some: a smaller limit);
@@ -177,16 +178,16 @@ def _work(path: str, text: str, options: Options, known: dict[int, ClaimResult],
         return
     connection.send(("start", spec.title, [checker.pending(claim, "not checked") for claim in spec.claims],
                      spec.warnings))
-    results = dict(known)
+    checked = {index: Checked(result) for index, result in known.items()}  # a proof rebuilds what they held
     for index, claim in enumerate(spec.claims):
-        if index not in results and index not in settled:
+        if index not in checked and index not in settled:
             connection.send(("numeric", index))
-            results[index] = checker.numeric_safely(claim)
-            connection.send(("result", index, results[index]))
+            checked[index] = checker.numeric_safely(claim)
+            connection.send(("result", index, checked[index].result))
     for index, claim in enumerate(spec.claims):
-        if index not in settled and checker.needs_proof(results[index]):
+        if index not in settled and checker.needs_proof(checked[index].result):
             connection.send(("proof", index))
-            connection.send(("result", index, checker.prove_safely(claim, results[index])))
+            connection.send(("result", index, checker.prove_safely(claim, checked[index])))
     connection.send(("done",))
 
 

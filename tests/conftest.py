@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from derivcheck.results import Verdict
 from derivcheck.spec import load_spec
 from derivcheck.syntax import to_text
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 FILES = sorted((ROOT / "derivations").glob("*.yaml"))
 

@@ -12,7 +12,7 @@ from derivcheck.latex_writer import latex
 from derivcheck.errors import Location
 from derivcheck.spec import load_spec
 from derivcheck.checkers import check_spec
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 SCOPE = sx.Scope(frozenset({"w", "a", "z", "delta", "C", "x", "y", "yhat", "L", "theta", "cost"}),
                  frozenset({"sigmoid", "exp", "f"}))

@@ -11,7 +11,7 @@ from conftest import ROOT
 from derivcheck.export import to_json, to_junit
 from derivcheck.results import ClaimResult, Counterexample, Diagnosis, FileResult, Verdict
 from derivcheck.runner import check_files
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 SCHEMA = json.loads((ROOT / "docs" / "results.schema.json").read_text(encoding="utf-8"))
 

@@ -17,7 +17,7 @@ from derivcheck.results import Verdict
 from derivcheck.semantics import Model
 from derivcheck.spec import load_spec
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 DOC = (ROOT / "docs" / "FORMAT.md").read_text(encoding="utf-8")
 V2 = DOC[DOC.index("## Forward files (format v2)"):DOC.index("## LaTeX between dollar signs")]

@@ -15,7 +15,7 @@ from derivcheck.errors import InputError, Location
 from derivcheck.results import Verdict
 from derivcheck.runner import check_files
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 from generators import GENERATORS
 from mutations import mutate
 

@@ -21,7 +21,7 @@ from derivcheck.errors import InputError
 from derivcheck.gradebook import csv_text, gradescope, prairielearn, scored
 from derivcheck.grading import graded_spec, load_key
 from derivcheck.checkers import check_spec
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 EXAMPLES = ROOT / "examples" / "grading"
 KEY = (EXAMPLES / "hw3.key.yaml").read_text(encoding="utf-8")

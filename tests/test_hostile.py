@@ -15,7 +15,7 @@ from conftest import ROOT, console_script
 from derivcheck.results import Verdict
 from derivcheck.runner import check_files
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 CORPUS = sorted((ROOT / "tests" / "hostile").glob("*.yaml"))
 PAYLOAD_MODULES = ("this", "antigravity", "webbrowser")  # what the corpus tries to import
@@ -95,7 +95,7 @@ PROBE = textwrap.dedent("""
 
     from derivcheck.runner import check_files
     from derivcheck.checkers import check_file
-    from derivcheck.verify import Options
+    from derivcheck.options import Options
     check_file({warm_up!r})  # imports done before watching
     sys.addaudithook(hook)
     paths = sys.argv[1:]

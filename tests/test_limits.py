@@ -10,7 +10,7 @@ from conftest import ROOT, network_file
 from derivcheck.errors import Location, OutOfWork
 from derivcheck.limits import DEFAULT_LIMITS, DESCRIPTIONS, NAMES, Budget, Limits, over_limit, with_overrides
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 
 def test_overrides_by_name():

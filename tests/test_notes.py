@@ -11,7 +11,7 @@ from derivcheck.notes import read_note, starts_with_model
 from derivcheck.results import Verdict
 from derivcheck.spec import parse_spec
 from derivcheck.checkers import check_file
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 MODEL = """network:
   sizes: [2, 3, 2]

@@ -16,7 +16,7 @@ from derivcheck.export import to_json, to_junit
 from derivcheck.output import write_file
 from derivcheck.results import ClaimResult, FileResult, Verdict
 from derivcheck.source import one_line, visible
-from derivcheck.verify import Options
+from derivcheck.options import Options
 
 GOOD = network_file("- name: BP3\n  claim: dC/db[l][j] = dC/dz[l][j]", "sizes: [2, 2]")
 

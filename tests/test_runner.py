@@ -14,7 +14,8 @@ from derivcheck.limits import Limits
 from derivcheck.runner import _WARM_UP, GRACE, check_files
 from derivcheck.spec import parse_spec
 from derivcheck.checkers import check_file, check_spec
-from derivcheck.verify import FileChecker, Options
+from derivcheck.options import Options
+from derivcheck.verify import FileChecker
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="the misbehaving checker is patched in, which needs fork")

@@ -10,7 +10,8 @@ from conftest import network_file, verdicts
 from derivcheck.limits import with_overrides
 from derivcheck.results import Verdict
 from derivcheck.spec import load_spec
-from derivcheck.verify import FileChecker, Options
+from derivcheck.options import Options
+from derivcheck.verify import FileChecker
 
 SIGMOID = "sizes: [2, 3, 2]\nloss: half_sse"
 DELTAS = """
@@ -227,7 +228,7 @@ def test_the_numeric_phase_and_the_model_have_deadlines_too(write, check):
     spec = load_spec(write(text))
     checker = FileChecker(spec, Options())
     checker.options = replace(checker.options, timeout=1e-6)
-    claim = checker.numeric(spec.claims[0])
+    claim = checker.numeric(spec.claims[0]).result
     assert claim.verdict is Verdict.ERROR
     assert "not checked: its numeric checks took longer than 1e-06 s (--timeout raises it)" in claim.error
     assert "stopped: building the model took longer than 1e-06 s" in check(text, timeout=1e-6).error
