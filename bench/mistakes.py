@@ -35,10 +35,55 @@ SOFTMAX_DELTAS = """
 @dataclass
 class Case:
     title: str
-    network: str | None  # the YAML of `network:` (None: plain calculus with `symbols: [x, y]`)
+    network: str | None  # the YAML of `network:` (None: plain calculus with `symbols: [x, y]`, or `head`)
     let: str
     true: list[tuple[str, str | None]]  # (claim, for range)
     mutants: list[tuple[str, str | None, str]]  # (claim, for range, the code that names the mutation)
+    head: str | None = None  # the YAML of a forward file above its claims (its computation, lets included)
+    family: str = "MLP"  # what the corpus reports the figures of
+
+
+DERIVATIONS = Path(__file__).resolve().parent.parent / "derivations"
+
+
+def forward_head(name: str) -> str:
+    """A forward file of derivations/ above its claims, without its title: its computation as written."""
+    text = (DERIVATIONS / name).read_text(encoding="utf-8")
+    lines = text[:text.index("\nclaims:")].splitlines()
+    return "\n".join(line for line in lines if not line.startswith("title:")) + "\n"
+
+
+FLIP = """dims: {T: 4}
+inputs:
+  x[t]: T
+params:
+  w[t]: T
+forward:
+  y[t]: x[T+1-t] * w[t]
+upstream:
+  y: dy
+"""
+BAG = """dims: {T: 4, V: 3, E: 2}
+data:
+  ids: [2, 1, 2, 3]
+params:
+  Emb[v,e]: V, E
+forward:
+  h[e]: sum(t, Emb[ids[t], e])
+upstream:
+  h: dh
+"""
+SOFTPLUS = """dims: {D: 3}
+inputs:
+  x[i]: D
+params:
+  w[i]: D
+constants:
+  yl: unit
+forward:
+  s: sum(i, w[i] * x[i])
+  J: log(1 + exp(-yl * s))
+"""
 
 
 CASES = [
@@ -148,20 +193,194 @@ CASES = [
         ("d(sigmoid(x * y))/d(x) = sigmoid'(x * y)", None, "missing_factor_or_sum"),
         ("d(sigmoid(x * y))/d(x) = -sigmoid'(x * y) * y", None, "sign"),
     ]),
+    # -- the new families: forward files, and ReLU networks -------------------------------------
+    Case("batch norm", None, "", [
+        ("dL/dx[n,j] = gamma[j] / (N * sqrt(var[j] + eps)) * (N*dout[n,j] - sum(m, dout[m,j]) - xhat[n,j] * "
+         "sum(m, dout[m,j] * xhat[m,j]))", None),
+        ("dL/dbeta[j] = sum(n, dout[n,j])", None),
+    ], [
+        ("dL/dx[n,j] = gamma[j] * dout[n,j] / sqrt(var[j] + eps)", None, "missing_path"),
+        ("dL/dx[n,j] = gamma[j] / (N * sqrt(var[j] + eps)) * (N*dout[n,j] - sum(m, dout[m,j]))", None,
+         "missing_path"),
+        ("dL/dx[n,j] = gamma[j] / (N * sqrt(var[j] + eps)) * (dout[n,j] - sum(m, dout[m,j]) - xhat[n,j] * "
+         "sum(m, dout[m,j] * xhat[m,j]))", None, "term_factor"),
+        ("dL/dx[n,j] = gamma[j] / (N * sqrt(var[j] + eps)) * (N*dout[n,j] + sum(m, dout[m,j]) - xhat[n,j] * "
+         "sum(m, dout[m,j] * xhat[m,j]))", None, "term_sign"),
+        ("dL/dbeta[j] = dout[1,j]", None, "missing_sum"),
+    ], head=forward_head("forward_batchnorm.yaml"), family="forward"),
+    Case("layer norm", None, "", [
+        ("dL/dx[n,j] = (D*g[n,j] - sum(k, g[n,k]) - xhat[n,j] * sum(k, g[n,k] * xhat[n,k])) / "
+         "(D * sqrt(var[n] + eps))", None),
+        ("dL/dgamma[j] = sum(n, dout[n,j] * xhat[n,j])", None),
+    ], [
+        ("dL/dx[n,j] = g[n,j] / sqrt(var[n] + eps)", None, "missing_path"),
+        ("dL/dx[n,j] = (D*g[n,j] - sum(k, g[n,k]) + xhat[n,j] * sum(k, g[n,k] * xhat[n,k])) / "
+         "(D * sqrt(var[n] + eps))", None, "term_sign"),
+        ("dL/dgamma[j] = dout[1,j] * xhat[1,j]", None, "missing_sum"),
+    ], head=forward_head("forward_layernorm.yaml"), family="forward"),
+    Case("attention", None, "", [
+        ("dL/ds[j] = alpha[j] * (u[j] - sum(i, alpha[i] * u[i]))", None),
+        ("dL/dq = K.T @ (alpha * (V @ g - alpha.T @ V @ g)) / sqrt(Dk)", None),
+    ], [
+        ("dL/ds[j] = alpha[j] * u[j]", None, "missing_path"),
+        ("dL/dq = K.T @ (alpha * (V @ g)) / sqrt(Dk)", None, "missing_path"),
+        ("dL/ds[j] = alpha[j] * (u[j] + sum(i, alpha[i] * u[i]))", None, "term_sign"),
+    ], head=forward_head("forward_attention.yaml"), family="forward"),
+    Case("LSTM step", None, "", [
+        ("dL/dcprev[j] = dc[j] * fg[j]", None),
+        ("dL/dWi[j,k] = dc[j] * gg[j] * ig[j] * (1 - ig[j]) * x[k]", None),
+        ("dL/dWg[j,k] = dc[j] * ig[j] * (1 - gg[j]^2) * x[k]", None),
+    ], [
+        ("dL/dcprev[j] = dnext_c[j] * fg[j]", None, "missing_path"),
+        ("dL/dWi[j,k] = dc[j] * gg[j] * ig[j] * x[k]", None, "function_for_derivative"),
+        ("dL/dWg[j,k] = dc[j] * ig[j] * gg[j] * x[k]", None, "function_for_derivative"),
+    ], head=forward_head("forward_lstm_step.yaml"), family="forward"),
+    Case("residual block", None, "", [
+        ("dL/dx = dout + W1.T @ ((1 - h^2) * (W2.T @ dout))", None),
+        ("dL/dW1 = ((1 - h^2) * (W2.T @ dout)) @ x.T", None),
+    ], [
+        ("dL/dx = W1.T @ ((1 - h^2) * (W2.T @ dout))", None, "missing_path"),
+        ("dL/dW1 = (h * (W2.T @ dout)) @ x.T", None, "function_for_derivative"),
+    ], head=forward_head("forward_residual.yaml"), family="forward"),
+    Case("RNN through time", None, "", [
+        ("dL/dW = sum(t in 1..T, diag(1 - h[t]^2) @ gh[t] @ h[t-1].T)", None),
+        ("dL/dh[t][j] = dh[t][j] + sum(k, W[k,j] * (1 - h[t+1][k]^2) * dL/dh[t+1][k])", "t in 1..T-1"),
+        ("dL/da[t][j] = (1 - h[t][j]^2) * gh[t][j]", None),
+    ], [
+        ("dL/dW = diag(1 - h[T]^2) @ gh[T] @ h[T-1].T", None, "missing_path"),
+        ("dL/dh[t][j] = dh[t][j]", "t in 1..T-1", "missing_path"),
+        ("dL/dW = sum(t in 1..T, diag(1 - h[t]^2) @ gh[t] @ h[t].T)", None, "index_shift"),
+        ("dL/dh[t][j] = dh[t][j] + sum(k, W[k,j] * (1 - h[t][k]^2) * dL/dh[t+1][k])", "t in 1..T-1",
+         "index_shift"),
+        ("dL/da[t][j] = h[t][j] * gh[t][j]", None, "function_for_derivative"),
+    ], head=forward_head("forward_rnn_bptt.yaml"), family="forward"),
+    Case("tied autoencoder", None, "", [
+        ("dJ/dW = h @ e.T + (h * (1 - h) * (W @ e)) @ x.T", None),
+    ], [
+        ("dJ/dW = h @ e.T", None, "missing_path"),
+        ("dJ/dW = h @ e.T - (h * (1 - h) * (W @ e)) @ x.T", None, "term_sign"),
+    ], head=forward_head("forward_tied_autoencoder.yaml"), family="forward"),
+    Case("1-D convolution", None, "", [
+        ("dL/dw[f][c][k] = sum(n, sum(t, dy[n][f][t] * x[n][c][t+k-1]))", None),
+        ("dL/dx[n][c][i] = sum(f, sum(t, sum(k, [t+k-1 == i] * dy[n][f][t] * w[f][c][k])))", None),
+        ("dL/db[f] = sum(n, sum(t, dy[n][f][t]))", None),
+    ], [
+        ("dL/dx[n][c][i] = sum(f, sum(t, sum(k in 1..K, [t+k-1 == i] * dy[n][f][t] * w[f][c][K-k+1])))", None,
+         "index_reflection"),
+        ("dL/dw[f][c][k] = sum(n, sum(t, dy[n][f][t] * x[n][c][t+K-k]))", None, "index_reflection"),
+        ("dL/dw[f][c][k] = sum(n, sum(t, dy[n][f][t] * x[n][c][t+k]))", None, "index_shift"),
+        ("dL/dw[f][c][k] = sum(n, sum(t, dy[n][f][t] * x[n][c][t+k-2]))", None, "index_shift"),
+        ("dL/db[f] = sum(t, dy[1][f][t])", None, "missing_sum"),
+    ], head=forward_head("forward_conv1d.yaml"), family="forward"),
+    Case("a sequence reversed", None, "", [
+        ("dL/dx[i] = dy[T+1-i] * w[T+1-i]", None),
+        ("dL/dw[t] = dy[t] * x[T+1-t]", None),
+    ], [
+        ("dL/dx[i] = dy[T+1-i] * w[i]", None, "index_reflection"),
+        ("dL/dw[t] = dy[t] * x[t]", None, "index_reflection"),
+    ], head=FLIP, family="forward"),
+    Case("softmax classifier, L2", None, "", [
+        ("dJ/dW = X.T @ (p - Y) / N + 2*reg*W", None),
+        ("dJ/db[c] = 1/N * sum(n, p[n,c] - Y[n,c])", None),
+    ], [
+        ("dJ/dW = X.T @ (p - Y) / N + reg*W", None, "term_factor"),
+        ("dJ/dW = X.T @ (p - Y) + 2*reg*W", None, "term_factor"),
+        ("dJ/dW = X.T @ (p - Y) / N - 2*reg*W", None, "term_sign"),
+        ("dJ/db[c] = 1/N * (p[1,c] - Y[1,c])", None, "missing_sum"),
+    ], head=forward_head("forward_softmax_l2.yaml"), family="forward"),
+    Case("SVM, L2", None, "", [
+        ("dJ/dW = X.T @ G / N + 2*reg*W", None),
+    ], [
+        ("dJ/dW = X.T @ G / N + reg*W", None, "term_factor"),
+    ], head=forward_head("forward_svm_l2.yaml"), family="forward"),
+    Case("embedding lookup", None, "", [
+        ("dL/dWemb[v,e] = sum(t, [ids[t] == v] * dx[t,e])", None),
+    ], [
+        ("dL/dWemb[ids[t], e] = dx[t,e]", "t in 1..T", "multiplicity"),
+    ], head=forward_head("forward_embedding.yaml"), family="forward"),
+    Case("bag of words", None, "", [
+        ("dL/dEmb[v,e] = sum(t, [ids[t] == v]) * dh[e]", None),
+    ], [
+        ("dL/dEmb[v,e] = dh[e]", "v in 1..2", "multiplicity"),
+        ("dL/dEmb[ids[t],e] = dh[e]", "t in 1..T", "multiplicity"),
+    ], head=BAG, family="forward"),
+    Case("word2vec", None, "", [
+        ("dJneg/dU[m,w] = sum(k, [neg[k] == w]) * (1 - sigmoid(-theta[w])) * vc[m]", "where w != o"),
+        ("dJ/dU[m,w] = yhat[w] * vc[m]", "where w != o"),
+    ], [
+        ("dJneg/dU[m,w] = (1 - sigmoid(-theta[w])) * vc[m]", "where w != o", "multiplicity"),
+        ("dJneg/dU[m,w] = sum(k, [neg[k] == w]) * (1 - sigmoid(theta[w])) * vc[m]", "where w != o",
+         "argument_negated"),
+        ("dJneg/dU[m,w] = sum(k, [neg[k] == w]) * sigmoid(-theta[w]) * vc[m]", "where w != o", "argument_negated"),
+    ], head=forward_head("forward_word2vec.yaml"), family="forward"),
+    Case("softplus margin", None, "", [
+        ("dJ/dw[i] = -yl * x[i] * sigmoid(-yl * s)", None),
+        ("dJ/ds = -yl / (1 + exp(yl * s))", None),
+    ], [
+        ("dJ/dw[i] = -yl * x[i] * sigmoid(yl * s)", None, "argument_negated"),
+        ("dJ/ds = -yl / (1 + exp(-yl * s))", None, "argument_negated"),
+        ("dJ/dw[i] = yl * x[i] * sigmoid(-yl * s)", None, "sign"),
+    ], head=SOFTPLUS, family="forward"),
+    Case("ReLU [2, 3, 2], half SSE", "{sizes: [2, 3, 2], activation: relu, output: identity}", "", [
+        ("dC/dz[L][j] = a[L][j] - y[j]", None),
+        ("dC/dw[l][j,k] = dC/dz[l][j] * a[l-1][k]", None),
+        ("dC/dz[1][j] = sum(k, w[2][k,j] * dC/dz[2][k]) * relu'(z[1][j])", None),
+    ], [
+        ("dC/dz[L][j] = y[j] - a[L][j]", None, "sign"),
+        ("dC/dw[l][j,k] = -dC/dz[l][j] * a[l-1][k]", None, "sign"),
+        ("dC/dw[l][j,k] = 2 * dC/dz[l][j] * a[l-1][k]", None, "factor"),
+        ("dC/dz[L][j] = (a[L][j] - y[j]) / 2", None, "factor"),
+        ("dC/dz[1][j] = sum(k, w[2][k,j] * dC/dz[2][k]) * relu(z[1][j])", None, "function_for_derivative"),
+        ("dC/dz[1][j] = sum(k, w[2][k,j] * dC/dz[2][k])", None, "missing_factor"),
+    ], family="ReLU network"),
+    Case("ReLU [2, 3, 2], batch of 3, mean", "{sizes: [2, 3, 2], activation: relu, output: identity, batch: 3, "
+                                             "reduction: mean}", "", [
+        ("dC/db[1][j] = 1/S * sum(s, sum(k, w[2][k,j] * (a[2][k,s] - y[k,s])) * relu'(z[1][j,s]))", None),
+    ], [
+        ("dC/db[1][j] = sum(s, sum(k, w[2][k,j] * (a[2][k,s] - y[k,s])) * relu'(z[1][j,s]))", None, "mean"),
+        ("dC/dw[1][j,k] = sum(s, sum(m, w[2][m,j] * (a[2][m,s] - y[m,s])) * relu'(z[1][j,s]) * x[k,s])", None,
+         "mean"),
+        ("dC/db[1][j] = 3 * sum(s, sum(k, w[2][k,j] * (a[2][k,s] - y[k,s])) * relu'(z[1][j,s]))", None, "factor"),
+        ("dC/db[1][j] = -1/S * sum(s, sum(k, w[2][k,j] * (a[2][k,s] - y[k,s])) * relu'(z[1][j,s]))", None, "sign"),
+        ("dC/db[1][j] = 1/S * sum(s, sum(k, w[2][j,k] * (a[2][k,s] - y[k,s])) * relu'(z[1][j,s]))", None,
+         "swapped_indices"),
+    ], family="ReLU network"),
+    Case("ReLU with weight decay", "{sizes: [3, 4, 3], activation: relu, output: softmax, loss: cross_entropy, "
+                                   "targets: one_hot, batch: 4, reduction: mean, "
+                                   "penalty: 'lam/2 * sum(l, sum(j, sum(k, w[l][j,k]^2)))'}\n"
+                                   "constants: {lam: positive}", "", [
+        ("dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s]) + lam * w[l][j,k]", None),
+    ], [
+        ("dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s]) - lam * w[l][j,k]", None, "term_sign"),
+        ("dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s]) + lam / S * w[l][j,k]", None,
+         "term_factor"),
+        ("dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s]) + 2 * lam * w[l][j,k]", None, "term_factor"),
+        ("dC/dw[l][j,k] = -sum(s, dC/dz[l][j,s] * a[l-1][k,s]) - lam * w[l][j,k]", None, "sign"),
+        ("dC/dz[L][j,s] = (yhat[j,s] - y[j,s])", None, "mean"),
+    ], family="ReLU network"),
 ]
 
 
 def derivation(case: Case) -> str:
-    head = f"title: {case.title}\n" + (f"network: {case.network}\n" if case.network else "symbols: [x, y]\n")
+    body = case.head if case.head is not None else \
+        f"network: {case.network}\n" if case.network else "symbols: [x, y]\n"
+    head = f"title: {case.title}\n" + body
     if case.let:
         head += f"let:{case.let}\n"
     lines = ["claims:"]
     for claim, for_range in case.true:
-        lines.append(f"  - claim: \"{claim}\"" + (f"\n    for: {for_range}" if for_range else ""))
+        lines.append(f"  - claim: \"{claim}\"" + _range(for_range))
     for claim, for_range, code in case.mutants:
-        lines.append(f"  - claim: \"{claim}\"\n    name: {code}\n    expect: false"
-                     + (f"\n    for: {for_range}" if for_range else ""))
+        lines.append(f"  - claim: \"{claim}\"\n    name: {code}\n    expect: false" + _range(for_range))
     return head + "\n".join(lines) + "\n"
+
+
+def _range(for_range: str | None) -> str:
+    """`for: l in 1..L-1`, or `where: w != o` for a range that starts with "where "."""
+    if not for_range:
+        return ""
+    key, _, rest = for_range.partition(" ") if for_range.startswith("where ") else ("for", "", for_range)
+    return f"\n    {key}: {rest}"
 
 
 def main() -> int:
@@ -177,9 +396,8 @@ def main() -> int:
     start = time.perf_counter()
     results = check_files(paths, Options(), jobs=2)
     seconds = time.perf_counter() - start
-    true_claims = alarms = mutants = caught = named = 0
-    by_kind: Counter = Counter()
-    missed: Counter = Counter()
+    true_claims = alarms = 0
+    kinds: dict[tuple[str, str], Counter] = {}  # (family, kind) → mutants, caught, named
     for case, result in zip(CASES, results):
         if result.error:
             raise SystemExit(result.error)
@@ -189,22 +407,29 @@ def main() -> int:
             if claim.expect == "holds":
                 true_claims += 1
                 alarms += claim.verdict is Verdict.FALSE
+                if claim.verdict is Verdict.FALSE or args.show:
+                    print(f"{'✗ false alarm' if claim.verdict is Verdict.FALSE else '  holds'}: {claim.text}")
                 continue
-            mutants += 1
-            by_kind[claim.name] += 1
-            caught += claim.verdict is Verdict.FALSE
             code = claim.diagnosis.code if claim.diagnosis else "none"
             hit = code == claim.name or (claim.name == "missing_factor_or_sum" and code in ("missing_factor",
                                                                                               "missing_sum"))
-            named += hit
-            if not hit:
-                missed[claim.name] += 1
+            counts = kinds.setdefault((case.family, claim.name), Counter())
+            counts.update(mutants=1, caught=claim.verdict is Verdict.FALSE, named=hit)
             if args.show or not hit:
                 print(f"{'  ' if hit else '✗ '}{claim.name:<24} {claim.text}\n"
                       f"    → {code}: {claim.diagnosis.message if claim.diagnosis else ''}")
-    print(f"\n{len(CASES)} networks, {true_claims} true claims, {mutants} mutants of {len(by_kind)} kinds "
-          f"({seconds:.1f} s)")
-    print(f"mutants called false:        {caught}/{mutants} ({100 * caught / mutants:.0f}%)")
+    total = sum((counts for counts in kinds.values()), Counter())
+    print(f"\n{len(CASES)} files, {true_claims} true claims, {total['mutants']} mutants of "
+          f"{len({kind for _, kind in kinds})} kinds ({seconds:.1f} s)\n")
+    print(f"{'family':<14} {'mistake':<26} {'mutants':>7} {'false':>6} {'named':>6}")
+    for (family, kind), counts in sorted(kinds.items()):
+        print(f"{family:<14} {kind:<26} {counts['mutants']:>7} {counts['caught']:>6} {counts['named']:>6}")
+    for family in dict.fromkeys(family for family, _ in sorted(kinds)):
+        part = sum((c for (f, _), c in kinds.items() if f == family), Counter())
+        print(f"{family:<14} {'all':<26} {part['mutants']:>7} {part['caught']:>6} {part['named']:>6}  "
+              f"({100 * part['named'] / part['mutants']:.0f}% named)")
+    mutants, caught, named = total["mutants"], total["caught"], total["named"]
+    print(f"\nmutants called false:        {caught}/{mutants} ({100 * caught / mutants:.0f}%)")
     print(f"diagnosis names the mutation: {named}/{mutants} ({100 * named / mutants:.0f}%)")
     print(f"false alarms on true claims:  {alarms}/{true_claims}")
     return 0 if caught == mutants and alarms == 0 else 1

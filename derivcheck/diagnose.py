@@ -12,11 +12,15 @@ numerically at every instance with the same points as the claim itself.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from fractions import Fraction
 
 from . import syntax as sx
+from .edits import (Edit, correction, counts, has_derivative, index_shifts, negated_arguments, nodes, numbered_sums,
+                    plus, reflections, scaled, size_factors, swap, term_edits, text, whole_factors)
+from .forward_edits import ForwardFacts, derivative_edits, held_paths, transposes
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
 from .results import Diagnosis
 from .network import Network
@@ -27,46 +31,19 @@ _DERIVATIVE_FREE = {"identity", "linear"}
 _FUNCTION_NAMES = frozenset(BUILTIN_FUNCTIONS) - {"exp", "log", "ln", "sqrt", "abs", "sin", "cos"}
 
 
-@dataclass(frozen=True)
-class Edit:
-    code: str
-    message: str
-    target: sx.Expr  # the node replaced (the side itself for edits of the whole side)
-    new: sx.Expr
-
-    def apply(self, side: sx.Expr) -> sx.Expr:
-        return _swap(side, self.target, self.new)
-
-
-def _correction(equation: sx.Equation) -> str | None:
-    """The corrected claim as text; none when it would say nothing (both sides the same: x = x,
-    x = 1 * x)."""
-    return None if _plain(equation.lhs) == _plain(equation.rhs) else sx.to_text(equation)
-
-
-def _plain(node: sx.Expr) -> sx.Expr:
-    """A side without factors of 1 (what an edit that adds or scales a factor can leave)."""
-    if isinstance(node, sx.BinOp) and node.op == "*":
-        left, right = _plain(node.left), _plain(node.right)
-        if isinstance(left, sx.Num) and left.text == "1":
-            return right
-        if isinstance(right, sx.Num) and right.text == "1":
-            return left
-        return replace(node, left=left, right=right)
-    return node
-
-
 class Diagnoser:
     """Edits of one false claim, tried in order until one holds."""
 
     def __init__(self, equation: sx.Equation, scope: sx.Scope, network: Network | None,
-                 holds: Callable[[sx.Equation], bool], right_only: bool = False):
+                 holds: Callable[[sx.Equation], bool], right_only: bool = False,
+                 forward: ForwardFacts | None = None):
         self.equation = equation
         self.scope = scope
         self.network = network
+        self.forward = forward
         self.holds = holds
         # the student's formula: the side without a derivative (the right side when both or neither have one)
-        self.edit_left = not right_only and _has_derivative(equation.rhs) and not _has_derivative(equation.lhs)
+        self.edit_left = not right_only and has_derivative(equation.rhs) and not has_derivative(equation.lhs)
         self.side = equation.lhs if self.edit_left else equation.rhs
         self.other = equation.rhs if self.edit_left else equation.lhs
         self.side_name = "left" if self.edit_left else "right"
@@ -74,12 +51,19 @@ class Diagnoser:
     def with_side(self, side: sx.Expr) -> sx.Equation:
         return replace(self.equation, lhs=side) if self.edit_left else replace(self.equation, rhs=side)
 
+    def with_truth(self, paths: sx.Paths) -> sx.Equation:
+        """The claim against the truth with some paths left out (every derivative on the true side)."""
+        other = self.other
+        for node in nodes(self.other, sx.Derivative):
+            other = swap(other, node, replace(node, paths=paths))
+        return replace(self.equation, rhs=other) if self.edit_left else replace(self.equation, lhs=other)
+
     def constant_factor(self, ratio: float) -> Diagnosis | None:
         """The claim times a constant (the truth divided by the formula, the same at every point)."""
         factor = Fraction(ratio).limit_denominator(1000)
         if factor == 1 or factor == 0 or abs(float(factor) - ratio) > 1e-9 * max(1.0, abs(ratio)):
             return None
-        edited = _scaled(self.side, factor)
+        edited = scaled(self.side, factor)
         if factor == -1:
             return self._confirmed(Edit("sign", "the sign is wrong", self.side, edited))
         batch = self.network.mean_over if self.network else None
@@ -88,19 +72,38 @@ class Diagnoser:
             code, message = "mean", f"the factor 1/S = 1/{batch} of the mean over the batch is missing"
         elif mean and factor == batch:
             code, message = "mean", f"the loss is a mean: divide by S = {batch} instead of multiplying"
+        elif self._size_of(factor) is not None:
+            size, inverse = self._size_of(factor)
+            code, message = "factor", f"off by a factor {'1/' * inverse}{size} (= {factor})"
+            loc = self.side.loc
+            edited = sx.BinOp("/", self.side, sx.Name(size, loc), loc) if inverse else \
+                sx.BinOp("*", sx.Name(size, loc), self.side, loc)
         else:
             code, message = "factor", (f"off by a constant factor: the {self.side_name} side is {1 / factor} "
                                        "times the true value")
         return self._confirmed(Edit(code, message, self.side, edited))
 
+    def _size_of(self, factor: Fraction) -> tuple[str, bool] | None:
+        """The one size of a forward file whose value, or its inverse, the factor is (N for 4 when N = 4
+        and no other size is 4): (its name, whether inverted)."""
+        dims = self.forward.dims if self.forward is not None else {}
+        for value, inverse in ((factor, False), (1 / factor, True)):
+            named = [name for name, size in dims.items() if size == value]
+            if value.denominator == 1 and len(named) == 1 and value > 1:
+                return named[0], inverse
+        return None
+
     def search(self) -> Diagnosis | None:
         """The first edit, in order of how common the mistake is, under which the claim holds; then
-        the same mistake made twice (σ'(z)(1 − σ(z)) at two layers)."""
+        a path left out of the truth; then the same mistake made twice (σ'(z)(1 − σ(z)) at two layers)."""
         edits = list(self._edits())
-        for edit in edits:
+        for edit in itertools.chain(edits, self._any_computation()):
             diagnosis = self._confirmed(edit)
             if diagnosis is not None:
                 return diagnosis
+        diagnosis = self._missing_path()
+        if diagnosis is not None:
+            return diagnosis
         for first, second in _same_mistake_twice(edits, self.side):
             diagnosis = self._confirmed_pair(first, second)
             if diagnosis is not None:
@@ -129,13 +132,27 @@ class Diagnoser:
         equation = self.with_side(edit.apply(self.side))
         if not self.holds(equation):
             return None
-        return Diagnosis(edit.code, edit.message, _correction(equation))
+        return Diagnosis(edit.code, edit.message, correction(equation))
 
     def _confirmed_pair(self, first: Edit, second: Edit) -> Diagnosis | None:
         equation = self.with_side(second.apply(first.apply(self.side)))
         if not self.holds(equation):
             return None
-        return Diagnosis(first.code, f"{first.message}; and {second.message}", _correction(equation))
+        return Diagnosis(first.code, f"{first.message}; and {second.message}", correction(equation))
+
+    def _missing_path(self) -> Diagnosis | None:
+        """The claim is the derivative with some of the computation's paths left out (``forward_edits``)."""
+        derivatives = nodes(self.other, sx.Derivative)
+        if self.forward is None or not derivatives or not self.side_has_content():
+            return None
+        for message, paths in held_paths(self.forward, derivatives[0]):
+            if self.holds(self.with_truth(paths)):
+                return Diagnosis("missing_path", message)
+        return None
+
+    def side_has_content(self) -> bool:
+        """A formula that says something (a claim of 0 is explained by every path left out)."""
+        return not (isinstance(self.side, sx.Num) and self.side.text == "0")
 
     # -- the edits ---------------------------------------------------------------------------
 
@@ -149,62 +166,91 @@ class Diagnoser:
         yield from self._missing_factors()
         yield from self._renamed_indices()
 
+    def _any_computation(self) -> Iterator[Edit]:
+        """The families of any computation's mistakes (``edits``, ``forward_edits``), after a network's."""
+        forward, side = self.forward, self.side
+        sizes = self._sizes()
+        if forward is not None:
+            yield from transposes(forward, side)
+            yield from derivative_edits(forward, side, self.equation, self.scope)
+        yield from whole_factors(side, sizes, self.side_name)
+        yield from numbered_sums(side, self.equation, forward.letters if forward else {})
+        yield from term_edits(side, size_factors(sizes, side.loc))
+        yield from negated_arguments(side)
+        yield from index_shifts(side, lambda node, position: self.network is not None and position == 0
+                                and self._layer_of(node) is not None)
+        yield from reflections(side, forward.extents if forward else {}, forward.letter_extents() if forward else {})
+        yield from counts(side, self.equation, self.scope, list(forward.index_data) if forward else [])
+
+    def _sizes(self) -> list[str]:
+        """The sizes and constants a factor may be: a forward file's dims and constants; a network's batch
+        S and constants."""
+        if self.forward is not None:
+            return list(self.forward.sizes)
+        if self.network is None:
+            return []
+        constants = [name for name, constant in self.network.spec.constants.items() if constant.domain]
+        return (["S"] if len(self.network.examples) > 1 else []) + constants
+
     def _function_or_derivative(self) -> Iterator[Edit]:
-        for call in _nodes(self.side, sx.Call):
+        for call in nodes(self.side, sx.Call):
             if not self._is_activation(call.func) or len(call.args) != 1:
                 continue
             if call.primes == 0:
                 new = replace(call, primes=1)
                 yield Edit("function_for_derivative",
-                           f"{_t(call)} is written where its derivative {_t(new)} is meant", call, new)
+                           f"{text(call)} is written where its derivative {text(new)} is meant", call, new)
             elif call.primes == 1:
                 new = replace(call, primes=0)
                 yield Edit("derivative_for_function",
-                           f"{_t(call)} is written where {_t(new)} is meant", call, new)
+                           f"{text(call)} is written where {text(new)} is meant", call, new)
 
     def _transposes(self) -> Iterator[Edit]:
         """A matrix or vector in matrix notation (w[l], delta[l]: a layer and no neuron index) transposed,
         or a transpose too many."""
-        for node in _nodes(self.side, sx.Transpose):
-            yield Edit("transpose", f"the transpose is wrong: {_t(node)} should be {_t(node.operand)}",
+        for node in nodes(self.side, sx.Transpose):
+            yield Edit("transpose", f"the transpose is wrong: {text(node)} should be {text(node.operand)}",
                        node, node.operand)
-        transposed = {id(node.operand) for node in _nodes(self.side, sx.Transpose)}
-        for node in _nodes(self.side, sx.Indexed):
+        transposed = {id(node.operand) for node in nodes(self.side, sx.Transpose)}
+        for node in nodes(self.side, sx.Indexed):
             if id(node) not in transposed and self._is_matrix_notation(node):
                 new = sx.Transpose(node, node.loc)
-                yield Edit("transpose", f"a transpose is missing: {_t(node)} should be {_t(new)}", node, new)
-        if transposed or any(self._is_matrix_notation(node) for node in _nodes(self.side, sx.Indexed)):
+                yield Edit("transpose", f"a transpose is missing: {text(node)} should be {text(new)}", node, new)
+        if transposed or any(self._is_matrix_notation(node) for node in nodes(self.side, sx.Indexed)):
             whole = sx.Transpose(self.side, self.side_loc)
             yield Edit("transpose", f"the {self.side_name} side is the transpose of the truth", self.side, whole)
 
     def _layer_shifts(self) -> Iterator[Edit]:
-        inside_derivative = {id(node) for call in _nodes(self.side, sx.Call) if call.primes
+        """A network's layer one or two off (elsewhere an index one off is ``edits.index_shifts``)."""
+        if self.network is None:
+            return
+        inside_derivative = {id(node) for call in nodes(self.side, sx.Call) if call.primes
                              for node in sx.walk(call)}
-        for node in _nodes(self.side, sx.Indexed):
+        for node in nodes(self.side, sx.Indexed):
             layer = self._layer_of(node)
             if layer is None:
                 continue
-            for shifted in (_plus(layer, -1), _plus(layer, 1), _plus(layer, -2), _plus(layer, 2)):
+            for shifted in (plus(layer, -1), plus(layer, 1), plus(layer, -2), plus(layer, 2)):
                 new = replace(node, groups=((shifted,),) + node.groups[1:])
                 role = self._role(node)
                 if id(node) in inside_derivative:
                     code, message = "derivative_wrong_layer", \
-                        f"the derivative is taken at the wrong layer: {_t(node)} should be {_t(new)}"
+                        f"the derivative is taken at the wrong layer: {text(node)} should be {text(new)}"
                 elif role is Role.A:
                     code, message = "activation_wrong_layer", \
-                        f"the activation of the wrong layer: {_t(node)} should be {_t(new)}"
+                        f"the activation of the wrong layer: {text(node)} should be {text(new)}"
                 else:
-                    code, message = "wrong_layer", f"the wrong layer: {_t(node)} should be {_t(new)}"
+                    code, message = "wrong_layer", f"the wrong layer: {text(node)} should be {text(new)}"
                 yield Edit(code, message, node, new)
 
     def _swapped_indices(self) -> Iterator[Edit]:
-        for node in _nodes(self.side, sx.Indexed):
+        for node in nodes(self.side, sx.Indexed):
             for position, group in enumerate(node.groups):
                 if len(group) == 2 and group[0] != group[1]:
                     groups = node.groups[:position] + ((group[1], group[0]),) + node.groups[position + 1:]
                     new = replace(node, groups=groups)
                     what = "a transposed weight" if self._role(node) is Role.W else "swapped indices"
-                    yield Edit("swapped_indices", f"{what}: {_t(node)} should be {_t(new)}",
+                    yield Edit("swapped_indices", f"{what}: {text(node)} should be {text(new)}",
                                node, new)
 
     def _missing_sums(self) -> Iterator[Edit]:
@@ -216,20 +262,20 @@ class Diagnoser:
                            self.side, sx.Sum(letter, None, None, self.side, self.side_loc))
 
     def _removed_factors(self) -> Iterator[Edit]:
-        for product in _nodes(self.side, sx.BinOp):
+        for product in nodes(self.side, sx.BinOp):
             if product.op != "*":
                 continue
             for kept, dropped in ((product.left, product.right), (product.right, product.left)):
                 if isinstance(dropped, sx.Num):
                     continue
-                yield Edit("extra_factor", f"the factor {_t(dropped)} should not be there",
+                yield Edit("extra_factor", f"the factor {text(dropped)} should not be there",
                            product, kept)
 
     def _missing_factors(self) -> Iterator[Edit]:
         """A derivative of the activation, times the whole side or inside one of its sums; without a
         network, a symbol (the inner derivative of a chain rule)."""
         network = self.network
-        places = [self.side] + [node.body for node in _nodes(self.side, sx.Sum)]
+        places = [self.side] + [node.body for node in nodes(self.side, sx.Sum)]
         if network is None:
             for place in places:
                 for symbol in sorted(self.scope.values):
@@ -238,24 +284,24 @@ class Diagnoser:
                                place, sx.BinOp("*", place, factor, self.side_loc))
             return
         layers = {}
-        for node in _nodes(self.equation, sx.Indexed):
+        for node in nodes(self.equation, sx.Indexed):
             layer = self._layer_of(node)
             if layer is not None:
-                for candidate in (layer, _plus(layer, -1), _plus(layer, 1)):
+                for candidate in (layer, plus(layer, -1), plus(layer, 1)):
                     layers.setdefault(sx.to_text(candidate), candidate)
         z_name = network.notation.name_of(Role.Z)
         for place in places:
-            letters = sx.free_indices(self.equation, self.scope) + [node.var for node in _nodes(self.side, sx.Sum)
+            letters = sx.free_indices(self.equation, self.scope) + [node.var for node in nodes(self.side, sx.Sum)
                                                                      if any(p is place for p in sx.walk(node))]
             for layer in layers.values():
                 function = self._activation_at(layer)
                 if function is None:
                     continue
-                vectors = any(self._is_matrix_notation(node) for node in _nodes(self.equation, sx.Indexed))
+                vectors = any(self._is_matrix_notation(node) for node in nodes(self.equation, sx.Indexed))
                 for indices in self._neuron_indices(letters) + ([()] if vectors else []):
                     groups = ((layer,),) + ((tuple(sx.Name(i, self.side_loc) for i in indices),) if indices else ())
                     factor = sx.Call(function, 1, (sx.Indexed(z_name, groups, self.side_loc),), self.side_loc)
-                    yield Edit("missing_factor", f"the factor {_t(factor)} is missing",
+                    yield Edit("missing_factor", f"the factor {text(factor)} is missing",
                                place, sx.BinOp("*", place, factor, self.side_loc))
 
     def _neuron_indices(self, letters: list[str]) -> list[tuple[str, ...]]:
@@ -269,9 +315,9 @@ class Diagnoser:
         return [(letter,) for letter in letters]
 
     def _renamed_indices(self) -> Iterator[Edit]:
-        letters = sorted({node.id for node in _nodes(self.equation, sx.Name) if self.scope.is_index(node.id)}
-                         | {node.var for node in _nodes(self.equation, sx.Sum)})
-        for node in _nodes(self.side, sx.Indexed):
+        letters = sorted({node.id for node in nodes(self.equation, sx.Name) if self.scope.is_index(node.id)}
+                         | {node.var for node in nodes(self.equation, sx.Sum)})
+        for node in nodes(self.side, sx.Indexed):
             layer = self._layer_of(node)
             for position, group in enumerate(node.groups):
                 if position == 0 and layer is not None:
@@ -284,7 +330,7 @@ class Diagnoser:
                             continue
                         new_group = group[:slot] + (sx.Name(letter, item.loc),) + group[slot + 1:]
                         new = replace(node, groups=node.groups[:position] + (new_group,) + node.groups[position + 1:])
-                        yield Edit("wrong_index", f"the wrong index: {_t(node)} should be {_t(new)}",
+                        yield Edit("wrong_index", f"the wrong index: {text(node)} should be {text(new)}",
                                    node, new)
 
     # -- the network -------------------------------------------------------------------------
@@ -338,94 +384,3 @@ def _same_mistake_twice(edits: list[Edit], side: sx.Expr) -> Iterator[tuple[Edit
             if count > 60:
                 return
             yield first, second
-
-
-def _scaled(side: sx.Expr, factor: Fraction) -> sx.Expr:
-    """factor × side, folded into a number in front: 2 * x scaled by 1/2 is x, -x by -1 is x,
-    3 / sqrt(13) by 2/3 is 2 / sqrt(13)."""
-    if factor == 1:
-        return side
-    if isinstance(side, sx.Num):
-        return _number(Fraction(side.text) * factor, side.loc)
-    if isinstance(side, sx.Neg):
-        return _scaled(side.operand, -factor)
-    if isinstance(side, sx.BinOp) and side.op == "*" and isinstance(side.left, sx.Num):
-        return _product(_number(Fraction(side.left.text) * factor, side.loc), side.right)
-    if isinstance(side, sx.BinOp) and side.op in "*/" and _leads_with_number(side.left):
-        return replace(side, left=_scaled(side.left, factor))
-    if isinstance(side, sx.BinOp) and side.op == "/" and isinstance(side.left, sx.Num):
-        numerator = Fraction(side.left.text) * factor
-        if numerator.denominator == 1:
-            return replace(side, left=_number(numerator, side.loc))
-    if factor == -1:
-        return sx.Neg(side, side.loc)
-    return _product(_number(factor, side.loc), side)
-
-
-def _number(value: Fraction, loc) -> sx.Expr:
-    """A rational as text: 2, -2, 1 / 2, -1 / 2."""
-    numerator = sx.Num(str(abs(value.numerator)), loc)
-    if value < 0:
-        numerator = sx.Neg(numerator, loc)
-    return numerator if value.denominator == 1 else sx.BinOp("/", numerator, sx.Num(str(value.denominator), loc), loc)
-
-
-def _product(number: sx.Expr, rest: sx.Expr) -> sx.Expr:
-    if isinstance(number, sx.Num) and number.text == "1":
-        return rest
-    if isinstance(number, sx.Neg) and isinstance(number.operand, sx.Num) and number.operand.text == "1":
-        return sx.Neg(rest, rest.loc)
-    return sx.BinOp("*", number, rest, rest.loc)
-
-
-def _leads_with_number(node: sx.Expr) -> bool:
-    while isinstance(node, sx.BinOp) and node.op in "*/":
-        node = node.left
-    return isinstance(node, (sx.Num, sx.Neg))
-
-
-def _has_derivative(node: sx.Expr) -> bool:
-    return any(isinstance(child, sx.Derivative) for child in sx.walk(node))
-
-
-def _nodes(tree, kind) -> list:
-    return [node for node in sx.walk(tree) if isinstance(node, kind)]
-
-
-def _t(node) -> str:
-    return sx.to_text(node)
-
-
-def _plus(layer: sx.Expr, step: int) -> sx.Expr:
-    """layer + step, written as a person would: l+1 - 1 is l, L + -1 is L-1."""
-    if isinstance(layer, sx.Num) and layer.text.isdigit():
-        return sx.Num(str(max(int(layer.text) + step, 0)), layer.loc)
-    if isinstance(layer, sx.BinOp) and layer.op in "+-" and isinstance(layer.right, sx.Num) \
-            and layer.right.text.isdigit():
-        offset = int(layer.right.text) * (1 if layer.op == "+" else -1) + step
-        if offset == 0:
-            return layer.left
-        return replace(layer, op="+" if offset > 0 else "-", right=sx.Num(str(abs(offset)), layer.loc))
-    return sx.BinOp("+" if step > 0 else "-", layer, sx.Num(str(abs(step)), layer.loc), layer.loc)
-
-
-def _swap(tree, target, new):
-    """The tree with the node ``target`` (that very node) replaced by ``new``."""
-    if tree is target:
-        return new
-    if not hasattr(tree, "__dataclass_fields__"):
-        return tree
-    changes = {}
-    for item in fields(tree):
-        value = getattr(tree, item.name)
-        updated = _swap_in(value, target, new)
-        if updated is not value:
-            changes[item.name] = updated
-    return replace(tree, **changes) if changes else tree
-
-
-def _swap_in(value, target, new):
-    if isinstance(value, tuple):
-        items = tuple(_swap_in(item, target, new) for item in value)
-        return items if any(a is not b for a, b in zip(items, value)) else value
-    return _swap(value, target, new)

@@ -187,12 +187,20 @@ class Compactor:
         return self._names[adjoint]
 
     def _candidates(self, adjoint: sp.Symbol):
+        """The file's lets at the adjoint's indices: delta[2][1] for dC/dz[2][1]; in a forward file, each
+        let written with as many indices, grouped as its head groups them (gh[2][1] for dL/dh[2][1])."""
         quantity = self.graph.quantities[adjoint]
-        if quantity.layer is None:
-            return
         here = Location("<compact>", 1, 1)
-        groups = ((sx.Num(str(quantity.layer), here),), tuple(sx.Num(str(i), here) for i in quantity.indices))
-        for name in self.model.lets:
+        if quantity.layer is not None:
+            shapes = {name: ((sx.Num(str(quantity.layer), here),), tuple(sx.Num(str(i), here) for i in quantity.indices))
+                      for name in self.model.lets}
+        elif quantity.groups:
+            values = [sx.Num(str(i), here) for group in quantity.groups for i in group]
+            shapes = {let.name: _grouped(values, let.head.groups) for let in self.model.spec.lets
+                      if isinstance(let.head, sx.Indexed) and sum(map(len, let.head.groups)) == len(values)}
+        else:
+            return
+        for name, groups in shapes.items():
             try:
                 yield self.model.evaluate(sx.Indexed(name, groups, here), {})
             except DerivcheckError:
@@ -206,3 +214,12 @@ class Compactor:
         except EvaluationError:
             return False
         return bool(np.isfinite(a).all() and np.isfinite(b).all() and not differ(a, b).any())
+
+
+def _grouped(values: list, groups: tuple) -> tuple:
+    """The values in the shape of a head's groups: [2, 1] as ((2,), (1,)) for gh[t][j]."""
+    shaped, start = [], 0
+    for group in groups:
+        shaped.append(tuple(values[start:start + len(group)]))
+        start += len(group)
+    return tuple(shaped)

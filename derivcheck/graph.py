@@ -22,6 +22,19 @@ from .roles import Role
 
 
 @dataclass(frozen=True)
+class Cut:
+    """Paths a derivative leaves out, as a mistake does (a diagnosis's truth transformed, never the ground
+    truth): the nodes held constant, which pass nothing to what they are computed from, and single uses
+    (node, consumer) cut."""
+
+    held: frozenset = frozenset()
+    uses: frozenset = frozenset()
+
+    def blocks(self, node: sp.Symbol, consumer: sp.Symbol) -> bool:
+        return consumer in self.held or (node, consumer) in self.uses
+
+
+@dataclass(frozen=True)
 class Quantity:
     """What a symbol of the graph stands for, for messages and printing."""
 
@@ -125,13 +138,14 @@ class Graph:
         self.rank: dict[sp.Symbol, int] = {}
         self.leaves: dict[sp.Symbol, str] = {}  # leaf → how to sample it
         self.quantities: dict[sp.Symbol, Quantity] = {}
-        self._sweeps: dict[sp.Expr, _Sweep] = {}
+        self._sweeps: dict[tuple[sp.Expr, Cut | None], _Sweep] = {}
         self.consumers: dict[sp.Symbol, list[sp.Symbol]] = defaultdict(list)  # the definitions using each
         self.uses: dict[sp.Symbol, frozenset[sp.Symbol]] = {}  # the symbols each definition uses
         self._partials: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
         self._rules: dict[sp.Symbol, Callable[[sp.Symbol], sp.Expr]] = {}
         self._terms: dict[sp.Symbol, dict[sp.Symbol, list[sp.Expr]]] = {}
         self._labels = 0
+        self._cuts = 0  # sweeps with a cut, each with adjoints of its own names
 
     def fork(self) -> "Graph":
         """A copy to grow apart: what is defined in it from now on stays in it (a let edited by a
@@ -142,7 +156,7 @@ class Graph:
         twin.consumers = defaultdict(list, {symbol: list(users) for symbol, users in self.consumers.items()})
         twin.uses = dict(self.uses)
         twin._partials, twin._rules, twin._terms = dict(self._partials), dict(self._rules), dict(self._terms)
-        twin._labels = self._labels
+        twin._labels, twin._cuts = self._labels, self._cuts
         return twin
 
     def leaf(self, symbol: sp.Symbol, kind: str, quantity: Quantity) -> sp.Symbol:
@@ -176,15 +190,30 @@ class Graph:
 
     # -- derivatives -------------------------------------------------------------------
 
-    def derivative(self, expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
-        """d(expr)/d(var): var is held free and everything downstream depends on it."""
-        return self._sweep(expr).down_to(var)
+    def derivative(self, expr: sp.Expr, var: sp.Symbol, cut: Cut | None = None) -> sp.Expr:
+        """d(expr)/d(var): var is held free and everything downstream depends on it (but the paths ``cut``
+        leaves out)."""
+        return self._sweep(expr, cut).down_to(var)
 
-    def _sweep(self, expr: sp.Expr) -> _Sweep:
-        expr = as_expr(expr)
-        if expr not in self._sweeps:
-            self._sweeps[expr] = _Sweep(self, expr)
-        return self._sweeps[expr]
+    def _sweep(self, expr: sp.Expr, cut: Cut | None) -> _Sweep:
+        key = (as_expr(expr), cut)
+        if key not in self._sweeps:
+            self._sweeps[key] = _Sweep(self, key[0], cut)
+        return self._sweeps[key]
+
+    def cut(self, held: tuple[str, ...], before_last: tuple[str, ...], cut_into: tuple[str, ...],
+            variables: list[sp.Symbol]) -> Cut:
+        """The nodes of the quantities named ``held`` (every instance), those named ``before_last`` at
+        every step but their last (the first index below its largest), and the uses of the variables by
+        the quantities named ``cut_into``."""
+        nodes = {name: [s for s, q in self.quantities.items() if q.name == name and s in self.definitions
+                        and q.role not in (Role.LET, Role.ADJOINT)] for name in held + before_last}
+        chosen = {s for name in held for s in nodes[name]}
+        for name in before_last:
+            steps = {s: self.quantities[s].groups[0][0] for s in nodes[name] if self.quantities[s].groups}
+            chosen.update(s for s, step in steps.items() if step < max(steps.values()))
+        uses = {(v, c) for v in variables for c in self.consumers.get(v, ()) if self.quantities[c].name in cut_into}
+        return Cut(frozenset(chosen), frozenset(uses))
 
     def set_partial_rule(self, node: sp.Symbol, rule: Callable[[sp.Symbol], sp.Expr]) -> None:
         """The local derivative of a node by each symbol it uses, given by the definition that knows it
@@ -271,9 +300,13 @@ class _Sweep:
     derivative by z[L][j] never touches the layers below, and a derivative of the loss by every
     parameter costs one reverse sweep."""
 
-    def __init__(self, graph: Graph, expr: sp.Expr):
+    def __init__(self, graph: Graph, expr: sp.Expr, cut: Cut | None = None):
         self.graph = graph
+        self.cut = cut
         self.label = graph._label(expr)
+        if cut is not None:
+            graph._cuts += 1
+            self.label += f"⊘{graph._cuts}"
         self.seeds = {s: local_derivative(expr, s) for s in expr.free_symbols if graph.is_quantity(s)}
         self.upstream = graph._upstream(expr)
         self.result: dict[sp.Symbol, sp.Expr] = {}
@@ -295,7 +328,9 @@ class _Sweep:
         return self.result[var]
 
     def _consumers(self, var: sp.Symbol) -> list[sp.Symbol]:
-        return [consumer for consumer in self.graph.consumers.get(var, ()) if consumer in self.upstream]
+        cut = self.cut
+        return [consumer for consumer in self.graph.consumers.get(var, ())
+                if consumer in self.upstream and not (cut is not None and cut.blocks(var, consumer))]
 
     def _adjoint(self, var: sp.Symbol, users: list[sp.Symbol]) -> sp.Expr:
         """Once the adjoints of the definitions that use var (``users``) are known."""

@@ -19,6 +19,7 @@ from . import syntax as sx
 from .deadlines import time_limit
 from .diagnose import Diagnoser
 from .errors import DerivcheckError, OutOfTime, OutOfWork
+from .forward_edits import ForwardFacts
 from .gradients import Compactor
 from .instances import Instance
 from .judge import Judge
@@ -40,6 +41,7 @@ class DiagnosisSearch:
         self.judge = judge
         self.rebuild = rebuild
         self.spec = judge.spec
+        self.forward = ForwardFacts.of(judge.spec.forward, judge.spec.lets) if judge.spec.forward is not None else None
         self._compactor: Compactor | None = None
 
     def diagnose(self, claim: ClaimSpec, holding: list[Instance], failing: list[Instance],
@@ -73,7 +75,8 @@ class DiagnosisSearch:
             return Diagnosis("needs_one_hot", "holds only when the targets sum to 1 (one-hot labels): "
                                               "add `targets: one_hot` to the network if that is meant")
         diagnoser = Diagnoser(claim.equation, self.spec.scope, judge.model.network,
-                              lambda equation: judge.edit_holds(claim, equation, failing, evaluator, budget))
+                              lambda equation: judge.edit_holds(claim, equation, failing, evaluator, budget),
+                              forward=self.forward)
         found, stopped = None, False
         try:
             ratio = self._constant_ratio(failing, evaluator, diagnoser.edit_left)
@@ -121,14 +124,15 @@ class DiagnosisSearch:
         """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
         holds (each edit is judged on the file with the let edited, and costs the budget that model's
         quantities)."""
-        used = {node.id for node in sx.walk(claim.equation) if isinstance(node, (sx.Name, sx.Indexed))}
+        used = _names(claim.equation)
+        problem = self._problem_lets(claim.equation)
         for let in self.spec.lets:
-            if let.name not in used or let.body is None or isinstance(let.head, sx.Call):
+            if let.name not in used or let.name in problem or let.body is None or isinstance(let.head, sx.Call):
                 continue
             definition = sx.Equation(let.head, let.body, let.loc)
             diagnoser = Diagnoser(definition, self.spec.scope, self.judge.model.network, right_only=True,
                                   holds=lambda edited, let=let: self._holds_with(claim, let, edited.rhs, failing,
-                                                                                  budget))
+                                                                                  budget), forward=self.forward)
             found = diagnoser.search()
             if found is not None:
                 head = sx.to_text(let.head)
@@ -136,6 +140,21 @@ class DiagnosisSearch:
                 return Diagnosis(found.code, f"the definition of {head} (line {let.loc.line}) is wrong: "
                                              f"{found.message}", corrected)
         return None
+
+    def _problem_lets(self, equation: sx.Equation) -> set[str]:
+        """The lets a derivative's numerator is built from (E in d(E)/d(u), and the lets E uses): they state
+        the problem, not the answer, so a diagnosis never edits them."""
+        lets = {let.name: let for let in self.spec.lets}
+        waiting = [name for node in sx.walk(equation) if isinstance(node, sx.Derivative)
+                   for name in _names(node.expr) if name in lets]
+        found: set[str] = set()
+        while waiting:
+            name = waiting.pop()
+            if name not in found:
+                found.add(name)
+                waiting.extend(n for let in self.spec.lets if let.name == name and let.body is not None
+                               for n in _names(let.body) if n in lets)
+        return found
 
     def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, failing: list[Instance], budget: Budget) -> bool:
         """Whether the claim holds at every instance with the let's body replaced: judged on the file with
@@ -151,18 +170,21 @@ class DiagnosisSearch:
         return judge.edit_holds(claim, claim.equation, failing, evaluator, budget)
 
     def _constant_ratio(self, failing: list[Instance], evaluator: Evaluator, edit_left: bool) -> float | None:
-        """truth / formula when it is the same number at every point of the failing instances."""
+        """truth / formula when it is the same number at every point of the failing instances where either is
+        nonzero (where both are 0, as behind a dead ReLU unit, any factor fits; the edit is judged anyway)."""
+        points = self.judge.options.points
         ratios = []
         for instance in failing[:5]:
             if instance.reason is not None:
                 return None
             formula, truth = (instance.lhs, instance.rhs) if edit_left else (instance.rhs, instance.lhs)
+            truths, formulas = (np.broadcast_to(np.asarray(evaluator.value(side), dtype=float), (points,))
+                                for side in (truth, formula))
+            both_zero = (truths == 0) & (formulas == 0)  # a dead ReLU unit: 0 = 0 says nothing of the ratio
             with np.errstate(all="ignore"):
-                ratios.append(np.asarray(evaluator.value(truth), dtype=float)
-                              / np.asarray(evaluator.value(formula), dtype=float))
-        points = self.judge.options.points
-        values = np.concatenate([np.broadcast_to(r, (points,)) for r in ratios]) if ratios else None
-        if values is None or not np.isfinite(values).all():
+                ratios.append((truths / formulas)[~both_zero])
+        values = np.concatenate(ratios) if ratios else None
+        if values is None or not values.size or not np.isfinite(values).all():
             return None
         middle = float(np.sort(values)[values.size // 2])  # (np.median would import numpy.ma: 16 ms)
         return middle if np.allclose(values, middle, rtol=1e-9, atol=0) else None
@@ -189,3 +211,7 @@ class DiagnosisSearch:
                 return Diagnosis("diagonal", f"holds only where {first} ≠ {second}: {what} "
                                              f"({first} = {second}) is missing{jacobian}")
         return None
+
+
+def _names(tree) -> set[str]:
+    return {node.id for node in sx.walk(tree) if isinstance(node, (sx.Name, sx.Indexed))}

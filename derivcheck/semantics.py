@@ -353,9 +353,11 @@ class Model(LetEvaluation, IndexValues):
         if any(self.graph.quantities[v].role is Role.CONSTANT for v in variables):
             raise InputError(f"{sx.to_text(node.var)} is a constant: constants are never differentiated",
                              node.var.loc, "declare it under inputs or params to differentiate by it")
+        paths = node.paths  # a diagnosis's truth transformed: some paths left out
+        cut = None if paths is None else self.graph.cut(paths.held, paths.before_last, paths.cut_into, variables)
         if is_matrix(var):  # dC/dw[l]: the gradient, in the shape of w[l]
-            return immutable(var.applyfunc(lambda v: self.graph.derivative(expr, v)))
-        return entrywise(lambda entry: self.graph.derivative(entry, var), expr)
+            return immutable(var.applyfunc(lambda v: self.graph.derivative(expr, v, cut)))
+        return entrywise(lambda entry: self.graph.derivative(entry, var, cut), expr)
 
     def is_pattern_letter(self, name: str) -> bool:
         """Whether a letter in a let key (delta[l][j]) is a pattern letter rather than a name."""

@@ -69,10 +69,22 @@ class Sum:
 
 
 @dataclass(frozen=True)
+class Paths:
+    """What a derivative leaves out, as a mistake does (a diagnosis's transformed truth; no file writes it):
+    the quantities held constant, those held at every step but their last, and the quantities the
+    variable's own direct uses by which are cut."""
+
+    held: tuple[str, ...] = ()
+    before_last: tuple[str, ...] = ()
+    cut_into: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Derivative:
     expr: "Expr"
     var: "Expr"
     loc: Location = field(compare=False)
+    paths: Paths | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +246,11 @@ def free_indices(node: Expr | Equation, scope: Scope) -> list[str]:
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "·": 2, "**": 4}
 
 
+def _bracketed(operand, context: int) -> bool:
+    """Whether ``_text`` already puts the operand in parentheses in that context."""
+    return isinstance(operand, BinOp) and _PRECEDENCE[operand.op] < context
+
+
 def _mixes_products(node: BinOp, operand) -> bool:
     """@ next to * or /: the same precedence in Python, easily misread on paper."""
     return isinstance(operand, BinOp) and node.op in ("*", "/", "@") and operand.op in ("*", "/", "@") \
@@ -294,12 +311,13 @@ def _text(node, context: int) -> str:
         text = f"{left}^{right}"
     else:
         # -a * b reads as (-a) * b, as Python parses it; (A @ b) * c keeps its parentheses for people
-        left = _text(node.left, 1 if isinstance(node.left, Neg) and node.op in ("*", "/") else precedence)
-        if _mixes_products(node, node.left):
+        left_context = 1 if isinstance(node.left, Neg) and node.op in ("*", "/") else precedence
+        left = _text(node.left, left_context)
+        if _mixes_products(node, node.left) and not _bracketed(node.left, left_context):
             left = f"({left})"
         right = _text(node.right, right_context)
-        if _mixes_products(node, node.right):  # a * (b @ c): without them it reads (a * b) @ c
-            right = f"({right})"
+        if _mixes_products(node, node.right) and not _bracketed(node.right, right_context):
+            right = f"({right})"  # a * (b @ c): without them it reads (a * b) @ c
         text = f"{left} {node.op} {right}"
     return f"({text})" if precedence < context else text
 

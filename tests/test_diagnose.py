@@ -18,7 +18,7 @@ MUTANTS = [
     ("activation of the wrong layer", "dC/dw[l][j,k] = delta[l][j] * a[l][k]", None, "activation_wrong_layer",
      "dC/dw[l][j,k] = delta[l][j] * a[l-1][k]"),
     ("a factor of 2", "dC/db[l][j] = 2 * delta[l][j]", None, "factor", "dC/db[l][j] = delta[l][j]"),
-    ("half", "dC/db[l][j] = delta[l][j] / 2", None, "factor", "dC/db[l][j] = 2 * delta[l][j] / 2"),
+    ("half", "dC/db[l][j] = delta[l][j] / 2", None, "factor", "dC/db[l][j] = delta[l][j]"),
     ("sign", "dC/db[l][j] = -delta[l][j]", None, "sign", "dC/db[l][j] = delta[l][j]"),
     ("σ for σ'", "dC/dz[L][j] = (a[L][j] - y[j]) * sigmoid(z[L][j])", None, "function_for_derivative",
      "dC/dz[L][j] = (a[L][j] - y[j]) * sigmoid'(z[L][j])"),
@@ -89,8 +89,14 @@ def test_an_index_on_one_side_is_pointed_out_when_nothing_fixes_it(check):
 
 
 def test_nothing_common_explains_it(check):
-    result = check(network_file("- claim: dC/db[l][j] = dC/dz[l][j] + 1", "sizes: [2, 2]"))
+    result = check(network_file("- claim: dC/db[l][j] = (dC/dz[l][j])^3", "sizes: [2, 2]"))
     assert result.claims[0].diagnosis.code == "unexplained" and result.claims[0].diagnosis.corrected is None
+
+
+def test_a_term_too_many(check):
+    result = check(network_file("- claim: dC/db[l][j] = dC/dz[l][j] + 1", "sizes: [2, 2]"))
+    diagnosis = result.claims[0].diagnosis
+    assert (diagnosis.code, diagnosis.corrected) == ("extra_term", "dC/db[l][j] = dC/dz[l][j]")
 
 
 def test_true_claims_have_no_diagnosis(check):
