@@ -73,6 +73,19 @@ forward:
 upstream:
   h: dh
 """
+SEEN = """dims: {T: 4, V: 4, E: 2}
+data:
+  ids: [2, 1, 2, 3]
+params:
+  Emb[v,e]: V, E
+forward:
+  seen[v]:
+    shape: V
+    value: '[sum(t, [ids[t] == v]) > 0]'
+  h[e]: sum(v, seen[v] * Emb[v, e])
+upstream:
+  h: dh
+"""
 SOFTPLUS = """dims: {D: 3}
 inputs:
   x[i]: D
@@ -304,6 +317,11 @@ CASES = [
         ("dL/dEmb[v,e] = dh[e]", "v in 1..2", "multiplicity"),
         ("dL/dEmb[ids[t],e] = dh[e]", "t in 1..T", "multiplicity"),
     ], head=BAG, family="forward"),
+    Case("a set of words", None, "", [
+        ("dL/dEmb[v,e] = [sum(t, [ids[t] == v]) > 0] * dh[e]", None),
+    ], [
+        ("dL/dEmb[v,e] = sum(t, [ids[t] == v]) * dh[e]", None, "multiplicity"),
+    ], head=SEEN, family="forward"),
     Case("word2vec", None, "", [
         ("dJneg/dU[m,w] = sum(k, [neg[k] == w]) * (1 - sigmoid(-theta[w])) * vc[m]", "where w != o"),
         ("dJ/dU[m,w] = yhat[w] * vc[m]", "where w != o"),

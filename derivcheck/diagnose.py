@@ -18,9 +18,10 @@ from dataclasses import replace
 from fractions import Fraction
 
 from . import syntax as sx
-from .edits import (Edit, correction, counts, has_derivative, index_shifts, negated_arguments, nodes, numbered_sums,
-                    plus, reflections, scaled, size_factors, swap, term_edits, text, whole_factors)
+from .edits import (Edit, counts, index_shifts, negated_arguments, numbered_sums, reflections, size_factors,
+                    term_edits, whole_factors)
 from .forward_edits import ForwardFacts, derivative_edits, held_paths, transposes
+from .rewriting import correction, has_derivative, nodes, plus, scaled, swap, text
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
 from .results import Diagnosis
 from .network import Network

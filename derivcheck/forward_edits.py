@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from itertools import combinations, permutations
 
 from . import syntax as sx
-from .edits import Edit, nodes, swap, text
+from .edits import Edit
+from .rewriting import nodes, swap, text
 from .forward_spec import ForwardSpec
 from .roles import Role
 
@@ -55,10 +56,15 @@ class ForwardFacts:
             sizes=tuple(forward.dims) + tuple(name for name, c in forward.constants.items() if c.domain),
             index_data=tuple(name for name, data in forward.data.items()
                              if data.values and all(v.lstrip("-").isdigit() for v in data.values)),
-            definitions=definitions,
-            activated={name: body.func for name, _, body in definitions
-                       if isinstance(body, sx.Call) and body.func in _OWN_DERIVATIVE and body.primes == 0
-                       and len(body.args) == 1})
+            definitions=definitions, activated=_activated(definitions))
+
+    @classmethod
+    def of_lets(cls, lets: tuple) -> ForwardFacts:
+        """Plain calculus: its lets are its computation (h1, h2 of an unrolled recurrence)."""
+        definitions = tuple((let.name, let.head, let.body) for let in lets
+                            if let.body is not None and isinstance(let.head, (sx.Name, sx.Indexed)))
+        return cls(extents={}, letters={}, sizes=(), dims={}, index_data=(), definitions=definitions,
+                   activated=_activated(definitions))
 
     def letter_extents(self) -> dict[str, object]:
         """Each index letter a declaration writes with a range, and that range (the first declaration's)."""
@@ -145,6 +151,11 @@ def derivative_edits(facts: ForwardFacts, side: sx.Expr, equation: sx.Equation,
                 factor = _OWN_DERIVATIVE[function](form)
                 yield Edit("missing_factor", f"the factor {text(factor)} is missing (the derivative of {name} = "
                                              f"{function}(…))", place, sx.BinOp("*", factor, place, place.loc))
+
+
+def _activated(definitions) -> dict[str, str]:
+    return {name: body.func for name, _, body in definitions
+            if isinstance(body, sx.Call) and body.func in _OWN_DERIVATIVE and body.primes == 0 and len(body.args) == 1}
 
 
 def _downstream(facts: ForwardFacts, var: str) -> set[str]:

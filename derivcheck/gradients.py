@@ -138,6 +138,7 @@ class Compactor:
             "∂" + model.spec.forward.loss + "/" if model.tensors and model.spec.forward.loss else "\0"
         self._preact = "∂" + names["preact"] if names else ""  # a forward file: every adjoint of its loss
         self._names: dict[sp.Symbol, sp.Expr] = {}
+        self._folds: dict[sp.Expr, sp.Symbol] | None = None
 
     def __call__(self, expr: sp.Expr) -> sp.Expr:
         """The derivatives of the loss by pre-activations kept as dC/dz (or a let's name); any other
@@ -145,7 +146,25 @@ class Compactor:
         expr = self.graph.unfold(expr, keep=lambda s: self._is_adjoint(s) or self.graph.quantities[s].role in self._kept,
                                  rewrites=self.rewrites)
         adjoints = [s for s in expr.free_symbols if self._is_adjoint(s)]
-        return expr.xreplace({a: self._name(a) for a in adjoints}).xreplace(self.rewrites)
+        return self._folded(expr.xreplace({a: self._name(a) for a in adjoints}).xreplace(self.rewrites))
+
+    def _folded(self, expr: sp.Expr) -> sp.Expr:
+        """In plain calculus, each let's value written as the let (tanh(h0*w + x1) as h1), innermost first."""
+        if self.model.network is not None or self.model.tensors:
+            return expr
+        if self._folds is None:
+            lets = [s for s in sorted(self.graph.definitions, key=self.graph.rank.__getitem__)
+                    if self.graph.quantities[s].role is Role.LET]
+            self._folds = {}
+            for symbol in lets:  # each value over the lets before it: tanh(h1*w + x2) for h2
+                value = self.graph.unfold(symbol)
+                for inner, name in self._folds.items():
+                    value = value.xreplace({inner: name})
+                if not (value.is_Symbol or value.is_Number):
+                    self._folds[value] = symbol
+        for value, symbol in self._folds.items():
+            expr = expr.xreplace({value: symbol})
+        return expr
 
     def definitions(self, exprs: list[sp.Expr]) -> list[tuple[sp.Symbol, sp.Expr]]:
         """Each adjoint the expressions use and no let names, with its compact definition; output first."""

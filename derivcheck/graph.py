@@ -207,7 +207,7 @@ class Graph:
         every step but their last (the first index below its largest), and the uses of the variables by
         the quantities named ``cut_into``."""
         nodes = {name: [s for s, q in self.quantities.items() if q.name == name and s in self.definitions
-                        and q.role not in (Role.LET, Role.ADJOINT)] for name in held + before_last}
+                        and q.role is not Role.ADJOINT] for name in held + before_last}
         chosen = {s for name in held for s in nodes[name]}
         for name in before_last:
             steps = {s: self.quantities[s].groups[0][0] for s in nodes[name] if self.quantities[s].groups}

@@ -41,7 +41,9 @@ class DiagnosisSearch:
         self.judge = judge
         self.rebuild = rebuild
         self.spec = judge.spec
-        self.forward = ForwardFacts.of(judge.spec.forward, judge.spec.lets) if judge.spec.forward is not None else None
+        spec = judge.spec
+        self.forward = ForwardFacts.of(spec.forward, spec.lets) if spec.forward is not None else \
+            ForwardFacts.of_lets(spec.lets) if spec.network is None else None
         self._compactor: Compactor | None = None
 
     def diagnose(self, claim: ClaimSpec, holding: list[Instance], failing: list[Instance],

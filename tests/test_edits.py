@@ -8,7 +8,7 @@ import numpy as np
 import sympy as sp
 
 from conftest import ROOT, network_file
-from derivcheck import edits
+from derivcheck import edits, rewriting
 from derivcheck import syntax as sx
 from derivcheck.errors import Location
 from derivcheck.expressions import parse_expression
@@ -36,11 +36,11 @@ def edited(side: sx.Expr, found) -> list[str]:
 
 def test_an_index_expression_is_collected_and_written_plainly():
     one, k, big_k = sx.Num("1", HERE), sx.Name("k", HERE), sx.Name("K", HERE)
-    assert sx.to_text(edits.linear_sum([(1, one), (1, big_k), (-1, expr("K - k + 1"))], HERE)) == "k"
-    assert sx.to_text(edits.linear_sum([(1, expr("T + 1 - i")), (2, sx.Name("i", HERE))], HERE)) == "T + i + 1"
-    assert edits.linear_sum([(1, expr("2 * k"))], HERE) is None  # not a whole-number combination of names
-    assert edits.plus(expr("t + k - 1"), 1) == expr("t + k")
-    assert sx.to_text(edits.plus(k, -1)) == "k - 1"
+    assert sx.to_text(rewriting.linear_sum([(1, one), (1, big_k), (-1, expr("K - k + 1"))], HERE)) == "k"
+    assert sx.to_text(rewriting.linear_sum([(1, expr("T + 1 - i")), (2, sx.Name("i", HERE))], HERE)) == "T + i + 1"
+    assert rewriting.linear_sum([(1, expr("2 * k"))], HERE) is None  # not a whole-number combination of names
+    assert rewriting.plus(expr("t + k - 1"), 1) == expr("t + k")
+    assert sx.to_text(rewriting.plus(k, -1)) == "k - 1"
 
 
 def test_every_index_slot_is_shifted_both_ways_but_a_number():
@@ -70,12 +70,12 @@ def test_one_term_gets_its_sign_or_factor_and_an_index_is_no_term():
 
 
 def test_negation_and_scaling_are_written_as_a_person_would():
-    assert sx.to_text(edits.negated(expr("y - a"))) == "a - y"
-    assert sx.to_text(edits.negated(expr("-a - b"))) == "a + b"
-    assert sx.to_text(edits.negated(expr("-y * s"))) == "y * s"
-    assert sx.to_text(edits.scaled(expr("d / 2"), Fraction(2))) == "d"
-    assert sx.to_text(edits.sized(expr("lam / S * w"), sx.Name("S", HERE))) == "lam * w"
-    assert sx.to_text(edits.sized(expr("x"), sx.BinOp("/", sx.Num("1", HERE), sx.Name("N", HERE), HERE))) == "x / N"
+    assert sx.to_text(rewriting.negated(expr("y - a"))) == "a - y"
+    assert sx.to_text(rewriting.negated(expr("-a - b"))) == "a + b"
+    assert sx.to_text(rewriting.negated(expr("-y * s"))) == "y * s"
+    assert sx.to_text(rewriting.scaled(expr("d / 2"), Fraction(2))) == "d"
+    assert sx.to_text(rewriting.sized(expr("lam / S * w"), sx.Name("S", HERE))) == "lam * w"
+    assert sx.to_text(rewriting.sized(expr("x"), sx.BinOp("/", sx.Num("1", HERE), sx.Name("N", HERE), HERE))) == "x / N"
 
 
 def test_a_number_where_a_sum_belongs_becomes_its_index():

@@ -51,6 +51,11 @@ upstream:
   h: dh
 """
 
+SEEN = BAG.replace("V: 3", "V: 4").replace("  h[e]: sum(t, Emb[ids[t], e])", """  seen[v]:
+    shape: V
+    value: '[sum(t, [ids[t] == v]) > 0]'
+  h[e]: sum(v, seen[v] * Emb[v, e])""")
+
 # (file, mutated claim, for/where, code, the corrected claim: None when no edit of the claim gives it)
 MUTANTS = [
     ("forward_conv1d.yaml", "dL/dx[n][c][i] = sum(f, sum(t, sum(k in 1..K, [t+k-1 == i] * dy[n][f][t] * "
@@ -83,6 +88,8 @@ MUTANTS = [
     ("forward_embedding.yaml", "dL/dWemb[ids[t], e] = dx[t,e]", "t in 1..T", "multiplicity",
      "dL/d(Wemb[ids[t],e]) = sum(n, [ids[n] == ids[t]] * dx[n,e])"),
     (BAG, "dL/dEmb[v,e] = dh[e]", "v in 1..2", "multiplicity", "dL/d(Emb[v,e]) = sum(n, [ids[n] == v]) * dh[e]"),
+    (SEEN, "dL/dEmb[v,e] = sum(t, [ids[t] == v]) * dh[e]", None, "multiplicity",
+     "dL/d(Emb[v,e]) = [sum(t, [ids[t] == v]) > 0] * dh[e]"),
     ("forward_word2vec.yaml", "dJneg/dU[m,w] = sum(k, [neg[k] == w]) * (1 - sigmoid(theta[w])) * vc[m]",
      "where w != o", "argument_negated",
      "d(Jneg)/dU[m,w] = sum(k, [neg[k] == w]) * (1 - sigmoid(-theta[w])) * vc[m]"),
@@ -170,7 +177,10 @@ def test_the_lets_of_a_derivative_are_the_problem_not_the_answer(check):
           - claim: d(h2)/d(w) = (1 - h2^2) * h1
     """)
     diagnosis = result.claims[0].diagnosis
-    assert result.claims[0].verdict is Verdict.FALSE and "definition of h" not in diagnosis.message
+    assert result.claims[0].verdict is Verdict.FALSE and not diagnosis.message.startswith("the definition of")
+    assert (diagnosis.code, diagnosis.message) == (
+        "missing_path", "the path from w through h1 is missing (its use in the definition of h1)")
+    assert diagnosis.truth == "dh2/dw = h0*w*(1 - h1^2)*(1 - h2^2) + h1*(1 - h2^2)"  # over the lets
 
 
 def test_a_diagnosis_does_not_depend_on_the_clock(check, monkeypatch):
