@@ -220,6 +220,7 @@ CASES = [
         ("dL/dx[n,j] = gamma[j] / (N * sqrt(var[j] + eps)) * (N*dout[n,j] + sum(m, dout[m,j]) - xhat[n,j] * "
          "sum(m, dout[m,j] * xhat[m,j]))", None, "term_sign"),
         ("dL/dbeta[j] = dout[1,j]", None, "missing_sum"),
+        ("dL/dbeta[j] = sum(n, dout[n,j]) / N", None, "factor"),
     ], head=forward_head("forward_batchnorm.yaml"), family="forward"),
     Case("layer norm", None, "", [
         ("dL/dx[n,j] = (D*g[n,j] - sum(k, g[n,k]) - xhat[n,j] * sum(k, g[n,k] * xhat[n,k])) / "
@@ -230,6 +231,7 @@ CASES = [
         ("dL/dx[n,j] = (D*g[n,j] - sum(k, g[n,k]) + xhat[n,j] * sum(k, g[n,k] * xhat[n,k])) / "
          "(D * sqrt(var[n] + eps))", None, "term_sign"),
         ("dL/dgamma[j] = dout[1,j] * xhat[1,j]", None, "missing_sum"),
+        ("dL/dx[n,j] = (D*g[n,j] - sum(k, g[n,k])) / (D * sqrt(var[n] + eps))", None, "missing_path"),
     ], head=forward_head("forward_layernorm.yaml"), family="forward"),
     Case("attention", None, "", [
         ("dL/ds[j] = alpha[j] * (u[j] - sum(i, alpha[i] * u[i]))", None),
@@ -238,6 +240,7 @@ CASES = [
         ("dL/ds[j] = alpha[j] * u[j]", None, "missing_path"),
         ("dL/dq = K.T @ (alpha * (V @ g)) / sqrt(Dk)", None, "missing_path"),
         ("dL/ds[j] = alpha[j] * (u[j] + sum(i, alpha[i] * u[i]))", None, "term_sign"),
+        ("dL/ds[j] = alpha[j] * (u[j] - sum(i, alpha[j] * u[i]))", None, "wrong_index"),
     ], head=forward_head("forward_attention.yaml"), family="forward"),
     Case("LSTM step", None, "", [
         ("dL/dcprev[j] = dc[j] * fg[j]", None),
@@ -247,6 +250,7 @@ CASES = [
         ("dL/dcprev[j] = dnext_c[j] * fg[j]", None, "missing_path"),
         ("dL/dWi[j,k] = dc[j] * gg[j] * ig[j] * x[k]", None, "function_for_derivative"),
         ("dL/dWg[j,k] = dc[j] * ig[j] * gg[j] * x[k]", None, "function_for_derivative"),
+        ("dL/dWo[j,k] = dnext_h[j] * tanh(c[j]) * og[j] * x[k]", None, "function_for_derivative"),
     ], head=forward_head("forward_lstm_step.yaml"), family="forward"),
     Case("residual block", None, "", [
         ("dL/dx = dout + W1.T @ ((1 - h^2) * (W2.T @ dout))", None),
@@ -266,12 +270,14 @@ CASES = [
         ("dL/dh[t][j] = dh[t][j] + sum(k, W[k,j] * (1 - h[t][k]^2) * dL/dh[t+1][k])", "t in 1..T-1",
          "index_shift"),
         ("dL/da[t][j] = h[t][j] * gh[t][j]", None, "function_for_derivative"),
+        ("dL/dW = sum(t in 1..T, diag(1 - h[t-1]^2) @ gh[t] @ h[t-1].T)", None, "index_shift"),
     ], head=forward_head("forward_rnn_bptt.yaml"), family="forward"),
     Case("tied autoencoder", None, "", [
         ("dJ/dW = h @ e.T + (h * (1 - h) * (W @ e)) @ x.T", None),
     ], [
         ("dJ/dW = h @ e.T", None, "missing_path"),
         ("dJ/dW = h @ e.T - (h * (1 - h) * (W @ e)) @ x.T", None, "term_sign"),
+        ("dJ/dW = e @ h.T + (h * (1 - h) * (W @ e)) @ x.T", None, "transpose"),
     ], head=forward_head("forward_tied_autoencoder.yaml"), family="forward"),
     Case("1-D convolution", None, "", [
         ("dL/dw[f][c][k] = sum(n, sum(t, dy[n][f][t] * x[n][c][t+k-1]))", None),
@@ -284,6 +290,7 @@ CASES = [
         ("dL/dw[f][c][k] = sum(n, sum(t, dy[n][f][t] * x[n][c][t+k]))", None, "index_shift"),
         ("dL/dw[f][c][k] = sum(n, sum(t, dy[n][f][t] * x[n][c][t+k-2]))", None, "index_shift"),
         ("dL/db[f] = sum(t, dy[1][f][t])", None, "missing_sum"),
+        ("dL/dx[n][c][i] = sum(f, sum(t, sum(k, [t+k == i] * dy[n][f][t] * w[f][c][k])))", None, "index_shift"),
     ], head=forward_head("forward_conv1d.yaml"), family="forward"),
     Case("a sequence reversed", None, "", [
         ("dL/dx[i] = dy[T+1-i] * w[T+1-i]", None),
@@ -300,6 +307,7 @@ CASES = [
         ("dJ/dW = X.T @ (p - Y) + 2*reg*W", None, "term_factor"),
         ("dJ/dW = X.T @ (p - Y) / N - 2*reg*W", None, "term_sign"),
         ("dJ/db[c] = 1/N * (p[1,c] - Y[1,c])", None, "missing_sum"),
+        ("dJ/db[c] = sum(n, p[n,c] - Y[n,c])", None, "factor"),
     ], head=forward_head("forward_softmax_l2.yaml"), family="forward"),
     Case("SVM, L2", None, "", [
         ("dJ/dW = X.T @ G / N + 2*reg*W", None),
@@ -327,6 +335,7 @@ CASES = [
         ("dJ/dU[m,w] = yhat[w] * vc[m]", "where w != o"),
     ], [
         ("dJneg/dU[m,w] = (1 - sigmoid(-theta[w])) * vc[m]", "where w != o", "multiplicity"),
+        ("dJ/dvc = U @ (yhat + y)", None, "term_sign"),
         ("dJneg/dU[m,w] = sum(k, [neg[k] == w]) * (1 - sigmoid(theta[w])) * vc[m]", "where w != o",
          "argument_negated"),
         ("dJneg/dU[m,w] = sum(k, [neg[k] == w]) * sigmoid(-theta[w]) * vc[m]", "where w != o", "argument_negated"),

@@ -45,6 +45,11 @@ def index_shifts(side: sx.Expr, layer_slot) -> Iterator[Edit]:
                 for step in (-1, 1):
                     new = with_item(node, position, slot, plus(item, step))
                     yield Edit("index_shift", f"an index one off: {text(node)} should be {text(new)}", node, new)
+    for node in nodes(side, sx.Kronecker):  # [t+k == i]: where a sum picks its terms, one off either way
+        for field in ("i", "j"):
+            for step in (-1, 1):
+                new = replace(node, **{field: plus(getattr(node, field), step)})
+                yield Edit("index_shift", f"an index one off: {text(node)} should be {text(new)}", node, new)
 
 
 def reflections(side: sx.Expr, extents: dict[str, tuple], letters: dict[str, object]) -> Iterator[Edit]:

@@ -12,7 +12,7 @@ identity path). ``syntax.Paths`` carries it to the graph (``graph.Cut``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations, permutations
 
 from . import syntax as sx
@@ -89,6 +89,14 @@ def transposes(facts: ForwardFacts, side: sx.Expr) -> Iterator[Edit]:
         yield Edit("transpose", f"a transpose is missing: {text(node)} should be {text(new)}", node, new)
     if len(matrices) > 1:
         yield _every_transpose(side, matrices)
+    for node in nodes(side, sx.BinOp):  # an outer product the wrong way round: e @ h.T for h @ e.T
+        if node.op == "@":
+            new = replace(node, left=_transposed(node.right), right=_transposed(node.left))
+            yield Edit("transpose", f"the product is transposed: {text(node)} should be {text(new)}", node, new)
+
+
+def _transposed(node: sx.Expr) -> sx.Expr:
+    return node.operand if isinstance(node, sx.Transpose) else sx.Transpose(node, node.loc)
 
 
 def _every_transpose(side: sx.Expr, matrices: list[sx.Expr]) -> Edit:
