@@ -21,6 +21,9 @@ from derivcheck.results import Verdict
 from derivcheck.runner import check_files
 from derivcheck.options import Options
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from computations import BAG, FLIP, SEEN, SOFTPLUS, forward_head  # noqa: E402
+
 SIGMOID_DELTAS = """
   delta[L][j]: (a[L][j] - y[j]) * sigmoid'(z[L][j])
   delta[l][j]: sum(k, w[l+1][k,j] * delta[l+1][k]) * sigmoid'(z[l][j])"""
@@ -43,60 +46,6 @@ class Case:
     family: str = "MLP"  # what the corpus reports the figures of
 
 
-DERIVATIONS = Path(__file__).resolve().parent.parent / "derivations"
-
-
-def forward_head(name: str) -> str:
-    """A forward file of derivations/ above its claims, without its title: its computation as written."""
-    text = (DERIVATIONS / name).read_text(encoding="utf-8")
-    lines = text[:text.index("\nclaims:")].splitlines()
-    return "\n".join(line for line in lines if not line.startswith("title:")) + "\n"
-
-
-FLIP = """dims: {T: 4}
-inputs:
-  x[t]: T
-params:
-  w[t]: T
-forward:
-  y[t]: x[T+1-t] * w[t]
-upstream:
-  y: dy
-"""
-BAG = """dims: {T: 4, V: 3, E: 2}
-data:
-  ids: [2, 1, 2, 3]
-params:
-  Emb[v,e]: V, E
-forward:
-  h[e]: sum(t, Emb[ids[t], e])
-upstream:
-  h: dh
-"""
-SEEN = """dims: {T: 4, V: 4, E: 2}
-data:
-  ids: [2, 1, 2, 3]
-params:
-  Emb[v,e]: V, E
-forward:
-  seen[v]:
-    shape: V
-    value: '[sum(t, [ids[t] == v]) > 0]'
-  h[e]: sum(v, seen[v] * Emb[v, e])
-upstream:
-  h: dh
-"""
-SOFTPLUS = """dims: {D: 3}
-inputs:
-  x[i]: D
-params:
-  w[i]: D
-constants:
-  yl: unit
-forward:
-  s: sum(i, w[i] * x[i])
-  J: log(1 + exp(-yl * s))
-"""
 
 
 CASES = [

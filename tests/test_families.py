@@ -7,15 +7,10 @@ import time
 
 import pytest
 
-from conftest import ROOT, network_file
+from computations import BAG, FLIP, SEEN, forward_head
+from conftest import network_file
 from derivcheck.judge import Judge
 from derivcheck.results import Verdict
-
-
-def forward(name: str) -> str:
-    """A forward file of derivations/ above its claims: its computation as written."""
-    text = (ROOT / "derivations" / name).read_text(encoding="utf-8")
-    return text[:text.index("\nclaims:")] + "\n"
 
 
 def claims(*lines: tuple[str, str | None]) -> str:
@@ -27,34 +22,6 @@ def claims(*lines: tuple[str, str | None]) -> str:
             out.append(f"    {key}: {rest}")
     return "\n".join(out) + "\n"
 
-
-FLIP = """title: a sequence reversed
-dims: {T: 4}
-inputs:
-  x[t]: T
-params:
-  w[t]: T
-forward:
-  y[t]: x[T+1-t] * w[t]
-upstream:
-  y: dy
-"""
-BAG = """title: bag of words
-dims: {T: 4, V: 3, E: 2}
-data:
-  ids: [2, 1, 2, 3]
-params:
-  Emb[v,e]: V, E
-forward:
-  h[e]: sum(t, Emb[ids[t], e])
-upstream:
-  h: dh
-"""
-
-SEEN = BAG.replace("V: 3", "V: 4").replace("  h[e]: sum(t, Emb[ids[t], e])", """  seen[v]:
-    shape: V
-    value: '[sum(t, [ids[t] == v]) > 0]'
-  h[e]: sum(v, seen[v] * Emb[v, e])""")
 
 # (file, mutated claim, for/where, code, the corrected claim: None when no edit of the claim gives it)
 MUTANTS = [
@@ -127,7 +94,8 @@ PATHS = [
 
 
 def model(source: str) -> str:
-    return source if "\n" in source else forward(source)
+    """A forward file of derivations/ by its name, or one given as text; with a title."""
+    return "title: t\n" + (source if "\n" in source else forward_head(source))
 
 
 @pytest.mark.parametrize("source, mutant, scope, code, corrected", MUTANTS,
@@ -142,14 +110,14 @@ def test_a_mistake_of_any_computation_is_named_and_corrected(check, source, muta
 
 @pytest.mark.parametrize("source, mutant, held", PATHS, ids=[p[2][:40] for p in PATHS])
 def test_a_path_held_constant_is_named(check, source, mutant, held):
-    (claim,) = check(forward(source) + claims((mutant, None))).claims
+    (claim,) = check(model(source) + claims((mutant, None))).claims
     assert claim.verdict is Verdict.FALSE and claim.diagnosis.code == "missing_path"
     assert held in claim.diagnosis.message and claim.diagnosis.corrected is None
     assert claim.diagnosis.truth  # the right value at a failing instance, over the file's names
 
 
 def test_the_truth_is_written_over_the_file_lets(check):
-    (claim,) = check(forward("forward_lstm_step.yaml") + claims(("dL/dcprev[j] = dnext_c[j] * fg[j]", None))).claims
+    (claim,) = check(model("forward_lstm_step.yaml") + claims(("dL/dcprev[j] = dnext_c[j] * fg[j]", None))).claims
     assert claim.diagnosis.truth == "at j=1: dL/d(cprev[1]) = dc[1]*fg[1]"
 
 
