@@ -21,10 +21,10 @@ from . import syntax as sx
 from .edits import (Edit, counts, index_shifts, negated_arguments, numbered_sums, reflections, size_factors,
                     term_edits, whole_factors)
 from .forward_edits import ForwardFacts, derivative_edits, held_paths, transposes
-from .rewriting import correction, has_derivative, nodes, plus, scaled, swap, text
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
-from .results import Diagnosis
 from .network import Network
+from .results import Diagnosis
+from .rewriting import correction, has_derivative, nodes, plus, scaled, swap, text
 from .roles import EXAMPLES, LAYERED, Role
 
 # the functions whose derivative a backprop formula multiplies by
@@ -73,8 +73,8 @@ class Diagnoser:
             code, message = "mean", f"the factor 1/S = 1/{batch} of the mean over the batch is missing"
         elif mean and factor == batch:
             code, message = "mean", f"the loss is a mean: divide by S = {batch} instead of multiplying"
-        elif self._size_of(factor) is not None:
-            size, inverse = self._size_of(factor)
+        elif (named := self._size_of(factor)) is not None:
+            size, inverse = named
             code, message = "factor", f"off by a factor {'1/' * inverse}{size} (= {factor})"
             loc = self.side.loc
             edited = sx.BinOp("/", self.side, sx.Name(size, loc), loc) if inverse else \
@@ -144,16 +144,16 @@ class Diagnoser:
     def _missing_path(self) -> Diagnosis | None:
         """The claim is the derivative with some of the computation's paths left out (``forward_edits``)."""
         derivatives = nodes(self.other, sx.Derivative)
-        if self.forward is None or not derivatives or not self.side_has_content():
+        if self.forward is None or not derivatives or self._says_nothing():
             return None
         for message, paths in held_paths(self.forward, derivatives[0]):
             if self.holds(self.with_truth(paths)):
                 return Diagnosis("missing_path", message)
         return None
 
-    def side_has_content(self) -> bool:
-        """A formula that says something (a claim of 0 is explained by every path left out)."""
-        return not (isinstance(self.side, sx.Num) and self.side.text == "0")
+    def _says_nothing(self) -> bool:
+        """A formula of 0, which leaving out every path would explain."""
+        return isinstance(self.side, sx.Num) and self.side.text == "0"
 
     # -- the edits ---------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from . import syntax as sx
-from .rewriting import (equal, fresh_letter, is_sum, linear_form, linear_sum, negated, nodes, plus, renamed, scaled, sized,
-                        swap, text, used_letters, with_item)
+from .rewriting import (equal, fresh_letter, is_sum, linear_form, linear_sum, negated, nodes, plus, renamed, scaled,
+                        sized, swap, text, used_letters, with_item)
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def reflections(side: sx.Expr, extents: dict[str, tuple], letters: dict[str, obj
             candidates = [(ranges[number], item, 1)] if len(ranges) == len(items) and ranges[number] is not None \
                 else []
             form = linear_form(item) or {}
-            candidates += [(letters[name.id], name, form.get(name.id, 0)) for name in dict.fromkeys(nodes(item, sx.Name))
+            candidates += [(letters[name.id], name, form[name.id]) for name in dict.fromkeys(nodes(item, sx.Name))
                            if name.id in letters and name != item and form.get(name.id)]
             seen = set()
             for extent, part, times in candidates:  # item − c·part + c·(lo + hi − part)

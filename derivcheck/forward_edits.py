@@ -17,8 +17,8 @@ from itertools import combinations, permutations
 
 from . import syntax as sx
 from .edits import Edit
-from .rewriting import nodes, swap, text
 from .forward_spec import ForwardSpec
+from .rewriting import nodes, swap, text
 from .roles import Role
 
 MAX_HELD_PAIRS = 45  # pairs of forward quantities held constant together, tried in file order

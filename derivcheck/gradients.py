@@ -211,8 +211,8 @@ class Compactor:
         quantity = self.graph.quantities[adjoint]
         here = Location("<compact>", 1, 1)
         if quantity.layer is not None:
-            shapes = {name: ((sx.Num(str(quantity.layer), here),), tuple(sx.Num(str(i), here) for i in quantity.indices))
-                      for name in self.model.lets}
+            layer = (sx.Num(str(quantity.layer), here),)
+            shapes = {name: (layer, tuple(sx.Num(str(i), here) for i in quantity.indices)) for name in self.model.lets}
         elif quantity.groups:
             values = [sx.Num(str(i), here) for group in quantity.groups for i in group]
             shapes = {let.name: _grouped(values, let.head.groups) for let in self.model.spec.lets

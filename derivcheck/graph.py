@@ -211,7 +211,8 @@ class Graph:
         chosen = {s for name in held for s in nodes[name]}
         for name in before_last:
             steps = {s: self.quantities[s].groups[0][0] for s in nodes[name] if self.quantities[s].groups}
-            chosen.update(s for s, step in steps.items() if step < max(steps.values()))
+            last = max(steps.values(), default=None)
+            chosen.update(s for s, step in steps.items() if step != last)
         uses = {(v, c) for v in variables for c in self.consumers.get(v, ()) if self.quantities[c].name in cut_into}
         return Cut(frozenset(chosen), frozenset(uses))
 

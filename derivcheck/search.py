@@ -40,8 +40,7 @@ class DiagnosisSearch:
     def __init__(self, judge: Judge, rebuild: Callable[[Spec], Judge]):
         self.judge = judge
         self.rebuild = rebuild
-        self.spec = judge.spec
-        spec = judge.spec
+        self.spec = spec = judge.spec
         self.forward = ForwardFacts.of(spec.forward, spec.lets) if spec.forward is not None else \
             ForwardFacts.of_lets(spec.lets) if spec.network is None else None
         self._compactor: Compactor | None = None
