@@ -6,7 +6,7 @@ import re
 
 from conftest import ROOT
 
-ORDER = ["errors", "deadlines", "limits", "options", "roles", "source", "syntax", "latex_tokens", "latex_names", "latex", "python_text", "expressions", "functions", "forward_spec", "notes", "network_spec", "network_table", "plain_spec", "layering", "spec", "grading", "latex_writer", "graph", "indexing", "table_ranges", "table_leaves", "tensors", "network", "lets",
+ORDER = ["errors", "deadlines", "limits", "options", "roles", "source", "syntax", "latex_tokens", "latex_names", "latex_derivatives", "latex", "python_text", "expressions", "functions", "forward_spec", "notes", "network_spec", "network_table", "plain_spec", "layering", "spec", "grading", "latex_writer", "graph", "indexing", "table_ranges", "table_leaves", "tensors", "network", "lets",
          "matrices", "index_values", "semantics", "instances", "numeric", "proof", "results", "printing", "judge", "gradients", "rewriting", "edits", "forward_edits", "diagnose", "search", "verify", "checkers", "runner",
          "files", "report", "export", "gradebook", "document", "api", "watch", "pytest_plugin", "output", "templates", "cli", "__main__"]
 PACKAGE = ROOT / "derivcheck"
