@@ -127,3 +127,29 @@ def test_the_proof_starts_from_what_the_numeric_phase_handed_over(write):
     handed = checker.prove(spec.claims[0], checked)
     rebuilt = FileChecker(spec, Options()).prove(spec.claims[0], type(checked)(checked.result))  # a restarted worker
     assert handed.proved == rebuilt.proved == 5
+
+
+def test_claims_alike_in_what_their_letters_index_share_their_instances_in_order(check):
+    # j first indexes w[1] (4 rows) in one claim and z[2] (2 rows) in the other: the order of first use counts
+    first = "- claim: dC/dw[1][j,k] = dC/dz[2][j] * x[k]"
+    second = "- claim: dC/dz[2][j] * x[k] = dC/dw[1][j,k]"  # the same quantities, in the other order
+    alone = [check(network_file(claim, "sizes: [3, 4, 2]")).claims[0].instances for claim in (first, second)]
+    together = [claim.instances for claim in check(network_file(first + "\n" + second, "sizes: [3, 4, 2]")).claims]
+    assert alone == together == [12, 6]
+
+
+def test_the_side_an_edit_leaves_alone_is_built_once(write, monkeypatch):
+    spec = load_spec(write(network_file("- claim: dC/db[l][j] = 2 * dC/dz[l][j]", "sizes: [2, 2]")))
+    judge = Judge(spec, Options())
+    equation = spec.claims[0].equation
+    built = []
+    evaluate = judge.model.evaluate
+    monkeypatch.setattr(judge.model, "evaluate", lambda node, bindings, *rest: built.append(node) or
+                        evaluate(node, bindings, *rest))
+    formula = sx.BinOp("*", sx.Num("3", HERE), equation.rhs.right, HERE)
+    edited = sx.Equation(equation.lhs, formula, equation.loc)  # the formula edited, the truth kept
+    for candidate in (equation, edited, edited):
+        judge.instances.build(candidate, {"l": 1, "j": 1}, {}, [])
+    sides = [equation.lhs, equation.rhs, edited.rhs]
+    assert [next(n for n, side in enumerate(sides) if side is node) for node in built
+            if any(side is node for side in sides)] == [0, 1, 2]  # the truth once, and each formula once
