@@ -332,6 +332,7 @@ CASES = [
          "term_factor"),
         ("dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s]) + 2 * lam * w[l][j,k]", None, "term_factor"),
         ("dC/dw[l][j,k] = -sum(s, dC/dz[l][j,s] * a[l-1][k,s]) - lam * w[l][j,k]", None, "sign"),
+        ("dC/dw[l][j,k] = sum(s, dC/dz[l][j,s] * a[l-1][k,s])", None, "missing_path"),
         ("dC/dz[L][j,s] = (yhat[j,s] - y[j,s])", None, "mean"),
     ], family="ReLU network"),
 ]

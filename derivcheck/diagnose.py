@@ -23,6 +23,7 @@ from .edits import (Edit, counts, index_shifts, negated_arguments, numbered_sums
 from .forward_edits import ForwardFacts, derivative_edits, held_paths, transposes
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
 from .network import Network
+from .network_table import PENALTY
 from .results import Diagnosis
 from .rewriting import correction, has_derivative, nodes, plus, scaled, swap, text
 from .roles import EXAMPLES, LAYERED, Role
@@ -142,14 +143,22 @@ class Diagnoser:
         return Diagnosis(first.code, f"{first.message}; and {second.message}", correction(equation))
 
     def _missing_path(self) -> Diagnosis | None:
-        """The claim is the derivative with some of the computation's paths left out (``forward_edits``)."""
+        """The claim is the derivative with some of the computation's paths left out (``forward_edits``;
+        in a network, the path through its penalty)."""
         derivatives = nodes(self.other, sx.Derivative)
-        if self.forward is None or not derivatives or self._says_nothing():
+        if not derivatives or self._says_nothing():
             return None
-        for message, paths in held_paths(self.forward, derivatives[0]):
+        candidates = held_paths(self.forward, derivatives[0]) if self.forward is not None else self._penalty_path()
+        for message, paths in candidates:
             if self.holds(self.with_truth(paths)):
                 return Diagnosis("missing_path", message)
         return None
+
+    def _penalty_path(self) -> Iterator[tuple[str, sx.Paths]]:
+        penalty = self.network.spec.penalty if self.network is not None else None
+        if penalty is not None:
+            yield (f"the penalty's term is missing: the derivative of {text(penalty)} is left out",
+                   sx.Paths(held=(PENALTY,)))
 
     def _says_nothing(self) -> bool:
         """A formula of 0, which leaving out every path would explain."""

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from computations import BAG, FLIP, SEEN, forward_head
-from conftest import network_file
+from conftest import ROOT, network_file
 from derivcheck.judge import Judge
 from derivcheck.results import Verdict
 
@@ -114,6 +114,14 @@ def test_a_path_held_constant_is_named(check, source, mutant, held):
     assert claim.verdict is Verdict.FALSE and claim.diagnosis.code == "missing_path"
     assert held in claim.diagnosis.message and claim.diagnosis.corrected is None
     assert claim.diagnosis.truth  # the right value at a failing instance, over the file's names
+
+
+def test_a_penalty_left_out_is_named(check):
+    text = (ROOT / "derivations" / "network_logreg_penalty.yaml").read_text(encoding="utf-8").split("claims:")[0]
+    (claim,) = check(text + claims(("dC/dw[1][1,k] = 1/S * sum(s, (a[1][1,s] - y[1,s]) * x[k,s])", None))).claims
+    assert claim.verdict is Verdict.FALSE and claim.diagnosis.code == "missing_path"
+    assert claim.diagnosis.message == ("the penalty's term is missing: the derivative of "
+                                       "lam / (2 * S) * sum(k, w[1][1,k]^2) is left out")
 
 
 def test_the_truth_is_written_over_the_file_lets(check):
