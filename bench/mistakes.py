@@ -190,6 +190,7 @@ CASES = [
         ("dL/dq = K.T @ (alpha * (V @ g)) / sqrt(Dk)", None, "missing_path"),
         ("dL/ds[j] = alpha[j] * (u[j] + sum(i, alpha[i] * u[i]))", None, "term_sign"),
         ("dL/ds[j] = alpha[j] * (u[j] - sum(i, alpha[j] * u[i]))", None, "wrong_index"),
+        ("dL/ds[j] = alpha[j] * (u[j] - sum(i, s[i] * u[i]))", None, "wrong_quantity"),
     ], head=forward_head("forward_attention.yaml"), family="forward"),
     Case("LSTM step", None, "", [
         ("dL/dcprev[j] = dc[j] * fg[j]", None),
@@ -200,6 +201,7 @@ CASES = [
         ("dL/dWi[j,k] = dc[j] * gg[j] * ig[j] * x[k]", None, "function_for_derivative"),
         ("dL/dWg[j,k] = dc[j] * ig[j] * gg[j] * x[k]", None, "function_for_derivative"),
         ("dL/dWo[j,k] = dnext_h[j] * tanh(c[j]) * og[j] * x[k]", None, "function_for_derivative"),
+        ("dL/dcprev[j] = dc[j] * ig[j]", None, "wrong_quantity"),
     ], head=forward_head("forward_lstm_step.yaml"), family="forward"),
     Case("residual block", None, "", [
         ("dL/dx = dout + W1.T @ ((1 - h^2) * (W2.T @ dout))", None),
@@ -262,6 +264,7 @@ CASES = [
         ("dJ/dW = X.T @ G / N + 2*reg*W", None),
     ], [
         ("dJ/dW = X.T @ G / N + reg*W", None, "term_factor"),
+        ("dJ/dW = X.T @ A / N + 2*reg*W", None, "wrong_quantity"),
     ], head=forward_head("forward_svm_l2.yaml"), family="forward"),
     Case("embedding lookup", None, "", [
         ("dL/dWemb[v,e] = sum(t, [ids[t] == v] * dx[t,e])", None),

@@ -18,8 +18,8 @@ from dataclasses import replace
 from fractions import Fraction
 
 from . import syntax as sx
-from .edits import (Edit, counts, index_shifts, negated_arguments, numbered_sums, reflections, size_factors,
-                    term_edits, whole_factors)
+from .edits import (Edit, counts, index_shifts, negated_arguments, numbered_sums, other_quantities, reflections,
+                    size_factors, term_edits, whole_factors)
 from .forward_edits import ForwardFacts, derivative_edits, held_paths, transposes
 from .functions import ACTIVATIONS, BUILTIN_FUNCTIONS, OUTPUT_ONLY
 from .network import Network
@@ -191,6 +191,8 @@ class Diagnoser:
                                 and self._layer_of(node) is not None)
         yield from reflections(side, forward.extents if forward else {}, forward.letter_extents() if forward else {})
         yield from counts(side, self.equation, self.scope, list(forward.index_data) if forward else [])
+        if forward is not None:
+            yield from other_quantities(side, forward.slots)
 
     def _sizes(self) -> list[str]:
         """The sizes and constants a factor may be: a forward file's dims and constants; a network's batch

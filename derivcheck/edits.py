@@ -186,3 +186,19 @@ def counts(side: sx.Expr, equation: sx.Equation, scope: sx.Scope, index_data: li
             once = sx.Iverson(sx.Compare((">",), (count, sx.Num("0", count.loc)), count.loc), count.loc)
             yield Edit("multiplicity", f"a value counted as often as it repeats: {text(count)} should be "
                                        f"{text(once)}, whether it occurs at all", count, once)
+
+
+def other_quantities(side: sx.Expr, names: dict[str, int]) -> Iterator[Edit]:
+    """One quantity written for another of as many indices (``names``: the file's lets and forward
+    quantities, by their number of indices): A for G, the margins for the gradient they make."""
+    for node in nodes(side, (sx.Name, sx.Indexed)):
+        if node.id not in names:
+            continue
+        slots = names[node.id]
+        written = slots if isinstance(node, sx.Name) else sum(map(len, node.groups))
+        if written != slots:
+            continue
+        for other, count in names.items():
+            if other != node.id and count == slots:
+                new = replace(node, id=other)
+                yield Edit("wrong_quantity", f"{text(node)} is written where {text(new)} is meant", node, new)

@@ -40,6 +40,7 @@ class ForwardFacts:
     index_data: tuple[str, ...]  # data lists of whole numbers (indices: ids, neg)
     definitions: tuple[tuple[str, sx.Expr, sx.Expr], ...]  # (name, head, body) in file order
     activated: dict[str, str]  # a quantity defined as f(…), f with a derivative written over itself → f
+    lets: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, forward: ForwardSpec, lets: tuple = ()) -> ForwardFacts:
@@ -56,7 +57,8 @@ class ForwardFacts:
             sizes=tuple(forward.dims) + tuple(name for name, c in forward.constants.items() if c.domain),
             index_data=tuple(name for name, data in forward.data.items()
                              if data.values and all(v.lstrip("-").isdigit() for v in data.values)),
-            definitions=definitions, activated=_activated(definitions))
+            definitions=definitions, activated=_activated(definitions),
+            lets=frozenset(let.name for let in lets if isinstance(let.head, (sx.Name, sx.Indexed))))
 
     @classmethod
     def of_lets(cls, lets: tuple) -> ForwardFacts:
@@ -74,6 +76,12 @@ class ForwardFacts:
                 if letter is not None and extent is not None:
                     found.setdefault(letter, extent)
         return found
+
+    @property
+    def slots(self) -> dict[str, int]:
+        """The lets and forward quantities (what a claim writes over), by their number of indices."""
+        computed = {name for name, _, _ in self.definitions} | self.lets
+        return {name: len(letters) for name, letters in self.letters.items() if name in computed}
 
     def head(self, name: str) -> str:
         return next(text(head) for defined, head, _ in self.definitions if defined == name)

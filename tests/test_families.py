@@ -77,6 +77,10 @@ MUTANTS = [
     ("forward_attention.yaml", "dL/dq = K.T @ (alpha * (V @ g - alpha.T @ V @ g))", None, "factor",
      "dL/dq = (K.T @ (alpha * (V @ g - alpha.T @ V @ g))) / sqrt(Dk)"),
     ("forward_softmax_l2.yaml", "dJ/ds[n,c] = p[n,c] - Y[n,c]", None, "factor", "dJ/ds[n,c] = (p[n,c] - Y[n,c]) / N"),
+    ("forward_svm_l2.yaml", "dJ/dW = X.T @ A / N + 2*reg*W", None, "wrong_quantity",
+     "dJ/dW = (X.T @ G) / N + 2 * reg * W"),
+    ("forward_lstm_step.yaml", "dL/dcprev[j] = dc[j] * ig[j]", None, "wrong_quantity",
+     "dL/d(cprev[j]) = dc[j] * fg[j]"),
 ]
 
 # (file, claim, the quantities the diagnosis names as held or cut)
