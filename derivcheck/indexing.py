@@ -58,6 +58,7 @@ def match_pattern(head: sx.Indexed | sx.Name, values, is_variable, index_of) -> 
 
 
 _INDEXED_KEPT = 4096  # trees remembered by IndexRanges (a diagnosis tries many edits of one claim)
+_OCCURRENCES_KEPT = 16384  # indexed quantities remembered with where a letter indexes them
 
 
 class IndexRanges:
@@ -66,13 +67,24 @@ class IndexRanges:
     def __init__(self, model):
         self.model = model
         self._indexed: dict[tuple[int, str], tuple[sx.Expr, list[sx.Indexed]]] = {}
+        self._found: dict[tuple, tuple[sx.Indexed, list[Occurrence]]] = {}
 
     def occurrences(self, var: str, nodes, bindings: dict[str, int], depth: int = 0) -> list[Occurrence]:
         found: list[Occurrence] = []
         for root in nodes:
             for node in self._indexed_in(root, var):
-                found.extend(self._in_indexed(var, node, bindings, depth))
+                found.extend(self._in_node(var, node, bindings, depth))
         return found
+
+    def _in_node(self, var: str, node: sx.Indexed, bindings: dict[str, int], depth: int) -> list[Occurrence]:
+        """Where ``var`` indexes one quantity, found once per node: the nodes an edit leaves alone are the
+        same objects in every edit of a claim (kept with their answer, so that the identity stays theirs)."""
+        key = (id(node), var, tuple(bindings.items()), depth)
+        if key not in self._found:
+            if len(self._found) >= _OCCURRENCES_KEPT:
+                self._found.clear()
+            self._found[key] = (node, self._in_indexed(var, node, bindings, depth))
+        return self._found[key][1]
 
     def _indexed_in(self, root: sx.Expr, var: str) -> list[sx.Indexed]:
         """The indexed quantities of a tree where ``var`` is free, walked once per tree and letter (a

@@ -153,3 +153,16 @@ def test_the_side_an_edit_leaves_alone_is_built_once(write, monkeypatch):
     sides = [equation.lhs, equation.rhs, edited.rhs]
     assert [next(n for n, side in enumerate(sides) if side is node) for node in built
             if any(side is node for side in sides)] == [0, 1, 2]  # the truth once, and each formula once
+
+
+def test_where_a_letter_indexes_a_node_an_edit_left_alone_is_found_once(write, monkeypatch):
+    spec = load_spec(write(network_file("- claim: dC/dw[1][j,k] = dC/dz[1][j] * x[k]", "sizes: [3, 4, 2]")))
+    ranges = Judge(spec, Options()).model.ranges
+    asked = []
+    look = ranges._in_indexed
+    monkeypatch.setattr(ranges, "_in_indexed", lambda var, node, *rest: asked.append(node) or look(var, node, *rest))
+    side = spec.claims[0].equation.rhs
+    edited = sx.BinOp("*", sx.Num("2", HERE), side, HERE)  # an edit around the same nodes
+    first, again = ranges.occurrences("j", [side], {}), ranges.occurrences("j", [edited], {})
+    assert [o.values for o in first] == [o.values for o in again] == [range(1, 5)]
+    assert len(asked) == len([n for n in sx.walk(side) if isinstance(n, sx.Indexed)])  # each node once
