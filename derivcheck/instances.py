@@ -23,7 +23,6 @@ from .spec import ClaimSpec, Spec
 
 
 COMBINATIONS_KEPT = 512  # the claims whose index combinations are remembered (a diagnosis edits one claim)
-SIDES_KEPT = 4096  # the sides of instances remembered, with their values
 
 
 @dataclass
@@ -43,7 +42,6 @@ class Instances:
         self.model = model
         self.spec = spec
         self._combinations: dict[tuple, tuple[list[Instance], list[str], list[str]]] = {}
-        self._sides: dict[tuple, tuple[sx.Expr, sp.Expr]] = {}  # (id of a side, its bindings) → (it, its value)
 
     def of(self, claim: ClaimSpec) -> list[Instance]:
         combinations, unresolved, undefined = self.combinations(claim)
@@ -105,16 +103,6 @@ class Instances:
             self._combinations[key] = self._enumerated(claim)
         combinations, unresolved, undefined = self._combinations[key]
         return list(combinations), list(unresolved), list(undefined)
-
-    def _side(self, side: sx.Expr, bindings: dict[str, int]) -> sp.Expr:
-        """A side at these index values, built once: the side an edit leaves alone (the truth, as a
-        diagnosis edits the formula) is the very same tree, kept with its value."""
-        key = (id(side), tuple(bindings.items()))
-        if key not in self._sides:
-            if len(self._sides) >= SIDES_KEPT:
-                self._sides.clear()
-            self._sides[key] = (side, self.model.evaluate(side, bindings))
-        return self._sides[key][1]
 
     def _where_indexed(self, claim: ClaimSpec) -> tuple:
         """What a claim's combinations depend on: its free letters, its `for:`, and for each letter the
@@ -180,7 +168,8 @@ class Instances:
                undefined: list[str]) -> list[Instance]:
         """The instance at these index values; for sides that are matrices, one per entry."""
         try:
-            lhs, rhs = self._side(equation.lhs, bindings), self._side(equation.rhs, bindings)
+            lhs = self.model.evaluate(equation.lhs, bindings)
+            rhs = self.model.evaluate(equation.rhs, bindings)
         except (IndexRangeError, ShapeError) as error:
             return [Instance(dict(bindings), reason=error.message)]
         except UndefinedError as error:

@@ -43,6 +43,7 @@ class Model(LetEvaluation, IndexValues):
         self._sum_terms = 1  # terms of the sums enclosing the expression being evaluated
         self._built_terms = 0  # terms of sums and calls of let functions built since start_claim
         self._calls: dict[tuple, sp.Expr] = {}  # let function calls already expanded
+        self._evaluated: dict[tuple, tuple[sx.Expr, sp.Expr]] = {}  # (id of a node, bindings, values) → (it, value)
         self.ranges = IndexRanges(self)
         if problem is None:
             self.graph = Graph()
@@ -112,9 +113,19 @@ class Model(LetEvaluation, IndexValues):
     # -- evaluation -------------------------------------------------------------------
 
     def evaluate(self, node: sx.Expr, bindings: dict[str, int], values: dict[str, sp.Expr] | None = None) -> sp.Expr:
+        """The node's value at these index values (and a let function's argument values), built once per
+        node object: the parts of a claim that an edit leaves alone are the same objects in every edit."""
         values = values or {}
-        method = getattr(self, "_eval_" + type(node).__name__)
-        return method(node, bindings, values)
+        if isinstance(node, (sx.Num, sx.Name)):  # cheaper to build again than to remember
+            return getattr(self, "_eval_" + type(node).__name__)(node, bindings, values)
+        key = (id(node), tuple(bindings.items()), tuple(values.items()))
+        found = self._evaluated.get(key)
+        if found is None:
+            if len(self._evaluated) >= EVALUATED_KEPT:
+                self._evaluated.clear()
+            value = getattr(self, "_eval_" + type(node).__name__)(node, bindings, values)
+            self._evaluated[key] = found = (node, value)
+        return found[1]
 
     def _eval_Num(self, node: sx.Num, bindings, values) -> sp.Expr:
         return exact(node.text)
@@ -363,6 +374,7 @@ class Model(LetEvaluation, IndexValues):
         """Whether a letter in a let key (delta[l][j]) is a pattern letter rather than a name."""
         return self.spec.scope.is_index(name)
 
+EVALUATED_KEPT = 65536  # node values remembered by a model (a diagnosis evaluates many edits of one claim)
 _PRIMES = "'" * 100  # primes as written, to name a function's derivative
 
 
