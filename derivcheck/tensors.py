@@ -320,22 +320,24 @@ class Tensors(TableRanges):
         """The symbols and constants, every declared and defined instance, in file order, then the upstream
         sum."""
         self.define_leaves()
-        for name, pieces in self.pieces.items():
+        for name, pieces in self.pieces.items():  # refused before anything is built, where a count passes its limit
             elements = 0
             for piece in pieces:
                 elements += instance_count(self.piece_ranges(piece))
                 if piece.body is None and elements > self.limits.tensor_elements:
                     raise over_limit(f"{name} has too many entries ({elements:,})", "tensor_elements", self.limits,
                                      piece.loc)
-                if piece.body is None:
-                    self._instances_of(piece)
         definitions = [piece for piece in self.spec.pieces if piece.body is not None]
         planned = 0
-        for piece in definitions:  # refused before anything is built, where the count passes the limit
+        for piece in definitions:
             planned += instance_count(self.piece_ranges(piece))
             if planned > self.limits.forward_instances:
                 raise over_limit(f"too many instances of forward definitions ({planned:,} up to here)",
                                  "forward_instances", self.limits, piece.loc)
+        for pieces in self.pieces.values():
+            for piece in pieces:
+                if piece.body is None:
+                    self._instances_of(piece)
         for piece in definitions:
             if not self._instances_of(piece) and any(self.piece_ranges(piece).values()):
                 raise InputError(f"every instance of {_head_text(piece.head)} is declared or defined by a more "

@@ -68,3 +68,13 @@ def test_a_budget_counts_work_and_stops_past_its_limit():
     assert budget.spent == 10
     with pytest.raises(OutOfWork, match="spent its 10 units of work"):
         budget.charge(1)
+
+
+def test_too_many_forward_instances_are_refused_before_anything_is_built(monkeypatch):
+    from derivcheck.tensors import Tensors
+    built = []
+    build = Tensors._instances_of
+    monkeypatch.setattr(Tensors, "_instances_of", lambda self, piece: built.append(piece.name) or build(self, piece))
+    result = check_file(str(ROOT / "tests" / "hostile" / "forward_many_instances.yaml"), Options())
+    assert "too many instances of forward definitions (30,000 up to here)" in result.error
+    assert built == []  # not even the 10,000 entries of the declared X
