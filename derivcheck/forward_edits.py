@@ -18,7 +18,7 @@ from itertools import combinations, permutations
 from . import syntax as sx
 from .edits import Edit
 from .forward_spec import ForwardSpec
-from .rewriting import nodes, swap, text
+from .rewriting import names_in, nodes, swap, text
 from .roles import Role
 
 MAX_HELD_PAIRS = 45  # pairs of forward quantities held constant together, tried in file order
@@ -121,7 +121,7 @@ def held_paths(facts: ForwardFacts, derivative: sx.Derivative) -> Iterator[tuple
     var, of = _name(derivative.var), _name(derivative.expr)
     if var is None:
         return
-    users = list(dict.fromkeys(name for name, _, body in facts.definitions if var in _names(body)))
+    users = list(dict.fromkeys(name for name, _, body in facts.definitions if var in names_in(body)))
     downstream = _downstream(facts, var) - {of}
     between = [name for name, _, _ in facts.definitions if name in downstream]
     shown = text(derivative.var)
@@ -178,13 +178,9 @@ def _downstream(facts: ForwardFacts, var: str) -> set[str]:
     """The forward quantities computed from var, directly or not."""
     found: set[str] = set()
     for name, _, body in facts.definitions:  # in file order: a definition uses those before it
-        if _names(body) & (found | {var}):
+        if names_in(body) & (found | {var}):
             found.add(name)
     return found
-
-
-def _names(tree) -> set[str]:
-    return {node.id for node in sx.walk(tree) if isinstance(node, (sx.Name, sx.Indexed))}
 
 
 def _name(node: sx.Expr) -> str | None:

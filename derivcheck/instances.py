@@ -22,9 +22,6 @@ from .semantics import Model
 from .spec import ClaimSpec, Spec
 
 
-COMBINATIONS_KEPT = 512  # the claims whose index combinations are remembered (a diagnosis edits one claim)
-
-
 @dataclass
 class Instance:
     """One index instance of a claim: its index values and its two sides (or why it is false)."""
@@ -41,7 +38,6 @@ class Instances:
     def __init__(self, model: Model, spec: Spec):
         self.model = model
         self.spec = spec
-        self._combinations: dict[tuple, tuple[list[Instance], list[str], list[str]]] = {}
 
     def of(self, claim: ClaimSpec) -> list[Instance]:
         combinations, unresolved, undefined = self.combinations(claim)
@@ -94,28 +90,7 @@ class Instances:
     def combinations(self, claim: ClaimSpec) -> tuple[list[Instance], list[str], list[str]]:
         """The index values of every instance, before any is built (a claim over the limit costs no
         building); an instance whose quantities are out of range carries the reason. Also the
-        letters whose values could not be told and what was undefined. Claims alike in where their
-        free letters index (the edits a diagnosis tries of one claim) share them."""
-        key = self._where_indexed(claim)
-        if key not in self._combinations:
-            if len(self._combinations) >= COMBINATIONS_KEPT:
-                self._combinations.clear()
-            self._combinations[key] = self._enumerated(claim)
-        combinations, unresolved, undefined = self._combinations[key]
-        return list(combinations), list(unresolved), list(undefined)
-
-    def _where_indexed(self, claim: ClaimSpec) -> tuple:
-        """What a claim's combinations depend on: its free letters, its `for:`, and for each letter the
-        quantities it indexes, as written and in order (the values a letter takes come from those alone,
-        the first that tells them first)."""
-        equation = claim.equation
-        free = sx.free_indices(equation, self.spec.scope)
-        span = claim.for_range
-        written = tuple(tuple(node for side in (equation.lhs, equation.rhs) for node in sx.walk(side, unbound=var)
-                              if isinstance(node, sx.Indexed) and _indexes(node, var)) for var in free)
-        return tuple(free), span, written
-
-    def _enumerated(self, claim: ClaimSpec) -> tuple[list[Instance], list[str], list[str]]:
+        letters whose values could not be told and what was undefined."""
         equation = claim.equation
         model = self.model
         free = sx.free_indices(equation, self.spec.scope)
@@ -188,12 +163,6 @@ class Instances:
         rows, cols = lhs.shape
         return [Instance({**bindings, **({"row": r + 1, "col": c + 1} if cols > 1 else {"entry": r + 1})},
                           lhs[r, c], rhs[r, c]) for r in range(rows) for c in range(cols)]
-
-
-def _indexes(node: sx.Indexed, var: str) -> bool:
-    """Whether the letter stands anywhere in the quantity's indices (w[l+1][k,j] for l, k and j)."""
-    return any(isinstance(part, sx.Name) and part.id == var for group in node.groups for item in group
-               for part in sx.walk(item))
 
 
 _INFINITIES = (sp.zoo, sp.nan, sp.oo, -sp.oo)

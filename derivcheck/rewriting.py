@@ -208,6 +208,11 @@ def has_derivative(node: sx.Expr) -> bool:
     return any(isinstance(child, sx.Derivative) for child in sx.walk(node))
 
 
+def names_in(tree) -> set[str]:
+    """The names a tree uses, indexed or not."""
+    return {node.id for node in sx.walk(tree) if isinstance(node, (sx.Name, sx.Indexed))}
+
+
 def nodes(tree, kind) -> list:
     return [node for node in sx.walk(tree) if isinstance(node, kind)]
 

@@ -29,6 +29,7 @@ from .limits import Budget
 from .numeric import EvaluationError, Evaluator
 from .printing import as_text
 from .results import Diagnosis
+from .rewriting import names_in
 from .spec import ClaimSpec, Spec
 
 MAX_TRUTH_CHARS = 600  # the true side of a false claim is shown up to this length
@@ -125,7 +126,7 @@ class DiagnosisSearch:
         """The mistake inside a `let` the claim uses: an edit of the definition under which the claim
         holds (each edit is judged on the file with the let edited, and costs the budget that model's
         quantities)."""
-        used = _names(claim.equation)
+        used = names_in(claim.equation)
         problem = self._problem_lets(claim.equation)
         for let in self.spec.lets:
             if let.name not in used or let.name in problem or let.body is None or isinstance(let.head, sx.Call):
@@ -147,14 +148,14 @@ class DiagnosisSearch:
         the problem, not the answer, so a diagnosis never edits them."""
         lets = {let.name: let for let in self.spec.lets}
         waiting = [name for node in sx.walk(equation) if isinstance(node, sx.Derivative)
-                   for name in _names(node.expr) if name in lets]
+                   for name in names_in(node.expr) if name in lets]
         found: set[str] = set()
         while waiting:
             name = waiting.pop()
             if name not in found:
                 found.add(name)
                 waiting.extend(n for let in self.spec.lets if let.name == name and let.body is not None
-                               for n in _names(let.body) if n in lets)
+                               for n in names_in(let.body) if n in lets)
         return found
 
     def _holds_with(self, claim: ClaimSpec, let, body: sx.Expr, failing: list[Instance], budget: Budget) -> bool:
@@ -212,7 +213,3 @@ class DiagnosisSearch:
                 return Diagnosis("diagonal", f"holds only where {first} ≠ {second}: {what} "
                                              f"({first} = {second}) is missing{jacobian}")
         return None
-
-
-def _names(tree) -> set[str]:
-    return {node.id for node in sx.walk(tree) if isinstance(node, (sx.Name, sx.Indexed))}

@@ -129,7 +129,7 @@ def test_the_proof_starts_from_what_the_numeric_phase_handed_over(write):
     assert handed.proved == rebuilt.proved == 5
 
 
-def test_claims_alike_in_what_their_letters_index_share_their_instances_in_order(check):
+def test_claims_over_the_same_quantities_in_another_order_keep_their_own_instances(check):
     # j first indexes w[1] (4 rows) in one claim and z[2] (2 rows) in the other: the order of first use counts
     first = "- claim: dC/dw[1][j,k] = dC/dz[2][j] * x[k]"
     second = "- claim: dC/dz[2][j] * x[k] = dC/dw[1][j,k]"  # the same quantities, in the other order
